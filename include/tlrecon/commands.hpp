@@ -1,0 +1,28 @@
+#pragma once
+// The commands of SPEC §3. Each run_* reads as a short recipe and returns
+// the exit code; errors are thrown as Error and printed once by main().
+#include <ostream>
+#include <string>
+
+#include "tlrecon/render_timeline.hpp"
+#include "tlrecon/time.hpp"
+
+namespace tlrecon {
+
+// What every command shares: where the rows come from, which window, which mapping.
+struct CommonOptions {
+  std::string dsn;        // --dsn; empty: libpq's environment
+  std::string from;       // --from DIR, a snapshot
+  std::string config;     // --config FILE, a mapping
+  WindowOptions window;
+  std::string lookback;   // --lookback, overrides the mapping
+  std::string timeout;    // --timeout, the statement timeout
+  bool quiet = false;     // no warnings on stderr
+};
+
+int run_timeline(const CommonOptions& common, const TimelineOptions& options, std::ostream& out,
+                 std::ostream& err);
+int run_snapshot(const CommonOptions& common, const std::string& out_dir, std::ostream& out,
+                 std::ostream& err);
+
+}  // namespace tlrecon

@@ -1,0 +1,120 @@
+#pragma once
+// Where each table and column lives (SPEC §2), and the detectors' knobs.
+// The defaults are the Supabase schema of a GPU-worker orchestrator and the
+// decision tables of a workflow controller; a JSON file (--config) overrides
+// any of it. The format is documented in man/tlrecon.1 (MAPPING FILE).
+#include <array>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "tlrecon/time.hpp"
+
+namespace tlrecon {
+
+// The order is the merge's tie-break for events at the same instant: a
+// worker's creation sorts before the log line that reports it.
+enum class TableId : int { workers, tasks, workflow_decisions, workflow_executions, system_logs };
+constexpr int k_table_count = 5;
+constexpr std::array<TableId, k_table_count> k_all_tables = {
+    TableId::workers, TableId::tasks, TableId::workflow_decisions, TableId::workflow_executions,
+    TableId::system_logs};
+
+const char* table_name(TableId table);
+
+// The logical fields of each table, in the order rows carry them.
+namespace field {
+enum Workers : int {
+  w_id, w_instance_type, w_status, w_created_at, w_last_heartbeat, w_orchestrator_status,
+  w_promoted_at, w_terminated_at, w_error_reason, w_error_time, w_runpod_id, w_count
+};
+enum Tasks : int {
+  t_id, t_task_type, t_status, t_worker_id, t_created_at, t_updated_at, t_claimed_at,
+  t_finished_at, t_attempts, t_error_message, t_count
+};
+enum Decisions : int {
+  d_id, d_time, d_workflow, d_action, d_reason, d_priority, d_triggered_by, d_count
+};
+enum Executions : int {
+  e_id, e_time, e_workflow, e_decision_id, e_status, e_duration, e_triggered, e_succeeded,
+  e_failed, e_error_message, e_count
+};
+enum Logs : int {
+  l_id, l_time, l_source_type, l_source_id, l_level, l_message, l_task_id, l_worker_id,
+  l_cycle, l_count
+};
+}  // namespace field
+
+// Names of the logical fields of a table, as in SPEC §2 ("promoted_to_active_at").
+const std::vector<std::string>& field_names(TableId table);
+// The field holding the row's primary key (always 0) and its time.
+int key_field(TableId table);
+int time_field(TableId table);
+
+// Where one logical field is read from: a column, or a key of a json/jsonb
+// column. An empty column means "not mapped": the field reads as NULL.
+struct ColumnSpec {
+  std::string column;
+  std::string json_key;
+  std::string zone;  // for timestamps stored without a zone; empty = UTC
+};
+
+struct TableMapping {
+  std::string schema;  // empty: the connection's search_path
+  std::string table;
+  std::vector<ColumnSpec> columns;  // indexed by logical field
+};
+
+struct Thresholds {
+  Micros gap_min = std::chrono::minutes(5);       // floor of the logging-gap threshold
+  double gap_factor = 3.0;                        // times the source's p99 interval
+  Micros grace = std::chrono::minutes(10);        // orphaned decision grace
+  Micros burst_gap = std::chrono::minutes(2);     // creations closer than this are one burst
+  Micros tolerance = std::chrono::minutes(2);     // how near a log must be to account for a burst
+  Micros early_termination = std::chrono::minutes(2);
+  Micros promotion_timeout = std::chrono::minutes(10);
+  Micros heartbeat_stale = std::chrono::minutes(5);
+  Micros lookback = std::chrono::hours(24);       // context read before the window
+  Micros statement_timeout = std::chrono::seconds(60);
+};
+
+struct Patterns {
+  std::string orchestrator_source = "^orchestrator";  // source_type of orchestrators
+  std::string worker_source = "^worker$";             // source_type of workers
+  // Orchestrator messages that account for a worker creation.
+  std::vector<std::string> scale_up = {
+      R"((?i)\bscal(e|ing)[ _-]*up\b)",
+      R"((?i)\bspawn(ing|ed)?\s+(a\s+)?(new\s+)?(gpu\s+)?workers?\b)",
+      R"((?i)\bspawn(ing)?\s+[1-9][0-9]*\s+(new\s+)?(gpu\s+)?workers?\b)",
+      R"((?i)\bworker\s+[0-9]+/[0-9]+\s+spawned)",
+      R"((?i)\b[1-9][0-9]*\s+spawned\b)",
+      R"((?i)\b(creat|launch)(ed|ing)\s+(a\s+)?(new\s+)?(gpu\s+)?workers?\b)",
+      R"((?i)\bdecision:\s*scale\s*up)",
+  };
+  // Messages an orchestrator writes when it (re)starts.
+  std::vector<std::string> startup = {
+      R"((?i)\borchestrator\s+(starting|started|startup)\b)",
+      R"((?i)\bstarting\s+(gpu\s+|api\s+)?orchestrator\b)",
+  };
+};
+
+struct Mapping {
+  std::array<TableMapping, k_table_count> tables;
+  Thresholds thresholds;
+  Patterns patterns;
+
+  const TableMapping& operator[](TableId t) const { return tables[static_cast<int>(t)]; }
+  TableMapping& operator[](TableId t) { return tables[static_cast<int>(t)]; }
+};
+
+Mapping default_mapping();
+// Applies a JSON document on top of `base`. `origin` names it in errors
+// ("mapping file x.json"); every error is an Error with exit 2 naming the key.
+void apply_mapping(Mapping& base, const nlohmann::json& doc, const std::string& origin);
+// Reads and applies a mapping file.
+Mapping load_mapping(const std::string& path);
+// The whole mapping as JSON, as it goes into a snapshot's manifest.
+nlohmann::ordered_json mapping_to_json(const Mapping& mapping);
+
+}  // namespace tlrecon

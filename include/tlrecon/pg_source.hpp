@@ -1,0 +1,34 @@
+#pragma once
+// The PostgreSQL source: every table read in one read-only, repeatable-read
+// transaction (one snapshot of the database), through COPY (SELECT …) TO
+// STDOUT so rows stream in time order without being held in memory.
+// Nothing above this file includes <pqxx/…>.
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "tlrecon/source.hpp"
+
+namespace tlrecon {
+
+struct PgOptions {
+  std::string dsn;          // empty: libpq's environment (PGHOST, PGSERVICE, …)
+  Micros statement_timeout = std::chrono::seconds(60);
+};
+
+std::unique_ptr<Source> open_postgres(const PgOptions& options, const Mapping& mapping,
+                                      const Window& window);
+
+// The passwords a connection may use: from the DSN (key=value or URI
+// userinfo) and PGPASSWORD. Every message that leaves the PostgreSQL source
+// has them replaced by "***".
+std::vector<std::string> secrets_of(const std::string& dsn);
+std::string redact(std::string text, const std::vector<std::string>& secrets);
+
+// The SQL that reads one table's window, given the columns it has
+// (name → type as format_type prints it). Exposed for tests.
+std::string build_select(TableId table, const Mapping& mapping, const Window& window,
+                         const std::vector<std::pair<std::string, std::string>>& columns,
+                         std::vector<std::string>& unmapped);
+
+}  // namespace tlrecon

@@ -1,0 +1,44 @@
+#pragma once
+// `tlrecon timeline` output: every event, merged and time-ordered, written
+// as it arrives. text is aligned for people; jsonl is one JSON object a
+// line (a header record, the events, an end record with the counts); csv is
+// what Timesketch imports as is (datetime, timestamp_desc, message, then ours).
+#include <memory>
+#include <ostream>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "tlrecon/event.hpp"
+#include "tlrecon/source.hpp"
+
+namespace tlrecon {
+
+enum class TimelineFormat { text, jsonl, csv };
+
+struct TimelineOptions {
+  TimelineFormat format = TimelineFormat::text;
+  std::string tz;  // text only: local time beside UTC
+};
+
+class TimelineWriter {
+ public:
+  virtual ~TimelineWriter() = default;
+  virtual void header(const Window& window) = 0;
+  virtual void event(const Event& e) = 0;
+  virtual void trailer(const Window& window, const std::vector<TableInfo>& tables) = 0;
+};
+
+std::unique_ptr<TimelineWriter> make_timeline_writer(const TimelineOptions& options, std::ostream& out);
+
+// An event as JSON (UTC times, fields present only when set); shared with
+// the report's evidence.
+nlohmann::ordered_json event_to_json(const Event& e);
+// A table's coverage as JSON: {table, relation, status, rows, …}.
+nlohmann::ordered_json table_to_json(const TableInfo& info);
+
+// "12:35:31.412" style time with milliseconds, UTC.
+std::string format_event_time(Time t);
+
+}  // namespace tlrecon

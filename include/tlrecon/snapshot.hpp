@@ -1,0 +1,35 @@
+#pragma once
+// Snapshots preserve a window's rows before retention deletes them: one CSV
+// file per table (the dialect of COPY … CSV HEADER) and manifest.json with
+// the tool version, window, mapping, and per table the query, row count and
+// SHA-256. Reading one back verifies every checksum first.
+#include <memory>
+#include <string>
+
+#include "tlrecon/source.hpp"
+
+namespace tlrecon {
+
+struct SnapshotSummary {
+  std::string dir;
+  std::vector<TableInfo> tables;
+  std::vector<std::string> files;  // written, in order
+};
+
+// Reads every ok table of `source` and writes the snapshot into `dir`,
+// which must not exist or be empty. Throws Error.
+SnapshotSummary write_snapshot(Source& source, const Mapping& mapping, const Window& window,
+                               const std::string& dir);
+
+struct SnapshotInfo {
+  Window window;
+  Mapping mapping;  // the tables as they were read when the snapshot was taken
+};
+
+// Reads and verifies a snapshot's manifest and files. Throws Error (exit 3)
+// naming the file that is missing, unreadable or altered.
+SnapshotInfo read_snapshot_manifest(const std::string& dir);
+
+std::unique_ptr<Source> open_snapshot(const std::string& dir);
+
+}  // namespace tlrecon

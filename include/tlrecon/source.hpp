@@ -1,0 +1,74 @@
+#pragma once
+// A source hands over the rows of each table for a window: PostgreSQL
+// (pg_source) or a snapshot directory (snapshot). Rows carry the logical
+// fields of mapping.hpp, as text, exactly as PostgreSQL prints them; both
+// sources give the same text for the same data, so everything downstream
+// is identical whichever source was read.
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "tlrecon/mapping.hpp"
+#include "tlrecon/time.hpp"
+
+namespace tlrecon {
+
+struct Field {
+  std::string text;
+  bool null = true;
+};
+using Row = std::vector<Field>;
+
+class RowStream {
+ public:
+  virtual ~RowStream() = default;
+  // Fills `row` with the next row; false at the end.
+  virtual bool next(Row& row) = 0;
+};
+
+enum class TableState { ok, missing, unreadable };
+const char* table_state_name(TableState state);
+
+// What a source found about one table, and what reading it gave.
+struct TableInfo {
+  TableId id = TableId::workers;
+  std::string relation;                // the qualified name read, as the user spelled it
+  TableState state = TableState::missing;
+  std::string reason;                  // why missing or unreadable
+  std::vector<std::string> unmapped;   // logical fields not found: read as NULL
+  std::string query;                   // the SQL that selects the window's rows
+  // Filled while reading.
+  uint64_t rows = 0;                   // rows read
+  uint64_t events = 0;                 // events inside the window
+  uint64_t context_events = 0;         // events before the window (lookback), not shown
+  uint64_t after_window = 0;           // events of read rows that fall after the window
+  uint64_t rejected = 0;               // rows that could not be placed on the timeline
+  uint64_t bad_values = 0;             // secondary times that could not be read
+  uint64_t duplicates = 0;             // rows whose key was already seen
+  bool has_time = false;
+  Time first{};
+  Time last{};
+  std::vector<std::string> problems;   // the first few "key: what was wrong"
+  void note_problem(const std::string& what);
+};
+
+class Source {
+ public:
+  virtual ~Source() = default;
+  // One entry per table of k_all_tables, in that order.
+  virtual std::vector<TableInfo>& tables() = 0;
+  // Streams the rows of an ok table for the window (and its lookback).
+  // Only one stream may be open at a time.
+  virtual std::unique_ptr<RowStream> open(TableId table) = 0;
+  // Called after the last stream: the PostgreSQL source ends its
+  // transaction here and reports a broken connection as an Error.
+  virtual void finish() {}
+};
+
+// The rows a table contributes for a window: since - lookback for the small
+// tables (a worker created before the window may act inside it), the window
+// itself for system_logs.
+Time read_from(TableId table, const Window& window, const Thresholds& thresholds);
+
+}  // namespace tlrecon

@@ -1,0 +1,63 @@
+#pragma once
+// Instants, durations and windows. Every instant is UTC with microsecond
+// precision, the precision of PostgreSQL's timestamptz.
+#include <chrono>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include <date/date.h>
+
+namespace tlrecon {
+
+using Micros = std::chrono::microseconds;
+using Time = date::sys_time<Micros>;
+
+// Parses an ISO-8601 / RFC 3339 instant or PostgreSQL's text form of
+// timestamp[tz]: "2025-10-16T17:35:31Z", "2025-10-16 17:35:31.123456+00",
+// "2025-10-16T23:05:31+05:30", "2025-10-16 17:35:31" (no zone: taken as
+// UTC, or as local time in default_zone when given), "2025-10-16" (midnight).
+// Returns nullopt for anything else, including trailing text and "infinity".
+std::optional<Time> parse_time(std::string_view text, const std::string& default_zone = "");
+
+// "90s", "30m", "2h", "1d", "1h30m", "1w". Returns nullopt when malformed.
+std::optional<Micros> parse_duration(std::string_view text);
+
+// RFC 3339 in UTC with a Z: "2025-10-16T17:35:31Z", with ".123456" only when
+// the instant has a fraction (trailing zeros dropped to milliseconds or microseconds).
+std::string format_utc(Time t);
+// "2025-10-16 17:35:31" (UTC, seconds), the compact form for aligned text.
+std::string format_utc_short(Time t);
+// "17:35:31", the time of day in UTC.
+std::string format_clock(Time t);
+// "2025-10-16 12:35:31 EST" in the named zone. Throws Error (exit 2) for an
+// unknown zone.
+std::string format_in_zone(Time t, const std::string& zone);
+// Checks a zone name; throws Error (exit 2) naming the option when unknown.
+void check_zone(const std::string& zone, const std::string& option);
+// "1h 02m", "4m 31s", "26s": a human duration.
+std::string format_duration(Micros d);
+
+// The half-open window [since, until) every command works on.
+struct Window {
+  Time since;
+  Time until;
+  bool contains(Time t) const { return t >= since && t < until; }
+};
+
+// The window options of SPEC §3, as given on the command line.
+struct WindowOptions {
+  std::string since;
+  std::string until;
+  std::string around;
+  std::string window;  // the width with --around
+};
+
+// Resolves the options against `now` (and `fallback`, a snapshot's own
+// window, used when no option is given). Throws Error (exit 2) naming the
+// option and the expected form.
+Window resolve_window(const WindowOptions& options, Time now, const std::optional<Window>& fallback);
+
+Time now_utc();
+
+}  // namespace tlrecon

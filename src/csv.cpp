@@ -1,0 +1,103 @@
+#include "tlrecon/csv.hpp"
+
+#include "tlrecon/error.hpp"
+
+namespace tlrecon {
+
+void append_csv_field(std::string& out, std::string_view text) {
+  bool quote = text.empty() || text == "\\." ||
+               text.find_first_of(",\"\r\n") != std::string_view::npos;
+  if (!quote) {
+    out.append(text.data(), text.size());
+    return;
+  }
+  out += '"';
+  for (char c : text) {
+    if (c == '"') {
+      out += '"';
+    }
+    out += c;
+  }
+  out += '"';
+}
+
+void append_csv_field(std::string& out, const Field& field) {
+  if (!field.null) {
+    append_csv_field(out, std::string_view(field.text));
+  }
+}
+
+CsvReader::CsvReader(std::istream& in, std::string what) : m_in(in), m_what(std::move(what)) {}
+
+bool CsvReader::next(Row& row) {
+  if (!std::getline(m_in, m_buffer)) {
+    return false;
+  }
+  ++m_line;
+  m_record_line = m_line;
+  size_t count = 0;
+  size_t pos = 0;
+  auto field = [&]() -> Field& {
+    if (count == row.size()) {
+      row.emplace_back();
+    }
+    return row[count++];
+  };
+  while (true) {
+    Field& f = field();
+    f.text.clear();
+    if (pos < m_buffer.size() && m_buffer[pos] == '"') {
+      f.null = false;
+      ++pos;
+      while (true) {
+        if (pos >= m_buffer.size()) {
+          // The quoted field goes on over a line break.
+          std::string more;
+          if (!std::getline(m_in, more)) {
+            throw source_error(m_what + " line " + std::to_string(m_record_line) +
+                               ": a quoted field is not closed before the end of the file");
+          }
+          ++m_line;
+          f.text += '\n';
+          m_buffer = std::move(more);
+          pos = 0;
+          continue;
+        }
+        char c = m_buffer[pos++];
+        if (c == '"') {
+          if (pos < m_buffer.size() && m_buffer[pos] == '"') {
+            f.text += '"';
+            ++pos;
+          } else {
+            break;
+          }
+        } else {
+          f.text += c;
+        }
+      }
+      if (pos < m_buffer.size() && m_buffer[pos] != ',') {
+        throw source_error(m_what + " line " + std::to_string(m_line) +
+                           ": unexpected text after a closing quote");
+      }
+    } else {
+      size_t end = m_buffer.find(',', pos);
+      size_t stop = end == std::string::npos ? m_buffer.size() : end;
+      std::string_view raw(m_buffer.data() + pos, stop - pos);
+      if (raw.find('"') != std::string_view::npos) {
+        throw source_error(m_what + " line " + std::to_string(m_line) +
+                           ": a quote inside an unquoted field");
+      }
+      f.null = raw.empty();
+      f.text.assign(raw.data(), raw.size());
+      pos = stop;
+    }
+    if (pos >= m_buffer.size()) {
+      break;
+    }
+    ++pos;  // the comma
+  }
+  m_fields = count;
+  return true;
+}
+
+}  // namespace tlrecon

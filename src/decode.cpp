@@ -1,0 +1,269 @@
+#include "tlrecon/decode.hpp"
+
+#include <cmath>
+#include <cstdlib>
+
+namespace tlrecon {
+
+using namespace field;
+
+namespace {
+
+const std::string& text(const Row& row, int f) { return row[f].text; }
+bool has(const Row& row, int f) { return !row[f].null && !row[f].text.empty(); }
+
+std::string lower(std::string s) {
+  for (char& c : s) {
+    if (c >= 'A' && c <= 'Z') {
+      c = static_cast<char>(c - 'A' + 'a');
+    }
+  }
+  return s;
+}
+
+std::optional<double> number(const Row& row, int f) {
+  if (!has(row, f)) {
+    return std::nullopt;
+  }
+  char* end = nullptr;
+  double v = std::strtod(text(row, f).c_str(), &end);
+  if (end == text(row, f).c_str() || *end != '\0' || !std::isfinite(v)) {
+    return std::nullopt;
+  }
+  return v;
+}
+
+std::string printable_key(const std::string& key) {
+  return key.size() > 80 ? key.substr(0, 77) + "..." : key;
+}
+
+}  // namespace
+
+RowDecoder::RowDecoder(TableId table, const Mapping& mapping, const Window& window, TableInfo& info)
+    : m_table(table),
+      m_mapping(mapping[table]),
+      m_window(window),
+      m_read_from(read_from(table, window, mapping.thresholds)),
+      m_info(info) {}
+
+std::optional<Time> RowDecoder::time_of(const Row& row, int f, bool row_time) {
+  if (row[f].null || row[f].text.empty()) {
+    if (row_time) {
+      ++m_info.rejected;
+      m_info.note_problem(printable_key(text(row, key_field(m_table))) + ": no " +
+                          field_names(m_table)[f]);
+    }
+    return std::nullopt;
+  }
+  auto t = parse_time(row[f].text, m_mapping.columns[f].zone);
+  if (!t) {
+    if (row_time) {
+      ++m_info.rejected;
+    } else {
+      ++m_info.bad_values;
+    }
+    std::string value = row[f].text.size() > 40 ? row[f].text.substr(0, 40) + "..." : row[f].text;
+    m_info.note_problem(printable_key(text(row, key_field(m_table))) + ": unreadable " +
+                        field_names(m_table)[f] + " '" + value + "'");
+  }
+  return t;
+}
+
+void RowDecoder::emit(Event&& e, std::vector<Event>& out) {
+  if (e.time >= m_window.until) {
+    ++m_info.after_window;
+    return;
+  }
+  if (e.time < m_window.since) {
+    e.context = true;
+    ++m_info.context_events;
+  } else {
+    ++m_info.events;
+    if (!m_info.has_time || e.time < m_info.first) {
+      m_info.first = e.time;
+    }
+    if (!m_info.has_time || e.time > m_info.last) {
+      m_info.last = e.time;
+    }
+    m_info.has_time = true;
+  }
+  out.push_back(std::move(e));
+}
+
+void RowDecoder::decode(const Row& row, std::vector<Event>& out) {
+  int tf = time_field(m_table);
+  // The read range, as the PostgreSQL source's WHERE clause has it.
+  if (!row[tf].null) {
+    auto t = parse_time(row[tf].text, m_mapping.columns[tf].zone);
+    if (t && (*t < m_read_from || *t >= m_window.until)) {
+      return;
+    }
+  }
+  ++m_info.rows;
+  auto row_time = time_of(row, tf, true);
+  if (!row_time) {
+    return;
+  }
+  const std::string& key = text(row, key_field(m_table));
+  if (m_table == TableId::system_logs) {
+    if (key == m_last_key && *row_time == m_last_time && !key.empty()) {
+      ++m_info.duplicates;
+      m_info.note_problem(printable_key(key) + ": duplicate row");
+      return;
+    }
+    m_last_key = key;
+    m_last_time = *row_time;
+  } else if (!m_keys.insert(key).second) {
+    ++m_info.duplicates;
+    m_info.note_problem(printable_key(key) + ": duplicate key");
+    return;
+  }
+
+  Event base;
+  base.origin = origin_of(m_table);
+  base.key = key;
+  switch (m_table) {
+    case TableId::workers: {
+      base.worker_id = key;
+      base.name = text(row, w_instance_type);
+      base.status = text(row, w_status);
+      Event created = base;
+      created.type = EventType::worker_created;
+      created.time = *row_time;
+      created.detail = text(row, w_runpod_id);
+      emit(std::move(created), out);
+      if (auto t = time_of(row, w_promoted_at, false)) {
+        Event e = base;
+        e.type = EventType::worker_promoted;
+        e.time = *t;
+        emit(std::move(e), out);
+      }
+      if (auto t = time_of(row, w_error_time, false)) {
+        Event e = base;
+        e.type = EventType::worker_error;
+        e.time = *t;
+        e.message = text(row, w_error_reason);
+        emit(std::move(e), out);
+      }
+      if (auto t = time_of(row, w_terminated_at, false)) {
+        Event e = base;
+        e.type = EventType::worker_terminated;
+        e.time = *t;
+        e.message = has(row, w_error_reason) ? text(row, w_error_reason) : "status " + base.status;
+        emit(std::move(e), out);
+      }
+      if (auto t = time_of(row, w_last_heartbeat, false)) {
+        Event e = base;
+        e.type = EventType::worker_heartbeat;
+        e.time = *t;
+        emit(std::move(e), out);
+      }
+      break;
+    }
+    case TableId::tasks: {
+      base.name = text(row, t_task_type);
+      base.status = text(row, t_status);
+      base.worker_id = text(row, t_worker_id);
+      base.task_id = key;
+      Event queued = base;
+      queued.type = EventType::task_queued;
+      queued.time = *row_time;
+      emit(std::move(queued), out);
+      if (auto t = time_of(row, t_claimed_at, false)) {
+        Event e = base;
+        e.type = EventType::task_claimed;
+        e.time = *t;
+        emit(std::move(e), out);
+      }
+      std::string status = lower(base.status);
+      std::optional<Time> done = time_of(row, t_finished_at, false);
+      bool failed = status == "failed" || status == "error";
+      bool cancelled = status == "cancelled" || status == "canceled";
+      if (!done && (failed || cancelled)) {
+        done = time_of(row, t_updated_at, false);
+      }
+      if (done) {
+        Event e = base;
+        e.type = failed ? EventType::task_failed
+                        : cancelled ? EventType::task_cancelled : EventType::task_finished;
+        e.time = *done;
+        e.message = text(row, t_error_message);
+        if (has(row, t_attempts)) {
+          e.detail = "attempts " + text(row, t_attempts);
+        }
+        emit(std::move(e), out);
+      }
+      break;
+    }
+    case TableId::workflow_decisions: {
+      Event e = base;
+      e.type = EventType::decision;
+      e.time = *row_time;
+      e.decision_id = key;
+      e.name = text(row, d_workflow);
+      e.status = text(row, d_action);
+      e.message = text(row, d_reason);
+      std::string detail;
+      if (has(row, d_priority)) {
+        detail = "priority " + text(row, d_priority);
+      }
+      if (has(row, d_triggered_by)) {
+        detail += (detail.empty() ? "" : ", ") + std::string("by ") + text(row, d_triggered_by);
+      }
+      e.detail = detail;
+      emit(std::move(e), out);
+      break;
+    }
+    case TableId::workflow_executions: {
+      base.name = text(row, e_workflow);
+      base.decision_id = text(row, e_decision_id);
+      base.status = text(row, e_status);
+      Event start = base;
+      start.type = EventType::execution_started;
+      start.time = *row_time;
+      emit(std::move(start), out);
+      std::string status = lower(base.status);
+      bool failed = status == "failed" || status == "error";
+      bool completed = status == "completed" || status == "complete" || status == "succeeded" ||
+                       status == "success";
+      if (failed || completed) {
+        Event end = base;
+        end.type = failed ? EventType::execution_failed : EventType::execution_finished;
+        end.time = *row_time;
+        std::string detail;
+        if (auto d = number(row, e_duration); d && *d >= 0 && *d < 1e9) {
+          end.time += Micros(static_cast<long long>(std::llround(*d * 1e6)));
+          detail = "after " + text(row, e_duration) + " s";
+        }
+        if (has(row, e_triggered)) {
+          detail += (detail.empty() ? "" : ", ") + text(row, e_triggered) + " scrapers triggered";
+          if (has(row, e_succeeded)) {
+            detail += ", " + text(row, e_succeeded) + " succeeded";
+          }
+        }
+        end.detail = detail;
+        end.message = text(row, e_error_message);
+        emit(std::move(end), out);
+      }
+      break;
+    }
+    case TableId::system_logs: {
+      Event e = base;
+      e.type = EventType::log;
+      e.time = *row_time;
+      e.source_type = text(row, l_source_type);
+      e.source_id = text(row, l_source_id);
+      e.status = text(row, l_level);
+      e.message = text(row, l_message);
+      e.task_id = text(row, l_task_id);
+      e.worker_id = text(row, l_worker_id);
+      if (auto c = number(row, l_cycle)) {
+        e.cycle = static_cast<int64_t>(*c);
+      }
+      emit(std::move(e), out);
+      break;
+    }
+  }
+}
+
+}  // namespace tlrecon

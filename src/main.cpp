@@ -1,0 +1,86 @@
+// tlrecon: forensic timeline reconstruction for worker orchestrators.
+// main() parses the command line, runs one command, and is the one place
+// that prints errors ("tlrecon: error: …") and turns them into exit codes.
+#include <iostream>
+
+#include <CLI/CLI.hpp>
+
+#include "tlrecon/commands.hpp"
+#include "tlrecon/error.hpp"
+
+namespace {
+
+using namespace tlrecon;
+
+void add_common(CLI::App* cmd, CommonOptions& o, bool allow_from = true) {
+  cmd->add_option("--dsn", o.dsn,
+                  "libpq connection string or URI; default: libpq's environment "
+                  "(PGHOST, PGDATABASE, PGSERVICE, ~/.pgpass)");
+  if (allow_from) {
+    cmd->add_option("--from", o.from, "read a snapshot directory instead of PostgreSQL");
+  }
+  cmd->add_option("--since", o.window.since, "window start: ISO-8601 time, or a duration before --until (2h)");
+  cmd->add_option("--until", o.window.until, "window end (exclusive); default now");
+  cmd->add_option("--around", o.window.around, "window centre; with --window");
+  cmd->add_option("--window", o.window.window, "window width with --around (default 30m)");
+  cmd->add_option("--config", o.config, "JSON mapping file: table and column names, thresholds, patterns");
+  cmd->add_option("--lookback", o.lookback,
+                  "how far before the window to read workers, tasks, decisions and executions (default 24h)");
+  cmd->add_option("--timeout", o.timeout, "statement timeout on the server (default 60s)");
+  cmd->add_flag("--quiet,-q", o.quiet, "no warnings on stderr");
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  CLI::App app{"tlrecon: reconstruct an incident's timeline from an orchestrator's tables"};
+  app.set_version_flag("--version", std::string("tlrecon ") + TLRECON_VERSION);
+  app.require_subcommand(1);
+  app.fallthrough(false);
+
+  CommonOptions common;
+
+  TimelineOptions timeline;
+  std::string timeline_format = "text";
+  CLI::App* timeline_cmd = app.add_subcommand("timeline", "every event, merged and time-ordered, streamed");
+  add_common(timeline_cmd, common);
+  timeline_cmd->add_option("--format", timeline_format, "text, jsonl or csv (Timesketch)")
+      ->check(CLI::IsMember({"text", "jsonl", "csv"}));
+  timeline_cmd->add_option("--tz", timeline.tz, "also show local times in this zone (text format)");
+
+  std::string out_dir;
+  CLI::App* snapshot_cmd =
+      app.add_subcommand("snapshot", "preserve a window's rows as CSV files with a checksummed manifest");
+  add_common(snapshot_cmd, common, false);
+  snapshot_cmd->add_option("--out", out_dir, "directory to write (must not exist or be empty)")->required();
+
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    if (e.get_exit_code() == 0) {
+      return app.exit(e);  // --help, --version
+    }
+    std::cerr << "tlrecon: error: " << e.what() << " (see tlrecon --help)\n";
+    return k_exit_usage;
+  }
+
+  try {
+    if (timeline_cmd->parsed()) {
+      timeline.format = timeline_format == "jsonl" ? TimelineFormat::jsonl
+                        : timeline_format == "csv" ? TimelineFormat::csv : TimelineFormat::text;
+      return run_timeline(common, timeline, std::cout, std::cerr);
+    }
+    if (snapshot_cmd->parsed()) {
+      return run_snapshot(common, out_dir, std::cout, std::cerr);
+    }
+  } catch (const Error& e) {
+    std::cout.flush();
+    std::cerr << "tlrecon: error: " << e.what() << "\n";
+    return e.exit_code();
+  } catch (const std::exception& e) {
+    std::cout.flush();
+    std::cerr << "tlrecon: error: internal error: " << e.what() << "\n";
+    return k_exit_internal;
+  }
+  return k_exit_internal;
+}

@@ -1,0 +1,358 @@
+#include "tlrecon/mapping.hpp"
+
+#include <fstream>
+#include <sstream>
+
+#include "tlrecon/error.hpp"
+
+namespace tlrecon {
+
+const char* table_name(TableId table) {
+  switch (table) {
+    case TableId::workers: return "workers";
+    case TableId::tasks: return "tasks";
+    case TableId::workflow_decisions: return "workflow_decisions";
+    case TableId::workflow_executions: return "workflow_executions";
+    case TableId::system_logs: return "system_logs";
+  }
+  return "?";
+}
+
+const std::vector<std::string>& field_names(TableId table) {
+  static const std::array<std::vector<std::string>, k_table_count> k_names = {{
+      {"id", "instance_type", "status", "created_at", "last_heartbeat", "orchestrator_status",
+       "promoted_to_active_at", "terminated_at", "error_reason", "error_time", "runpod_id"},
+      {"id", "task_type", "status", "worker_id", "created_at", "updated_at",
+       "generation_started_at", "generation_processed_at", "attempts", "error_message"},
+      {"decision_id", "decision_time", "workflow_name", "action", "reason", "priority",
+       "triggered_by"},
+      {"execution_id", "execution_time", "workflow_name", "decision_id", "status",
+       "duration_seconds", "scrapers_triggered", "scrapers_succeeded", "scrapers_failed",
+       "error_message"},
+      {"id", "timestamp", "source_type", "source_id", "log_level", "message", "task_id",
+       "worker_id", "cycle_number"},
+  }};
+  return k_names[static_cast<int>(table)];
+}
+
+int key_field(TableId) { return 0; }
+
+int time_field(TableId table) {
+  switch (table) {
+    case TableId::workers: return field::w_created_at;
+    case TableId::tasks: return field::t_created_at;
+    case TableId::workflow_decisions: return field::d_time;
+    case TableId::workflow_executions: return field::e_time;
+    case TableId::system_logs: return field::l_time;
+  }
+  return 1;
+}
+
+Mapping default_mapping() {
+  Mapping m;
+  for (TableId t : k_all_tables) {
+    TableMapping& tm = m[t];
+    tm.table = table_name(t);
+    for (const std::string& name : field_names(t)) {
+      tm.columns.push_back(ColumnSpec{name, "", ""});
+    }
+  }
+  // The worker lifecycle beyond creation lives in workers.metadata (jsonb).
+  TableMapping& w = m[TableId::workers];
+  for (int f : {field::w_orchestrator_status, field::w_promoted_at, field::w_terminated_at,
+                field::w_error_reason, field::w_error_time, field::w_runpod_id}) {
+    w.columns[f] = ColumnSpec{"metadata", field_names(TableId::workers)[f], ""};
+  }
+  return m;
+}
+
+namespace {
+
+using nlohmann::json;
+
+[[noreturn]] void bad(const std::string& origin, const std::string& key, const std::string& problem) {
+  throw usage_error(origin + ": " + key + ": " + problem);
+}
+
+std::string known_list(const std::vector<std::string>& names) {
+  std::string out;
+  for (const auto& n : names) {
+    out += (out.empty() ? "" : ", ") + n;
+  }
+  return out;
+}
+
+std::string get_string(const json& v, const std::string& origin, const std::string& key) {
+  if (!v.is_string()) {
+    bad(origin, key, std::string("expected a string, got ") + v.type_name());
+  }
+  std::string s = v.get<std::string>();
+  if (s.find('\0') != std::string::npos) {
+    bad(origin, key, "contains a NUL character");
+  }
+  return s;
+}
+
+Micros get_duration(const json& v, const std::string& origin, const std::string& key) {
+  if (v.is_number()) {
+    double seconds = v.get<double>();
+    if (seconds <= 0 || seconds > 1e9) {
+      bad(origin, key, "expected a positive number of seconds");
+    }
+    return Micros(static_cast<long long>(seconds * 1e6));
+  }
+  std::string s = get_string(v, origin, key);
+  auto d = parse_duration(s);
+  if (!d || d->count() <= 0) {
+    bad(origin, key, "cannot read '" + s + "' as a duration; expected e.g. 90s, 5m, 2h");
+  }
+  return *d;
+}
+
+ColumnSpec get_column(const json& v, const std::string& origin, const std::string& key) {
+  ColumnSpec spec;
+  if (v.is_null()) {
+    return spec;  // explicitly unmapped
+  }
+  if (v.is_string()) {
+    spec.column = get_string(v, origin, key);
+  } else if (v.is_object()) {
+    for (const auto& [k, item] : v.items()) {
+      if (k == "column") {
+        spec.column = get_string(item, origin, key + ".column");
+      } else if (k == "key") {
+        spec.json_key = get_string(item, origin, key + ".key");
+      } else if (k == "zone") {
+        spec.zone = get_string(item, origin, key + ".zone");
+        check_zone(spec.zone, origin + ": " + key + ".zone");
+      } else {
+        bad(origin, key + "." + k, "unknown key; expected column, key or zone");
+      }
+    }
+    if (spec.column.empty()) {
+      bad(origin, key, "needs a \"column\"");
+    }
+  } else {
+    bad(origin, key, std::string("expected a column name, {\"column\": …, \"key\": …} or null, got ") +
+                         v.type_name());
+  }
+  if (spec.column.empty() && v.is_string()) {
+    bad(origin, key, "the column name is empty");
+  }
+  return spec;
+}
+
+std::vector<std::string> get_patterns(const json& v, const std::string& origin, const std::string& key) {
+  std::vector<std::string> out;
+  if (v.is_string()) {
+    out.push_back(get_string(v, origin, key));
+  } else if (v.is_array()) {
+    for (size_t i = 0; i < v.size(); ++i) {
+      out.push_back(get_string(v[i], origin, key + "[" + std::to_string(i) + "]"));
+    }
+  } else {
+    bad(origin, key, "expected a string or an array of strings");
+  }
+  return out;
+}
+
+void apply_table(TableMapping& tm, TableId t, const json& doc, const std::string& origin) {
+  std::string base = "tables." + std::string(table_name(t));
+  if (!doc.is_object()) {
+    bad(origin, base, "expected an object");
+  }
+  for (const auto& [k, v] : doc.items()) {
+    if (k == "table") {
+      tm.table = get_string(v, origin, base + ".table");
+      if (tm.table.empty()) {
+        bad(origin, base + ".table", "the table name is empty");
+      }
+    } else if (k == "schema") {
+      tm.schema = get_string(v, origin, base + ".schema");
+    } else if (k == "columns") {
+      if (!v.is_object()) {
+        bad(origin, base + ".columns", "expected an object");
+      }
+      const auto& names = field_names(t);
+      for (const auto& [name, spec] : v.items()) {
+        auto it = std::find(names.begin(), names.end(), name);
+        if (it == names.end()) {
+          bad(origin, base + ".columns." + name, "unknown field; known: " + known_list(names));
+        }
+        int index = static_cast<int>(it - names.begin());
+        ColumnSpec cs = get_column(spec, origin, base + ".columns." + name);
+        if ((index == key_field(t) || index == time_field(t)) &&
+            (cs.column.empty() || !cs.json_key.empty())) {
+          bad(origin, base + ".columns." + name,
+              "the key and the row time must each be a plain column");
+        }
+        tm.columns[index] = cs;
+      }
+    } else {
+      bad(origin, base + "." + k, "unknown key; expected table, schema or columns");
+    }
+  }
+}
+
+}  // namespace
+
+void apply_mapping(Mapping& m, const json& doc, const std::string& origin) {
+  if (!doc.is_object()) {
+    bad(origin, "(top level)", "expected a JSON object");
+  }
+  for (const auto& [k, v] : doc.items()) {
+    if (k == "tables") {
+      if (!v.is_object()) {
+        bad(origin, "tables", "expected an object");
+      }
+      for (const auto& [name, tdoc] : v.items()) {
+        bool found = false;
+        for (TableId t : k_all_tables) {
+          if (name == table_name(t)) {
+            apply_table(m[t], t, tdoc, origin);
+            found = true;
+          }
+        }
+        if (!found) {
+          bad(origin, "tables." + name,
+              "unknown table; known: workers, tasks, workflow_decisions, workflow_executions, "
+              "system_logs");
+        }
+      }
+    } else if (k == "thresholds") {
+      if (!v.is_object()) {
+        bad(origin, "thresholds", "expected an object");
+      }
+      Thresholds& th = m.thresholds;
+      for (const auto& [name, item] : v.items()) {
+        std::string key = "thresholds." + name;
+        if (name == "gap_min") {
+          th.gap_min = get_duration(item, origin, key);
+        } else if (name == "gap_factor") {
+          if (!item.is_number() || item.get<double>() < 1.0 || item.get<double>() > 1000.0) {
+            bad(origin, key, "expected a number from 1 to 1000");
+          }
+          th.gap_factor = item.get<double>();
+        } else if (name == "grace") {
+          th.grace = get_duration(item, origin, key);
+        } else if (name == "burst_gap") {
+          th.burst_gap = get_duration(item, origin, key);
+        } else if (name == "tolerance") {
+          th.tolerance = get_duration(item, origin, key);
+        } else if (name == "early_termination") {
+          th.early_termination = get_duration(item, origin, key);
+        } else if (name == "promotion_timeout") {
+          th.promotion_timeout = get_duration(item, origin, key);
+        } else if (name == "heartbeat_stale") {
+          th.heartbeat_stale = get_duration(item, origin, key);
+        } else if (name == "lookback") {
+          th.lookback = get_duration(item, origin, key);
+        } else if (name == "statement_timeout") {
+          th.statement_timeout = get_duration(item, origin, key);
+        } else {
+          bad(origin, key,
+              "unknown threshold; known: gap_min, gap_factor, grace, burst_gap, tolerance, "
+              "early_termination, promotion_timeout, heartbeat_stale, lookback, statement_timeout");
+        }
+      }
+    } else if (k == "patterns") {
+      if (!v.is_object()) {
+        bad(origin, "patterns", "expected an object");
+      }
+      for (const auto& [name, item] : v.items()) {
+        std::string key = "patterns." + name;
+        if (name == "orchestrator_source") {
+          m.patterns.orchestrator_source = get_string(item, origin, key);
+        } else if (name == "worker_source") {
+          m.patterns.worker_source = get_string(item, origin, key);
+        } else if (name == "scale_up") {
+          m.patterns.scale_up = get_patterns(item, origin, key);
+        } else if (name == "startup") {
+          m.patterns.startup = get_patterns(item, origin, key);
+        } else {
+          bad(origin, key, "unknown pattern; known: orchestrator_source, worker_source, scale_up, startup");
+        }
+      }
+    } else {
+      bad(origin, k, "unknown key; expected tables, thresholds or patterns");
+    }
+  }
+}
+
+Mapping load_mapping(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) {
+    throw usage_error("--config: cannot open mapping file '" + path + "'");
+  }
+  std::stringstream buffer;
+  buffer << in.rdbuf();
+  json doc;
+  try {
+    doc = json::parse(buffer.str());
+  } catch (const json::parse_error& e) {
+    // e.byte is the offset of the error; turn it into a line number.
+    std::string text = buffer.str();
+    size_t upto = std::min<size_t>(e.byte, text.size());
+    size_t line = 1 + static_cast<size_t>(std::count(text.begin(), text.begin() + static_cast<long>(upto), '\n'));
+    throw usage_error("mapping file '" + path + "' line " + std::to_string(line) +
+                      ": not valid JSON");
+  }
+  Mapping m = default_mapping();
+  apply_mapping(m, doc, "mapping file '" + path + "'");
+  return m;
+}
+
+nlohmann::ordered_json mapping_to_json(const Mapping& m) {
+  nlohmann::ordered_json out;
+  nlohmann::ordered_json tables = nlohmann::ordered_json::object();
+  for (TableId t : k_all_tables) {
+    const TableMapping& tm = m[t];
+    nlohmann::ordered_json jt;
+    if (!tm.schema.empty()) {
+      jt["schema"] = tm.schema;
+    }
+    jt["table"] = tm.table;
+    nlohmann::ordered_json cols = nlohmann::ordered_json::object();
+    const auto& names = field_names(t);
+    for (size_t i = 0; i < names.size(); ++i) {
+      const ColumnSpec& cs = tm.columns[i];
+      if (cs.column.empty()) {
+        cols[names[i]] = nullptr;
+      } else if (cs.json_key.empty() && cs.zone.empty()) {
+        cols[names[i]] = cs.column;
+      } else {
+        nlohmann::ordered_json c;
+        c["column"] = cs.column;
+        if (!cs.json_key.empty()) {
+          c["key"] = cs.json_key;
+        }
+        if (!cs.zone.empty()) {
+          c["zone"] = cs.zone;
+        }
+        cols[names[i]] = c;
+      }
+    }
+    jt["columns"] = cols;
+    tables[table_name(t)] = jt;
+  }
+  out["tables"] = tables;
+  auto secs = [](Micros d) { return static_cast<double>(d.count()) / 1e6; };
+  const Thresholds& th = m.thresholds;
+  out["thresholds"] = {{"gap_min", secs(th.gap_min)},
+                       {"gap_factor", th.gap_factor},
+                       {"grace", secs(th.grace)},
+                       {"burst_gap", secs(th.burst_gap)},
+                       {"tolerance", secs(th.tolerance)},
+                       {"early_termination", secs(th.early_termination)},
+                       {"promotion_timeout", secs(th.promotion_timeout)},
+                       {"heartbeat_stale", secs(th.heartbeat_stale)},
+                       {"lookback", secs(th.lookback)},
+                       {"statement_timeout", secs(th.statement_timeout)}};
+  out["patterns"] = {{"orchestrator_source", m.patterns.orchestrator_source},
+                     {"worker_source", m.patterns.worker_source},
+                     {"scale_up", m.patterns.scale_up},
+                     {"startup", m.patterns.startup}};
+  return out;
+}
+
+}  // namespace tlrecon

@@ -1,0 +1,401 @@
+#include "tlrecon/pg_source.hpp"
+
+#include <cstdlib>
+#include <map>
+
+#include <pqxx/pqxx>
+
+#include "tlrecon/copy_text.hpp"
+#include "tlrecon/error.hpp"
+
+namespace tlrecon {
+
+namespace {
+
+using Transaction = pqxx::transaction<pqxx::repeatable_read, pqxx::read_only>;
+
+// Identifier and literal quoting that needs no connection, so the SQL can be
+// built (and tested) before one exists. Same rules as quote_ident and
+// quote_literal with standard_conforming_strings on.
+std::string quote_ident(const std::string& name) {
+  std::string out = "\"";
+  for (char c : name) {
+    if (c == '"') {
+      out += '"';
+    }
+    out += c;
+  }
+  return out + "\"";
+}
+
+std::string quote_literal(const std::string& text) {
+  std::string out = "'";
+  for (char c : text) {
+    if (c == '\'') {
+      out += '\'';
+    }
+    out += c;
+  }
+  return out + "'";
+}
+
+std::string relation_of(const TableMapping& tm) {
+  return tm.schema.empty() ? quote_ident(tm.table) : quote_ident(tm.schema) + "." + quote_ident(tm.table);
+}
+
+bool is_timestamp_type(const std::string& type) {
+  return type == "timestamp with time zone" || type == "timestamp without time zone";
+}
+
+bool is_text_type(const std::string& type) {
+  return type == "text" || type.rfind("character varying", 0) == 0 || type.rfind("character", 0) == 0;
+}
+
+bool is_json_type(const std::string& type) { return type == "json" || type == "jsonb"; }
+
+bool is_time_field(TableId table, int f) {
+  using namespace field;
+  switch (table) {
+    case TableId::workers:
+      return f == w_created_at || f == w_last_heartbeat || f == w_promoted_at ||
+             f == w_terminated_at || f == w_error_time;
+    case TableId::tasks:
+      return f == t_created_at || f == t_updated_at || f == t_claimed_at || f == t_finished_at;
+    case TableId::workflow_decisions: return f == d_time;
+    case TableId::workflow_executions: return f == e_time;
+    case TableId::system_logs: return f == l_time;
+  }
+  return false;
+}
+
+// A time literal comparable with the row-time column without casting the
+// column, so an index on it can serve the predicate.
+std::string time_literal(Time t, const std::string& column_type, const std::string& zone) {
+  std::string lit = quote_literal(format_utc(t)) + "::timestamptz";
+  if (column_type == "timestamp without time zone") {
+    return "(" + lit + " AT TIME ZONE " + quote_literal(zone.empty() ? "UTC" : zone) + ")";
+  }
+  return lit;
+}
+
+}  // namespace
+
+std::vector<std::string> secrets_of(const std::string& dsn) {
+  std::vector<std::string> out;
+  if (const char* env = std::getenv("PGPASSWORD"); env != nullptr && *env != '\0') {
+    out.emplace_back(env);
+  }
+  // URI form: postgresql://user:secret@host/db
+  size_t scheme = dsn.find("://");
+  if (scheme != std::string::npos) {
+    size_t at = dsn.find('@', scheme + 3);
+    size_t colon = dsn.find(':', scheme + 3);
+    if (at != std::string::npos && colon != std::string::npos && colon < at) {
+      out.push_back(dsn.substr(colon + 1, at - colon - 1));
+    }
+    size_t query = dsn.find("password=");
+    if (query != std::string::npos) {
+      size_t end = dsn.find('&', query);
+      out.push_back(dsn.substr(query + 9, end == std::string::npos ? std::string::npos : end - query - 9));
+    }
+  } else {
+    // key=value form; the value may be quoted.
+    size_t pos = 0;
+    while ((pos = dsn.find("password", pos)) != std::string::npos) {
+      size_t eq = dsn.find_first_not_of(' ', pos + 8);
+      pos += 8;
+      if (eq == std::string::npos || dsn[eq] != '=') {
+        continue;
+      }
+      size_t start = dsn.find_first_not_of(' ', eq + 1);
+      if (start == std::string::npos) {
+        break;
+      }
+      std::string value;
+      if (dsn[start] == '\'') {
+        for (size_t i = start + 1; i < dsn.size() && dsn[i] != '\''; ++i) {
+          if (dsn[i] == '\\' && i + 1 < dsn.size()) {
+            ++i;
+          }
+          value += dsn[i];
+        }
+      } else {
+        size_t end = dsn.find(' ', start);
+        value = dsn.substr(start, end == std::string::npos ? std::string::npos : end - start);
+      }
+      out.push_back(value);
+    }
+  }
+  std::vector<std::string> nonempty;
+  for (auto& s : out) {
+    if (!s.empty()) {
+      nonempty.push_back(s);
+    }
+  }
+  return nonempty;
+}
+
+std::string redact(std::string text, const std::vector<std::string>& secrets) {
+  for (const std::string& secret : secrets) {
+    size_t pos = 0;
+    while ((pos = text.find(secret, pos)) != std::string::npos) {
+      text.replace(pos, secret.size(), "***");
+      pos += 3;
+    }
+  }
+  return text;
+}
+
+std::string build_select(TableId table, const Mapping& mapping, const Window& window,
+                         const std::vector<std::pair<std::string, std::string>>& columns,
+                         std::vector<std::string>& unmapped) {
+  const TableMapping& tm = mapping[table];
+  std::map<std::string, std::string> types(columns.begin(), columns.end());
+  const auto& names = field_names(table);
+  std::string what = std::string(table_name(table));
+  std::string select;
+  for (size_t f = 0; f < names.size(); ++f) {
+    const ColumnSpec& cs = tm.columns[f];
+    auto it = cs.column.empty() ? types.end() : types.find(cs.column);
+    std::string expr;
+    if (it == types.end()) {
+      expr = "NULL::text";
+      unmapped.push_back(names[f]);
+    } else if (!cs.json_key.empty()) {
+      if (!is_json_type(it->second)) {
+        throw source_error(what + "." + names[f] + ": column " + quote_ident(cs.column) + " is " +
+                           it->second + ", but the mapping reads key '" + cs.json_key +
+                           "' from it, which needs json or jsonb");
+      }
+      expr = "(" + quote_ident(cs.column) + " ->> " + quote_literal(cs.json_key) + ")";
+    } else {
+      if (is_time_field(table, static_cast<int>(f)) && !is_timestamp_type(it->second) &&
+          !is_text_type(it->second)) {
+        throw source_error(what + "." + names[f] + ": column " + quote_ident(cs.column) + " is " +
+                           it->second + "; expected timestamp with time zone (or timestamp, text)");
+      }
+      expr = quote_ident(cs.column);
+    }
+    select += (select.empty() ? "" : ", ") + expr + " AS " + quote_ident(names[f]);
+  }
+  int tf = time_field(table);
+  const ColumnSpec& time_col = tm.columns[tf];
+  const ColumnSpec& key_col = tm.columns[key_field(table)];
+  auto time_type = types.find(time_col.column);
+  auto key_type = types.find(key_col.column);
+  if (time_type == types.end() || key_type == types.end()) {
+    // The caller has checked the essential columns; this is a programming error.
+    throw Error(k_exit_internal, what + ": key or time column missing");
+  }
+  if (table == TableId::system_logs && !is_timestamp_type(time_type->second)) {
+    throw source_error(what + "." + names[tf] + ": column " + quote_ident(time_col.column) + " is " +
+                       time_type->second +
+                       "; expected timestamp with time zone (or timestamp without time zone)");
+  }
+  std::string sql = "SELECT " + select + " FROM " + relation_of(tm);
+  std::string tcol = quote_ident(time_col.column);
+  if (is_timestamp_type(time_type->second)) {
+    sql += " WHERE " + tcol + " >= " +
+           time_literal(read_from(table, window, mapping.thresholds), time_type->second, time_col.zone) +
+           " AND " + tcol + " < " + time_literal(window.until, time_type->second, time_col.zone);
+  }
+  // COLLATE "C": keys sort by bytes, as the merge compares them.
+  std::string key = quote_ident(key_col.column);
+  if (is_text_type(key_type->second)) {
+    key += " COLLATE \"C\"";
+  }
+  sql += " ORDER BY " + tcol + ", " + key;
+  return sql;
+}
+
+namespace {
+
+class PgStream : public RowStream {
+ public:
+  PgStream(Transaction& tx, const std::string& query, TableId table,
+           const std::vector<std::string>& secrets)
+      : m_stream(tx, "(" + query + ")"), m_table(table), m_secrets(secrets) {}
+
+  bool next(Row& row) override {
+    if (m_done) {
+      return false;
+    }
+    if (!m_stream.get_raw_line(m_line)) {
+      m_stream.complete();
+      m_done = true;
+      return false;
+    }
+    // get_raw_line keeps the line's newline.
+    if (!m_line.empty() && m_line.back() == '\n') {
+      m_line.pop_back();
+    }
+    size_t n = decode_copy_line(m_line, row);
+    if (n != field_names(m_table).size()) {
+      throw source_error(std::string("unexpected row shape from ") + table_name(m_table));
+    }
+    return true;
+  }
+
+ private:
+  pqxx::stream_from m_stream;
+  TableId m_table;
+  const std::vector<std::string>& m_secrets;
+  std::string m_line;
+  bool m_done = false;
+};
+
+std::string one_line(std::string text) {
+  // libpq's messages are multi-line ("… \nLINE 1: …\n  ^"); keep the first line.
+  size_t nl = text.find('\n');
+  if (nl != std::string::npos) {
+    text.resize(nl);
+  }
+  while (!text.empty() && (text.back() == ' ' || text.back() == '\r')) {
+    text.pop_back();
+  }
+  return text;
+}
+
+class PgSource : public Source {
+ public:
+  PgSource(const PgOptions& options, const Mapping& mapping, const Window& window)
+      : m_mapping(mapping), m_window(window), m_secrets(secrets_of(options.dsn)) {
+    // libpq reads these when the DSN does not say otherwise.
+    setenv("PGCONNECT_TIMEOUT", "10", 0);
+    setenv("PGAPPNAME", "tlrecon", 0);
+    guard("connecting to PostgreSQL", [&] {
+      m_conn = std::make_unique<pqxx::connection>(options.dsn);
+      m_tx = std::make_unique<Transaction>(*m_conn, "tlrecon");
+      long ms = static_cast<long>(options.statement_timeout.count() / 1000);
+      m_tx->exec("SET LOCAL TimeZone = 'UTC'");
+      m_tx->exec("SET LOCAL DateStyle = 'ISO'");
+      m_tx->exec("SET LOCAL IntervalStyle = 'iso_8601'");
+      m_tx->exec("SET LOCAL extra_float_digits = 1");
+      m_tx->exec("SET LOCAL statement_timeout = " + std::to_string(ms));
+    });
+    m_timeout_text = format_duration(options.statement_timeout);
+    for (TableId t : k_all_tables) {
+      m_tables.push_back(probe(t));
+    }
+  }
+
+  std::vector<TableInfo>& tables() override { return m_tables; }
+
+  std::unique_ptr<RowStream> open(TableId table) override {
+    TableInfo& info = m_tables[static_cast<int>(table)];
+    std::unique_ptr<RowStream> stream;
+    guard(std::string("reading ") + info.relation, [&] {
+      stream = std::make_unique<PgStream>(*m_tx, info.query, table, m_secrets);
+    });
+    return std::make_unique<Guarded>(std::move(stream), *this, "reading " + info.relation);
+  }
+
+  void finish() override {
+    guard("ending the read transaction", [&] { m_tx->commit(); });
+  }
+
+ private:
+  // Runs fn, translating libpqxx's exceptions into one-line Errors with the
+  // passwords taken out.
+  template <class Fn>
+  void guard(const std::string& doing, Fn&& fn) {
+    try {
+      fn();
+    } catch (const pqxx::broken_connection& e) {
+      throw source_error(redact(doing + ": " + one_line(e.what()), m_secrets) +
+                         " (check --dsn, PGHOST/PGPORT, and that the server is up)");
+    } catch (const pqxx::sql_error& e) {
+      if (e.sqlstate() == "57014") {
+        throw source_error(doing + ": cancelled by the statement timeout (" + m_timeout_text +
+                           "); raise it with --timeout or narrow the window");
+      }
+      throw source_error(redact(doing + ": " + one_line(e.what()), m_secrets));
+    } catch (const pqxx::failure& e) {
+      throw source_error(redact(doing + ": " + one_line(e.what()), m_secrets));
+    }
+  }
+
+  class Guarded : public RowStream {
+   public:
+    Guarded(std::unique_ptr<RowStream> inner, PgSource& owner, std::string doing)
+        : m_inner(std::move(inner)), m_owner(owner), m_doing(std::move(doing)) {}
+    bool next(Row& row) override {
+      bool more = false;
+      m_owner.guard(m_doing, [&] { more = m_inner->next(row); });
+      return more;
+    }
+
+   private:
+    std::unique_ptr<RowStream> m_inner;
+    PgSource& m_owner;
+    std::string m_doing;
+  };
+
+  TableInfo probe(TableId t) {
+    const TableMapping& tm = m_mapping[t];
+    TableInfo info;
+    info.id = t;
+    info.relation = tm.schema.empty() ? tm.table : tm.schema + "." + tm.table;
+    std::string regclass = relation_of(tm);
+    pqxx::result r;
+    guard("looking up table " + info.relation, [&] {
+      r = m_tx->exec_params(
+          "SELECT c.oid::bigint, has_table_privilege(c.oid, 'SELECT') "
+          "FROM pg_catalog.pg_class c WHERE c.oid = to_regclass($1)",
+          regclass);
+    });
+    if (r.empty()) {
+      info.state = TableState::missing;
+      info.reason = "table " + info.relation + " does not exist";
+      return info;
+    }
+    long long oid = r[0][0].as<long long>();
+    if (!r[0][1].as<bool>()) {
+      info.state = TableState::unreadable;
+      info.reason = "no SELECT privilege on " + info.relation;
+      return info;
+    }
+    std::vector<std::pair<std::string, std::string>> columns;
+    guard("looking up the columns of " + info.relation, [&] {
+      pqxx::result cols = m_tx->exec_params(
+          "SELECT attname, format_type(atttypid, atttypmod) FROM pg_catalog.pg_attribute "
+          "WHERE attrelid = $1::bigint::oid AND attnum > 0 AND NOT attisdropped ORDER BY attnum",
+          oid);
+      for (const auto& row : cols) {
+        columns.emplace_back(row[0].as<std::string>(), row[1].as<std::string>());
+      }
+    });
+    for (int f : {key_field(t), time_field(t)}) {
+      const std::string& col = tm.columns[f].column;
+      bool found = false;
+      for (const auto& c : columns) {
+        found = found || c.first == col;
+      }
+      if (!found) {
+        info.state = TableState::unreadable;
+        info.reason = "column " + col + " (" + field_names(t)[f] + ") not found in " + info.relation;
+        return info;
+      }
+    }
+    info.query = build_select(t, m_mapping, m_window, columns, info.unmapped);
+    info.state = TableState::ok;
+    return info;
+  }
+
+  const Mapping& m_mapping;
+  Window m_window;
+  std::vector<std::string> m_secrets;
+  std::string m_timeout_text;
+  std::unique_ptr<pqxx::connection> m_conn;
+  std::unique_ptr<Transaction> m_tx;
+  std::vector<TableInfo> m_tables;
+};
+
+}  // namespace
+
+std::unique_ptr<Source> open_postgres(const PgOptions& options, const Mapping& mapping,
+                                      const Window& window) {
+  return std::make_unique<PgSource>(options, mapping, window);
+}
+
+}  // namespace tlrecon

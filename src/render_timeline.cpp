@@ -1,0 +1,247 @@
+#include "tlrecon/render_timeline.hpp"
+
+#include <cstdio>
+
+#include "tlrecon/csv.hpp"
+#include "tlrecon/text.hpp"
+
+namespace tlrecon {
+
+using ojson = nlohmann::ordered_json;
+
+namespace {
+
+std::string dump(const ojson& j) {
+  return j.dump(-1, ' ', false, ojson::error_handler_t::replace);
+}
+
+void pad(std::string& line, const std::string& text, size_t width) {
+  line += text;
+  // Pad by characters, not bytes, so UTF-8 names stay aligned.
+  size_t chars = 0;
+  for (unsigned char c : text) {
+    chars += (c & 0xc0) != 0x80;
+  }
+  if (chars < width) {
+    line.append(width - chars, ' ');
+  }
+  line += ' ';
+}
+
+class TextWriter : public TimelineWriter {
+ public:
+  TextWriter(std::ostream& out, std::string tz) : m_out(out), m_tz(std::move(tz)) {}
+
+  void header(const Window& w) override {
+    m_out << "tlrecon timeline, window [" << format_utc(w.since) << ", " << format_utc(w.until)
+          << ")";
+    if (!m_tz.empty()) {
+      m_out << ", local times in " << m_tz;
+    }
+    m_out << "\n";
+  }
+
+  void event(const Event& e) override {
+    std::string line;
+    pad(line, format_event_time(e.time), 23);
+    if (!m_tz.empty()) {
+      pad(line, format_in_zone(e.time, m_tz), 23);
+    }
+    pad(line, event_type_name(e.type), 21);
+    pad(line, visible(actor_of(e)), 34);
+    line += visible(summary_of(e));
+    line += '\n';
+    m_out << line;
+  }
+
+  void trailer(const Window&, const std::vector<TableInfo>& tables) override {
+    m_out << "-- ";
+    bool first = true;
+    for (const TableInfo& t : tables) {
+      m_out << (first ? "" : "; ") << table_name(t.id) << ": ";
+      first = false;
+      if (t.state != TableState::ok) {
+        m_out << table_state_name(t.state);
+      } else {
+        m_out << t.rows << " rows, " << t.events << " events";
+        if (t.rejected > 0) {
+          m_out << ", " << t.rejected << " rejected";
+        }
+        if (t.duplicates > 0) {
+          m_out << ", " << t.duplicates << " duplicates";
+        }
+        if (t.bad_values > 0) {
+          m_out << ", " << t.bad_values << " bad values";
+        }
+      }
+    }
+    m_out << "\n";
+  }
+
+ private:
+  std::ostream& m_out;
+  std::string m_tz;
+};
+
+class JsonlWriter : public TimelineWriter {
+ public:
+  explicit JsonlWriter(std::ostream& out) : m_out(out) {}
+
+  void header(const Window& w) override {
+    ojson h;
+    h["record"] = "header";
+    h["tool"] = "tlrecon";
+    h["version"] = TLRECON_VERSION;
+    h["schema_version"] = 1;
+    h["window"] = {{"since", format_utc(w.since)}, {"until", format_utc(w.until)}};
+    m_out << dump(h) << '\n';
+  }
+
+  void event(const Event& e) override {
+    ojson j = event_to_json(e);
+    m_out << "{\"record\":\"event\"," << dump(j).substr(1) << '\n';
+  }
+
+  void trailer(const Window&, const std::vector<TableInfo>& tables) override {
+    ojson t;
+    t["record"] = "end";
+    t["complete"] = true;
+    ojson sources = ojson::array();
+    for (const TableInfo& info : tables) {
+      sources.push_back(table_to_json(info));
+    }
+    t["sources"] = sources;
+    m_out << dump(t) << '\n';
+  }
+
+ private:
+  std::ostream& m_out;
+};
+
+class CsvWriter : public TimelineWriter {
+ public:
+  explicit CsvWriter(std::ostream& out) : m_out(out) {}
+
+  void header(const Window& w) override {
+    m_out << "datetime,timestamp_desc,message,timestamp,table,key,actor,source_type,source_id,"
+             "worker_id,task_id,decision_id,status\n";
+    marker(w.since, "window_start", "tlrecon window [" + format_utc(w.since) + ", " +
+                                        format_utc(w.until) + ") begins");
+  }
+
+  void event(const Event& e) override {
+    std::string line;
+    append_csv_field(line, std::string_view(format_utc(e.time)));
+    line += ',';
+    append_csv_field(line, std::string_view(event_type_name(e.type)));
+    line += ',';
+    append_csv_field(line, std::string_view(visible(summary_of(e))));
+    line += ',';
+    line += std::to_string(e.time.time_since_epoch().count());
+    for (const std::string& value : {std::string(origin_name(e.origin)), e.key, actor_of(e),
+                                     e.source_type, e.source_id, e.worker_id, e.task_id,
+                                     e.decision_id, e.status}) {
+      line += ',';
+      append_csv_field(line, std::string_view(visible(value)));
+    }
+    line += '\n';
+    m_out << line;
+  }
+
+  void trailer(const Window& w, const std::vector<TableInfo>&) override {
+    marker(w.until, "window_end", "tlrecon window ends");
+  }
+
+ private:
+  void marker(Time t, const char* desc, const std::string& message) {
+    std::string line;
+    append_csv_field(line, std::string_view(format_utc(t)));
+    line += ',';
+    line += desc;
+    line += ',';
+    append_csv_field(line, std::string_view(message));
+    line += ',' + std::to_string(t.time_since_epoch().count()) + ",tlrecon,,,,,,,,\n";
+    m_out << line;
+  }
+  std::ostream& m_out;
+};
+
+}  // namespace
+
+std::string format_event_time(Time t) {
+  auto secs = date::floor<std::chrono::seconds>(t);
+  long ms = static_cast<long>(std::chrono::duration_cast<std::chrono::milliseconds>(t - secs).count());
+  char buf[32];
+  std::snprintf(buf, sizeof buf, ".%03ld", ms);
+  return format_utc_short(t) + buf;
+}
+
+ojson event_to_json(const Event& e) {
+  ojson j;
+  j["time"] = format_utc(e.time);
+  j["type"] = event_type_name(e.type);
+  j["table"] = origin_name(e.origin);
+  j["key"] = e.key;
+  j["actor"] = actor_of(e);
+  j["summary"] = summary_of(e);
+  auto put = [&](const char* name, const std::string& value) {
+    if (!value.empty()) {
+      j[name] = value;
+    }
+  };
+  put("source_type", e.source_type);
+  put("source_id", e.source_id);
+  put("worker_id", e.worker_id);
+  put("task_id", e.task_id);
+  put("decision_id", e.decision_id);
+  put("name", e.name);
+  put("status", e.status);
+  put("message", e.message);
+  put("detail", e.detail);
+  if (e.cycle) {
+    j["cycle"] = *e.cycle;
+  }
+  return j;
+}
+
+ojson table_to_json(const TableInfo& info) {
+  ojson j;
+  j["table"] = table_name(info.id);
+  j["relation"] = info.relation;
+  j["status"] = table_state_name(info.state);
+  if (info.state != TableState::ok) {
+    j["reason"] = info.reason;
+    j["rows"] = 0;
+    return j;
+  }
+  j["rows"] = info.rows;
+  j["events"] = info.events;
+  if (info.has_time) {
+    j["first"] = format_utc(info.first);
+    j["last"] = format_utc(info.last);
+  } else {
+    j["first"] = nullptr;
+    j["last"] = nullptr;
+  }
+  j["rejected"] = info.rejected;
+  j["duplicates"] = info.duplicates;
+  j["bad_values"] = info.bad_values;
+  if (!info.unmapped.empty()) {
+    j["unmapped"] = info.unmapped;
+  }
+  if (!info.problems.empty()) {
+    j["problems"] = info.problems;
+  }
+  return j;
+}
+
+std::unique_ptr<TimelineWriter> make_timeline_writer(const TimelineOptions& options, std::ostream& out) {
+  switch (options.format) {
+    case TimelineFormat::text: return std::make_unique<TextWriter>(out, options.tz);
+    case TimelineFormat::jsonl: return std::make_unique<JsonlWriter>(out);
+    case TimelineFormat::csv: return std::make_unique<CsvWriter>(out);
+  }
+  return nullptr;
+}
+
+}  // namespace tlrecon

@@ -1,0 +1,310 @@
+#include "tlrecon/snapshot.hpp"
+
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+#include "tlrecon/csv.hpp"
+#include "tlrecon/error.hpp"
+#include "tlrecon/sha256.hpp"
+
+namespace tlrecon {
+
+namespace fs = std::filesystem;
+using ojson = nlohmann::ordered_json;
+
+namespace {
+
+constexpr int k_format_version = 1;
+const char* k_manifest = "manifest.json";
+
+std::string csv_name(TableId t) { return std::string(table_name(t)) + ".csv"; }
+
+std::string header_line(TableId t) {
+  std::string out;
+  for (const std::string& name : field_names(t)) {
+    if (!out.empty()) {
+      out += ',';
+    }
+    append_csv_field(out, std::string_view(name));
+  }
+  return out + "\n";
+}
+
+}  // namespace
+
+SnapshotSummary write_snapshot(Source& source, const Mapping& mapping, const Window& window,
+                               const std::string& dir) {
+  std::error_code ec;
+  if (fs::exists(dir, ec) && !(fs::is_directory(dir, ec) && fs::is_empty(dir, ec))) {
+    throw usage_error("--out: '" + dir + "' exists and is not an empty directory; "
+                      "a snapshot never overwrites evidence");
+  }
+  fs::create_directories(dir, ec);
+  if (ec) {
+    throw usage_error("--out: cannot create directory '" + dir + "': " + ec.message());
+  }
+  SnapshotSummary summary;
+  summary.dir = dir;
+  ojson tables = ojson::array();
+  for (TableInfo& info : source.tables()) {
+    ojson jt;
+    jt["table"] = table_name(info.id);
+    jt["relation"] = info.relation;
+    jt["status"] = table_state_name(info.state);
+    if (info.state != TableState::ok) {
+      jt["reason"] = info.reason;
+      tables.push_back(jt);
+      continue;
+    }
+    std::string path = (fs::path(dir) / csv_name(info.id)).string();
+    std::ofstream out(path, std::ios::binary);
+    if (!out) {
+      throw source_error("cannot write snapshot file '" + path + "'");
+    }
+    Sha256 hash;
+    std::string line = header_line(info.id);
+    hash.update(line);
+    out << line;
+    auto stream = source.open(info.id);
+    Row row;
+    uint64_t rows = 0;
+    while (stream->next(row)) {
+      line.clear();
+      for (size_t i = 0; i < field_names(info.id).size(); ++i) {
+        if (i > 0) {
+          line += ',';
+        }
+        append_csv_field(line, row[i]);
+      }
+      line += '\n';
+      hash.update(line);
+      out << line;
+      ++rows;
+    }
+    out.close();
+    if (!out) {
+      throw source_error("cannot write snapshot file '" + path + "' (disk full?)");
+    }
+    info.rows = rows;
+    jt["file"] = csv_name(info.id);
+    jt["rows"] = rows;
+    jt["sha256"] = hash.hex_digest();
+    jt["query"] = info.query;
+    if (!info.unmapped.empty()) {
+      jt["unmapped"] = info.unmapped;
+    }
+    tables.push_back(jt);
+    summary.files.push_back(path);
+  }
+  source.finish();
+  ojson manifest;
+  manifest["format"] = "tlrecon-snapshot";
+  manifest["format_version"] = k_format_version;
+  manifest["tool"] = "tlrecon";
+  manifest["version"] = TLRECON_VERSION;
+  manifest["taken_at"] = format_utc(date::floor<std::chrono::seconds>(now_utc()));
+  manifest["window"] = {{"since", format_utc(window.since)}, {"until", format_utc(window.until)}};
+  manifest["lookback_seconds"] = static_cast<double>(mapping.thresholds.lookback.count()) / 1e6;
+  manifest["mapping"] = mapping_to_json(mapping);
+  manifest["tables"] = tables;
+  // The manifest is written last, through a rename: a snapshot with a
+  // manifest is a complete one.
+  std::string tmp = (fs::path(dir) / ".manifest.json.tmp").string();
+  {
+    std::ofstream out(tmp, std::ios::binary);
+    out << manifest.dump(2) << "\n";
+    if (!out) {
+      throw source_error("cannot write '" + tmp + "'");
+    }
+  }
+  fs::rename(tmp, fs::path(dir) / k_manifest, ec);
+  if (ec) {
+    throw source_error("cannot write the manifest in '" + dir + "': " + ec.message());
+  }
+  summary.files.push_back((fs::path(dir) / k_manifest).string());
+  summary.tables = source.tables();
+  return summary;
+}
+
+namespace {
+
+struct ManifestTable {
+  TableInfo info;
+  std::string file;
+  std::string sha256;
+  uint64_t rows = 0;
+};
+
+struct Manifest {
+  SnapshotInfo info;
+  std::vector<ManifestTable> tables;
+};
+
+Manifest parse_manifest(const std::string& dir) {
+  std::string path = (fs::path(dir) / k_manifest).string();
+  std::ifstream in(path, std::ios::binary);
+  if (!in) {
+    if (!fs::is_directory(dir)) {
+      throw source_error("--from: '" + dir + "' is not a directory");
+    }
+    throw source_error("snapshot '" + dir + "': " + k_manifest + " is missing");
+  }
+  std::stringstream buffer;
+  buffer << in.rdbuf();
+  Manifest m;
+  m.info.mapping = default_mapping();
+  try {
+    auto doc = nlohmann::json::parse(buffer.str());
+    if (doc.value("format", "") != "tlrecon-snapshot") {
+      throw source_error("snapshot '" + dir + "': " + k_manifest + " is not a tlrecon snapshot manifest");
+    }
+    if (doc.at("format_version").get<int>() > k_format_version) {
+      throw source_error("snapshot '" + dir + "' has format version " +
+                         std::to_string(doc.at("format_version").get<int>()) +
+                         "; this tlrecon reads up to " + std::to_string(k_format_version));
+    }
+    auto since = parse_time(doc.at("window").at("since").get<std::string>());
+    auto until = parse_time(doc.at("window").at("until").get<std::string>());
+    if (!since || !until) {
+      throw source_error("snapshot '" + dir + "': the window in " + k_manifest + " is unreadable");
+    }
+    m.info.window = Window{*since, *until};
+    nlohmann::json tables_only = {{"tables", doc.at("mapping").at("tables")}};
+    apply_mapping(m.info.mapping, tables_only, path);
+    if (doc.contains("lookback_seconds")) {
+      m.info.mapping.thresholds.lookback =
+          Micros(static_cast<long long>(doc.at("lookback_seconds").get<double>() * 1e6));
+    }
+    for (const auto& jt : doc.at("tables")) {
+      std::string name = jt.at("table").get<std::string>();
+      ManifestTable mt;
+      bool known = false;
+      for (TableId t : k_all_tables) {
+        if (name == table_name(t)) {
+          mt.info.id = t;
+          known = true;
+        }
+      }
+      if (!known) {
+        throw source_error("snapshot '" + dir + "': unknown table '" + name + "' in " + k_manifest);
+      }
+      mt.info.relation = jt.value("relation", name);
+      std::string status = jt.at("status").get<std::string>();
+      mt.info.state = status == "ok" ? TableState::ok
+                      : status == "unreadable" ? TableState::unreadable : TableState::missing;
+      mt.info.reason = jt.value("reason", "");
+      if (mt.info.state == TableState::ok) {
+        mt.file = jt.at("file").get<std::string>();
+        mt.sha256 = jt.at("sha256").get<std::string>();
+        mt.rows = jt.at("rows").get<uint64_t>();
+        mt.info.query = jt.value("query", "");
+        if (jt.contains("unmapped")) {
+          mt.info.unmapped = jt.at("unmapped").get<std::vector<std::string>>();
+        }
+        if (mt.file.find('/') != std::string::npos || mt.file.find("..") != std::string::npos) {
+          throw source_error("snapshot '" + dir + "': file name '" + mt.file + "' in " + k_manifest +
+                             " is not a plain file name");
+        }
+      }
+      m.tables.push_back(mt);
+    }
+  } catch (const nlohmann::json::exception&) {
+    throw source_error("snapshot '" + dir + "': " + k_manifest + " is damaged (not the JSON tlrecon writes)");
+  } catch (const Error& e) {
+    if (e.exit_code() == k_exit_source) {
+      throw;
+    }
+    throw source_error(e.what());
+  }
+  return m;
+}
+
+class SnapshotStream : public RowStream {
+ public:
+  SnapshotStream(const std::string& path, TableId table)
+      : m_in(path, std::ios::binary), m_path(path), m_reader(m_in, path), m_table(table) {
+    if (!m_in) {
+      throw source_error("cannot read snapshot file '" + path + "'");
+    }
+    Row header;
+    if (!m_reader.next(header) || m_reader.fields() != field_names(table).size()) {
+      throw source_error(path + ": the header is not the one tlrecon writes for " + table_name(table));
+    }
+    for (size_t i = 0; i < field_names(table).size(); ++i) {
+      if (header[i].text != field_names(table)[i]) {
+        throw source_error(path + ": column " + std::to_string(i + 1) + " is '" + header[i].text +
+                           "', expected '" + field_names(table)[i] + "'");
+      }
+    }
+  }
+
+  bool next(Row& row) override {
+    if (!m_reader.next(row)) {
+      return false;
+    }
+    if (m_reader.fields() != field_names(m_table).size()) {
+      throw source_error(m_path + " line " + std::to_string(m_reader.line()) + ": " +
+                         std::to_string(m_reader.fields()) + " fields, expected " +
+                         std::to_string(field_names(m_table).size()));
+    }
+    return true;
+  }
+
+ private:
+  std::ifstream m_in;
+  std::string m_path;
+  CsvReader m_reader;
+  TableId m_table;
+};
+
+class SnapshotSource : public Source {
+ public:
+  explicit SnapshotSource(const std::string& dir) : m_dir(dir) {
+    Manifest m = parse_manifest(dir);
+    for (TableId t : k_all_tables) {
+      TableInfo info;
+      info.id = t;
+      info.relation = table_name(t);
+      info.state = TableState::missing;
+      info.reason = "not in the snapshot";
+      m_tables.push_back(info);
+    }
+    for (const ManifestTable& mt : m.tables) {
+      m_tables[static_cast<int>(mt.info.id)] = mt.info;
+      if (mt.info.state != TableState::ok) {
+        continue;
+      }
+      std::string path = (fs::path(dir) / mt.file).string();
+      if (!fs::exists(path)) {
+        throw source_error("snapshot file '" + path + "' is missing");
+      }
+      if (sha256_file(path) != mt.sha256) {
+        throw source_error("snapshot file '" + path +
+                           "' does not match its SHA-256 in manifest.json: it was altered or truncated");
+      }
+      m_files[static_cast<int>(mt.info.id)] = path;
+    }
+  }
+
+  std::vector<TableInfo>& tables() override { return m_tables; }
+
+  std::unique_ptr<RowStream> open(TableId table) override {
+    return std::make_unique<SnapshotStream>(m_files[static_cast<int>(table)], table);
+  }
+
+ private:
+  std::string m_dir;
+  std::vector<TableInfo> m_tables;
+  std::array<std::string, k_table_count> m_files;
+};
+
+}  // namespace
+
+SnapshotInfo read_snapshot_manifest(const std::string& dir) { return parse_manifest(dir).info; }
+
+std::unique_ptr<Source> open_snapshot(const std::string& dir) {
+  return std::make_unique<SnapshotSource>(dir);
+}
+
+}  // namespace tlrecon

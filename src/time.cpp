@@ -1,0 +1,322 @@
+#include "tlrecon/time.hpp"
+
+#include <cstdio>
+
+#include <date/tz.h>
+
+#include "tlrecon/error.hpp"
+
+namespace tlrecon {
+
+namespace {
+
+bool is_digit(char c) { return c >= '0' && c <= '9'; }
+
+// Reads exactly n digits at text[pos]; advances pos.
+bool read_digits(std::string_view text, size_t& pos, int n, int& out) {
+  if (pos + n > text.size()) {
+    return false;
+  }
+  int value = 0;
+  for (int i = 0; i < n; ++i) {
+    char c = text[pos + i];
+    if (!is_digit(c)) {
+      return false;
+    }
+    value = value * 10 + (c - '0');
+  }
+  out = value;
+  pos += n;
+  return true;
+}
+
+// "+05", "+0530", "+05:30", "+05:30:00" (PostgreSQL prints seconds for
+// historical zones); returns the offset east of UTC in seconds.
+bool read_offset(std::string_view text, size_t& pos, long& seconds) {
+  char sign = text[pos];
+  if (sign != '+' && sign != '-') {
+    return false;
+  }
+  ++pos;
+  int hours = 0;
+  int minutes = 0;
+  int secs = 0;
+  if (!read_digits(text, pos, 2, hours)) {
+    return false;
+  }
+  if (pos < text.size()) {
+    if (text[pos] == ':') {
+      ++pos;
+      if (!read_digits(text, pos, 2, minutes)) {
+        return false;
+      }
+      if (pos < text.size() && text[pos] == ':') {
+        ++pos;
+        if (!read_digits(text, pos, 2, secs)) {
+          return false;
+        }
+      }
+    } else if (!read_digits(text, pos, 2, minutes)) {
+      return false;
+    }
+  }
+  if (hours > 15 || minutes > 59 || secs > 59) {
+    return false;
+  }
+  seconds = (hours * 3600L + minutes * 60L + secs) * (sign == '-' ? -1 : 1);
+  return true;
+}
+
+}  // namespace
+
+std::optional<Time> parse_time(std::string_view text, const std::string& default_zone) {
+  size_t pos = 0;
+  int y = 0;
+  int mo = 0;
+  int d = 0;
+  if (!read_digits(text, pos, 4, y) || pos >= text.size() || text[pos++] != '-' ||
+      !read_digits(text, pos, 2, mo) || pos >= text.size() || text[pos++] != '-' ||
+      !read_digits(text, pos, 2, d)) {
+    return std::nullopt;
+  }
+  date::year_month_day ymd{date::year{y}, date::month{static_cast<unsigned>(mo)},
+                           date::day{static_cast<unsigned>(d)}};
+  if (!ymd.ok()) {
+    return std::nullopt;
+  }
+  int h = 0;
+  int mi = 0;
+  int s = 0;
+  long micros = 0;
+  bool has_zone = false;
+  long offset = 0;
+  if (pos < text.size()) {
+    char sep = text[pos++];
+    if (sep != 'T' && sep != 't' && sep != ' ') {
+      return std::nullopt;
+    }
+    if (!read_digits(text, pos, 2, h) || pos >= text.size() || text[pos++] != ':' ||
+        !read_digits(text, pos, 2, mi)) {
+      return std::nullopt;
+    }
+    if (pos < text.size() && text[pos] == ':') {
+      ++pos;
+      if (!read_digits(text, pos, 2, s)) {
+        return std::nullopt;
+      }
+      if (pos < text.size() && (text[pos] == '.' || text[pos] == ',')) {
+        ++pos;
+        int digits = 0;
+        while (pos < text.size() && is_digit(text[pos])) {
+          if (digits < 6) {
+            micros = micros * 10 + (text[pos] - '0');
+          }
+          ++digits;
+          ++pos;
+        }
+        if (digits == 0) {
+          return std::nullopt;
+        }
+        for (int i = digits; i < 6; ++i) {
+          micros *= 10;
+        }
+      }
+    }
+    if (h > 23 || mi > 59 || s > 60) {
+      return std::nullopt;
+    }
+    if (s == 60) {
+      s = 59;  // a leap second: the nearest instant we can represent
+      micros = 999999;
+    }
+    if (pos < text.size()) {
+      if (text[pos] == 'Z' || text[pos] == 'z') {
+        ++pos;
+        has_zone = true;
+      } else if (read_offset(text, pos, offset)) {
+        has_zone = true;
+      } else {
+        return std::nullopt;
+      }
+    }
+  }
+  if (pos != text.size()) {
+    return std::nullopt;
+  }
+  auto local = date::sys_days(ymd) + std::chrono::hours(h) + std::chrono::minutes(mi) +
+               std::chrono::seconds(s) + Micros(micros);
+  if (has_zone) {
+    return Time(local - std::chrono::seconds(offset));
+  }
+  if (default_zone.empty() || default_zone == "UTC") {
+    return Time(local);
+  }
+  try {
+    const date::time_zone* zone = date::locate_zone(default_zone);
+    auto local_time = date::local_time<Micros>(local.time_since_epoch());
+    return zone->to_sys(local_time, date::choose::earliest);
+  } catch (const std::exception&) {
+    return std::nullopt;
+  }
+}
+
+std::optional<Micros> parse_duration(std::string_view text) {
+  if (text.empty()) {
+    return std::nullopt;
+  }
+  Micros total{0};
+  size_t pos = 0;
+  while (pos < text.size()) {
+    long long value = 0;
+    size_t start = pos;
+    while (pos < text.size() && is_digit(text[pos])) {
+      value = value * 10 + (text[pos] - '0');
+      if (value > 100000000) {
+        return std::nullopt;
+      }
+      ++pos;
+    }
+    if (pos == start || pos >= text.size()) {
+      return std::nullopt;
+    }
+    switch (text[pos++]) {
+      case 's': total += std::chrono::seconds(value); break;
+      case 'm': total += std::chrono::minutes(value); break;
+      case 'h': total += std::chrono::hours(value); break;
+      case 'd': total += std::chrono::hours(24 * value); break;
+      case 'w': total += std::chrono::hours(24 * 7 * value); break;
+      default: return std::nullopt;
+    }
+  }
+  return total;
+}
+
+std::string format_utc(Time t) {
+  auto secs = date::floor<std::chrono::seconds>(t);
+  long frac = static_cast<long>((t - secs).count());
+  std::string out = date::format("%FT%T", secs);
+  char buf[32];
+  if (frac != 0) {
+    if (frac % 1000 == 0) {
+      std::snprintf(buf, sizeof buf, ".%03ld", frac / 1000);
+    } else {
+      std::snprintf(buf, sizeof buf, ".%06ld", frac);
+    }
+    out += buf;
+  }
+  out += 'Z';
+  return out;
+}
+
+std::string format_utc_short(Time t) {
+  return date::format("%F %T", date::floor<std::chrono::seconds>(t));
+}
+
+std::string format_clock(Time t) {
+  return date::format("%T", date::floor<std::chrono::seconds>(t));
+}
+
+void check_zone(const std::string& zone, const std::string& option) {
+  try {
+    date::locate_zone(zone);
+  } catch (const std::exception&) {
+    throw usage_error(option + ": unknown time zone '" + zone +
+                      "'; expected an IANA name such as UTC or America/New_York");
+  }
+}
+
+std::string format_in_zone(Time t, const std::string& zone) {
+  check_zone(zone, "--tz");
+  auto zoned = date::make_zoned(date::locate_zone(zone), date::floor<std::chrono::seconds>(t));
+  return date::format("%F %T %Z", zoned);
+}
+
+std::string format_duration(Micros d) {
+  long long total = std::chrono::duration_cast<std::chrono::seconds>(d).count();
+  bool negative = total < 0;
+  if (negative) {
+    total = -total;
+  }
+  char buf[64];
+  if (total >= 86400) {
+    std::snprintf(buf, sizeof buf, "%lldd %02lldh", total / 86400, total % 86400 / 3600);
+  } else if (total >= 3600) {
+    std::snprintf(buf, sizeof buf, "%lldh %02lldm", total / 3600, total % 3600 / 60);
+  } else if (total >= 60) {
+    std::snprintf(buf, sizeof buf, "%lldm %02llds", total / 60, total % 60);
+  } else {
+    std::snprintf(buf, sizeof buf, "%llds", total);
+  }
+  return negative ? "-" + std::string(buf) : std::string(buf);
+}
+
+namespace {
+
+const char* k_time_forms =
+    "expected ISO-8601 such as 2025-10-16T17:35:31Z or 2025-10-16 17:35:31+00, "
+    "or a duration before now such as 2h";
+
+const char* k_duration_forms = "expected a duration such as 90s, 30m, 2h, 1d or 1h30m";
+
+Time parse_time_option(const std::string& option, const std::string& text, Time relative_to) {
+  if (auto t = parse_time(text)) {
+    return *t;
+  }
+  if (auto d = parse_duration(text)) {
+    return relative_to - *d;
+  }
+  throw usage_error(option + ": cannot read '" + text + "' as a time; " + k_time_forms);
+}
+
+Micros parse_duration_option(const std::string& option, const std::string& text) {
+  auto d = parse_duration(text);
+  if (!d || d->count() <= 0) {
+    throw usage_error(option + ": cannot read '" + text + "' as a duration; " + k_duration_forms);
+  }
+  return *d;
+}
+
+}  // namespace
+
+Window resolve_window(const WindowOptions& options, Time now, const std::optional<Window>& fallback) {
+  Window w{};
+  if (!options.around.empty()) {
+    if (!options.since.empty() || !options.until.empty()) {
+      throw usage_error("--around cannot be combined with --since or --until");
+    }
+    Time center = parse_time_option("--around", options.around, now);
+    Micros width = options.window.empty() ? Micros(std::chrono::minutes(30))
+                                          : parse_duration_option("--window", options.window);
+    w.since = center - width / 2;
+    w.until = center + width / 2;
+  } else {
+    if (!options.window.empty()) {
+      throw usage_error("--window goes with --around");
+    }
+    if (options.since.empty() && options.until.empty() && fallback) {
+      return *fallback;
+    }
+    // --until first: a relative --since counts back from it.
+    w.until = options.until.empty() ? (fallback && options.since.empty() ? fallback->until : now)
+                                    : parse_time_option("--until", options.until, now);
+    if (options.since.empty()) {
+      w.since = fallback ? fallback->since : w.until - std::chrono::hours(24);
+      if (w.since >= w.until) {
+        w.since = w.until - std::chrono::hours(24);
+      }
+    } else {
+      w.since = parse_time_option("--since", options.since, w.until);
+    }
+  }
+  if (w.since >= w.until) {
+    throw usage_error("the window is empty: --since (" + format_utc(w.since) +
+                      ") must be before --until (" + format_utc(w.until) + ")");
+  }
+  return w;
+}
+
+Time now_utc() {
+  return date::floor<Micros>(std::chrono::system_clock::now());
+}
+
+}  // namespace tlrecon
