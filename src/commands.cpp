@@ -2,10 +2,10 @@
 
 #include <functional>
 
-#include "tlrecon/decode.hpp"
+#include "tlrecon/analysis.hpp"
 #include "tlrecon/error.hpp"
-#include "tlrecon/merge.hpp"
 #include "tlrecon/pg_source.hpp"
+#include "tlrecon/render_findings.hpp"
 #include "tlrecon/snapshot.hpp"
 #include "tlrecon/text.hpp"
 
@@ -32,8 +32,27 @@ Micros duration_option(const std::string& option, const std::string& text) {
 Input open_input(const CommonOptions& common) {
   Input in;
   in.mapping = common.config.empty() ? default_mapping() : load_mapping(common.config);
+  Thresholds& th = in.mapping.thresholds;
   if (!common.timeout.empty()) {
-    in.mapping.thresholds.statement_timeout = duration_option("--timeout", common.timeout);
+    th.statement_timeout = duration_option("--timeout", common.timeout);
+  }
+  if (!common.gap_min.empty()) {
+    th.gap_min = duration_option("--gap-min", common.gap_min);
+  }
+  if (common.gap_factor != 0) {
+    if (common.gap_factor < 1 || common.gap_factor > 1000) {
+      throw usage_error("--gap-factor: expected a number from 1 to 1000");
+    }
+    th.gap_factor = common.gap_factor;
+  }
+  if (!common.grace.empty()) {
+    th.grace = duration_option("--grace", common.grace);
+  }
+  if (!common.burst_gap.empty()) {
+    th.burst_gap = duration_option("--burst-gap", common.burst_gap);
+  }
+  if (!common.tolerance.empty()) {
+    th.tolerance = duration_option("--tolerance", common.tolerance);
   }
   if (!common.from.empty()) {
     if (!common.dsn.empty()) {
@@ -64,41 +83,6 @@ Input open_input(const CommonOptions& common) {
   pg.statement_timeout = in.mapping.thresholds.statement_timeout;
   in.source = open_postgres(pg, in.mapping, in.window);
   return in;
-}
-
-// Reads every table and hands each event to `sink` in timeline order.
-// The small tables are read whole first: a worker or task row becomes
-// several events at different times, so they need sorting, and they are
-// small. system_logs, the big one, streams last, merged as it arrives.
-void read_events(Input& in, const std::function<void(const Event&)>& sink) {
-  std::vector<std::unique_ptr<EventStream>> streams;
-  std::vector<TableInfo>& tables = in.source->tables();
-  for (TableId t : k_all_tables) {
-    TableInfo& info = tables[static_cast<int>(t)];
-    if (info.state != TableState::ok || t == TableId::system_logs) {
-      continue;
-    }
-    RowDecoder decoder(t, in.mapping, in.window, info);
-    std::vector<Event> events;
-    auto rows = in.source->open(t);
-    Row row;
-    while (rows->next(row)) {
-      decoder.decode(row, events);
-    }
-    streams.push_back(std::make_unique<VectorStream>(std::move(events)));
-  }
-  TableInfo& logs = tables[static_cast<int>(TableId::system_logs)];
-  if (logs.state == TableState::ok) {
-    streams.push_back(std::make_unique<DecodedStream>(
-        in.source->open(TableId::system_logs),
-        RowDecoder(TableId::system_logs, in.mapping, in.window, logs)));
-  }
-  Merger merged(std::move(streams));
-  Event e;
-  while (merged.next(e)) {
-    sink(e);
-  }
-  in.source->finish();
 }
 
 // Rows that could not be placed are never dropped silently.
@@ -137,8 +121,8 @@ int run_timeline(const CommonOptions& common, const TimelineOptions& options, st
   // 2. Merge every table into one stream, writing each event as it comes.
   auto writer = make_timeline_writer(options, out);
   writer->header(in.window);
-  read_events(in, [&](const Event& e) {
-    if (!e.context) {
+  read_events(*in.source, in.mapping, in.window, [&](const Event& e) {
+    if (e.place == Event::Place::inside) {
       writer->event(e);
     }
   });
@@ -149,6 +133,36 @@ int run_timeline(const CommonOptions& common, const TimelineOptions& options, st
     warn_about_rows(in.source->tables(), err);
   }
   return k_exit_ok;
+}
+
+Severity severity_option(const std::string& option, const std::string& text) {
+  auto s = parse_severity(text);
+  if (!s) {
+    throw usage_error(option + ": unknown severity '" + text + "'; expected info, low, medium, high or critical");
+  }
+  return *s;
+}
+
+int run_check(const CommonOptions& common, const CheckOptions& options, std::ostream& out,
+              std::ostream& err) {
+  Severity fail_on = severity_option("--fail-on", options.fail_on);
+  Severity min_severity = severity_option("--min-severity", options.min_severity);
+  // 1. Open the source and fix the window.
+  Input in = open_input(common);
+  // 2. Read the tables in one snapshot, merge by time, run every detector.
+  Analysis a = analyze(*in.source, in.mapping, in.window, nullptr);
+  // 3. Findings only; the exit code says whether any reaches --fail-on.
+  if (options.format == "json") {
+    out << analysis_to_json(a, "check", min_severity).dump(2, ' ', false, nlohmann::ordered_json::error_handler_t::replace)
+        << "\n";
+  } else {
+    write_check_text(out, a, min_severity, fail_on);
+  }
+  out.flush();
+  if (!common.quiet) {
+    warn_about_rows(a.tables, err);
+  }
+  return count_at_or_above(a, fail_on) > 0 ? k_exit_findings : k_exit_ok;
 }
 
 int run_snapshot(const CommonOptions& common, const std::string& out_dir, std::ostream& out,

@@ -72,10 +72,9 @@ std::optional<Time> RowDecoder::time_of(const Row& row, int f, bool row_time) {
 void RowDecoder::emit(Event&& e, std::vector<Event>& out) {
   if (e.time >= m_window.until) {
     ++m_info.after_window;
-    return;
-  }
-  if (e.time < m_window.since) {
-    e.context = true;
+    e.place = Event::Place::after;
+  } else if (e.time < m_window.since) {
+    e.place = Event::Place::before;
     ++m_info.context_events;
   } else {
     ++m_info.events;

@@ -30,6 +30,14 @@ void add_common(CLI::App* cmd, CommonOptions& o, bool allow_from = true) {
   cmd->add_flag("--quiet,-q", o.quiet, "no warnings on stderr");
 }
 
+void add_thresholds(CLI::App* cmd, CommonOptions& o) {
+  cmd->add_option("--gap-min", o.gap_min, "floor of the logging-gap threshold (default 5m)");
+  cmd->add_option("--gap-factor", o.gap_factor, "gap threshold = factor x the source's p95 interval (default 3)");
+  cmd->add_option("--grace", o.grace, "orphaned-decision grace period (default 10m)");
+  cmd->add_option("--burst-gap", o.burst_gap, "creations closer than this are one burst (default 2m)");
+  cmd->add_option("--tolerance", o.tolerance, "how near a log must be to account for a creation (default 2m)");
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -47,6 +55,14 @@ int main(int argc, char** argv) {
   timeline_cmd->add_option("--format", timeline_format, "text, jsonl or csv (Timesketch)")
       ->check(CLI::IsMember({"text", "jsonl", "csv"}));
   timeline_cmd->add_option("--tz", timeline.tz, "also show local times in this zone (text format)");
+
+  CheckOptions check;
+  CLI::App* check_cmd = app.add_subcommand("check", "findings only, for CI: exit 1 at or above --fail-on");
+  add_common(check_cmd, common);
+  add_thresholds(check_cmd, common);
+  check_cmd->add_option("--format", check.format, "text or json")->check(CLI::IsMember({"text", "json"}));
+  check_cmd->add_option("--fail-on", check.fail_on, "exit 1 when a finding is at or above this (default high)");
+  check_cmd->add_option("--min-severity", check.min_severity, "show only findings at or above this");
 
   std::string out_dir;
   CLI::App* snapshot_cmd =
@@ -69,6 +85,9 @@ int main(int argc, char** argv) {
       timeline.format = timeline_format == "jsonl" ? TimelineFormat::jsonl
                         : timeline_format == "csv" ? TimelineFormat::csv : TimelineFormat::text;
       return run_timeline(common, timeline, std::cout, std::cerr);
+    }
+    if (check_cmd->parsed()) {
+      return run_check(common, check, std::cout, std::cerr);
     }
     if (snapshot_cmd->parsed()) {
       return run_snapshot(common, out_dir, std::cout, std::cerr);

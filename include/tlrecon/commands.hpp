@@ -18,10 +18,24 @@ struct CommonOptions {
   std::string lookback;   // --lookback, overrides the mapping
   std::string timeout;    // --timeout, the statement timeout
   bool quiet = false;     // no warnings on stderr
+  // Detector thresholds from the command line; they override the mapping file.
+  std::string gap_min;
+  double gap_factor = 0;  // 0: not given
+  std::string grace;
+  std::string burst_gap;
+  std::string tolerance;
+};
+
+struct CheckOptions {
+  std::string format = "text";  // text or json
+  std::string fail_on = "high";
+  std::string min_severity = "info";
 };
 
 int run_timeline(const CommonOptions& common, const TimelineOptions& options, std::ostream& out,
                  std::ostream& err);
+int run_check(const CommonOptions& common, const CheckOptions& options, std::ostream& out,
+              std::ostream& err);
 int run_snapshot(const CommonOptions& common, const std::string& out_dir, std::ostream& out,
                  std::ostream& err);
 

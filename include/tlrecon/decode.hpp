@@ -15,8 +15,8 @@ namespace tlrecon {
 class RowDecoder {
  public:
   RowDecoder(TableId table, const Mapping& mapping, const Window& window, TableInfo& info);
-  // Appends the row's events to `out` (those after the window are counted,
-  // not appended). Rows outside the table's read range are skipped: the
+  // Appends the row's events to `out`, each marked inside, before or after
+  // the window. Rows outside the table's read range are skipped: the
   // PostgreSQL source never sends them, a snapshot may hold them.
   void decode(const Row& row, std::vector<Event>& out);
 

@@ -42,7 +42,11 @@ struct Event {
   Time time{};
   EventType type = EventType::log;
   Origin origin = Origin::system_logs;
-  bool context = false;      // before the window: seen by detectors, never shown
+  // Where the event falls: only `inside` events are shown. Events before the
+  // window (the lookback) and after it (a later heartbeat of a row read for
+  // the window) are seen by the detectors only.
+  enum class Place : uint8_t { inside, before, after };
+  Place place = Place::inside;
   std::string key;           // the row's primary key
   std::string source_type;   // log: source_type; annotation: its source
   std::string source_id;     // log: source_id

@@ -42,7 +42,7 @@ struct TableInfo {
   uint64_t rows = 0;                   // rows read
   uint64_t events = 0;                 // events inside the window
   uint64_t context_events = 0;         // events before the window (lookback), not shown
-  uint64_t after_window = 0;           // events of read rows that fall after the window
+  uint64_t after_window = 0;           // events of read rows after the window, not shown
   uint64_t rejected = 0;               // rows that could not be placed on the timeline
   uint64_t bad_values = 0;             // secondary times that could not be read
   uint64_t duplicates = 0;             // rows whose key was already seen

@@ -1,0 +1,36 @@
+#pragma once
+// The pipeline: sources → merge → detectors. analyze() reads every table in
+// one pass, hands each event to the detectors (and to an optional sink, the
+// report's timeline), and returns the findings.
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "tlrecon/finding.hpp"
+#include "tlrecon/source.hpp"
+
+namespace tlrecon {
+
+struct Analysis {
+  Window window{};
+  std::vector<TableInfo> tables;
+  std::vector<DetectorStatus> detectors;
+  std::vector<Finding> findings;  // numbered F1… in timeline order
+};
+
+using EventSink = std::function<void(const Event&)>;
+
+// Reads every ok table of the source and hands each event to `sink` in
+// timeline order (events before and after the window included; see
+// Event::place). The small tables are read whole first: a worker or task row
+// becomes several events at different times, so they need sorting, and they
+// are small. system_logs, the big one, streams last, merged as it arrives.
+void read_events(Source& source, const Mapping& mapping, const Window& window, const EventSink& sink);
+
+// read_events, with every detector watching. `sink` may be empty.
+Analysis analyze(Source& source, const Mapping& mapping, const Window& window, const EventSink& sink);
+
+// Findings most severe first, then in timeline order.
+std::vector<const Finding*> by_severity(const std::vector<Finding>& findings);
+
+}  // namespace tlrecon

@@ -1,0 +1,53 @@
+#pragma once
+// What the detectors report (SPEC §4): a kind, a severity, a span, the
+// entities involved, a title, a plain-language detail, and the rows that
+// support it.
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "tlrecon/event.hpp"
+
+namespace tlrecon {
+
+enum class Severity : int { info, low, medium, high, critical };
+const char* severity_name(Severity s);
+std::optional<Severity> parse_severity(const std::string& text);
+
+struct Evidence {
+  std::string table;
+  std::string key;
+  Time time{};
+  std::string summary;
+};
+Evidence evidence_of(const Event& e);
+
+struct Finding {
+  std::string id;  // "F1", "F2", … in timeline order, assigned once all detectors ran
+  std::string kind;
+  Severity severity = Severity::medium;
+  Time start{};
+  Time end{};
+  bool open = false;  // still going at the window's end
+  std::vector<std::string> entities;
+  std::string title;
+  std::string detail;
+  std::vector<Evidence> evidence;
+  uint64_t evidence_total = 0;  // evidence rows before the list was cut short
+  std::vector<std::string> related;  // ids of related findings
+  // Set by the detector: a name unique among findings, so related findings
+  // can point at each other before ids are assigned.
+  std::string ref;
+  std::vector<std::string> related_refs;
+};
+
+// Adds evidence, keeping at most `max` rows but counting all of them.
+void add_evidence(Finding& f, const Event& e, size_t max = 20);
+
+struct DetectorStatus {
+  std::string name;
+  bool ran = true;
+  std::string reason;  // why it was skipped, or what it could not check
+};
+
+}  // namespace tlrecon

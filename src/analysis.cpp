@@ -1,0 +1,89 @@
+#include "tlrecon/analysis.hpp"
+
+#include <algorithm>
+
+#include "tlrecon/decode.hpp"
+#include "tlrecon/detector.hpp"
+#include "tlrecon/merge.hpp"
+
+namespace tlrecon {
+
+void read_events(Source& source, const Mapping& mapping, const Window& window, const EventSink& sink) {
+  std::vector<std::unique_ptr<EventStream>> streams;
+  std::vector<TableInfo>& tables = source.tables();
+  for (TableId t : k_all_tables) {
+    TableInfo& info = tables[static_cast<int>(t)];
+    if (info.state != TableState::ok || t == TableId::system_logs) {
+      continue;
+    }
+    RowDecoder decoder(t, mapping, window, info);
+    std::vector<Event> events;
+    auto rows = source.open(t);
+    Row row;
+    while (rows->next(row)) {
+      decoder.decode(row, events);
+    }
+    streams.push_back(std::make_unique<VectorStream>(std::move(events)));
+  }
+  TableInfo& logs = tables[static_cast<int>(TableId::system_logs)];
+  if (logs.state == TableState::ok) {
+    streams.push_back(std::make_unique<DecodedStream>(source.open(TableId::system_logs),
+                                                      RowDecoder(TableId::system_logs, mapping, window, logs)));
+  }
+  Merger merged(std::move(streams));
+  Event e;
+  while (merged.next(e)) {
+    sink(e);
+  }
+  source.finish();
+}
+
+Analysis analyze(Source& source, const Mapping& mapping, const Window& window, const EventSink& sink) {
+  Analysis a;
+  a.window = window;
+  FleetAccounting fleet(mapping);
+  std::vector<std::unique_ptr<Detector>> all = make_detectors(mapping);
+  // A detector whose tables are missing does not watch; it is listed as
+  // skipped, so "nothing found" is never confused with "not checked".
+  std::vector<Detector*> running;
+  for (const auto& d : all) {
+    std::string reason = skip_reason(*d, source.tables());
+    a.detectors.push_back(DetectorStatus{d->name(), reason.empty(), reason});
+    if (reason.empty()) {
+      running.push_back(d.get());
+    }
+  }
+  read_events(source, mapping, window, [&](const Event& e) {
+    fleet.on_event(e);
+    for (Detector* d : running) {
+      d->on_event(e);
+    }
+    if (sink) {
+      sink(e);
+    }
+  });
+  fleet.finish();
+  a.tables = source.tables();
+  for (Detector* d : running) {
+    DetectorContext ctx{window, mapping, a.tables, fleet, a.findings};
+    std::vector<Finding> found;
+    d->finish(ctx, found);
+    for (Finding& f : found) {
+      a.findings.push_back(std::move(f));
+    }
+  }
+  number_findings(a.findings);
+  return a;
+}
+
+std::vector<const Finding*> by_severity(const std::vector<Finding>& findings) {
+  std::vector<const Finding*> out;
+  for (const Finding& f : findings) {
+    out.push_back(&f);
+  }
+  std::stable_sort(out.begin(), out.end(),
+                   [](const Finding* a, const Finding* b) { return a->severity > b->severity; });
+  return out;
+}
+
+}  // namespace tlrecon

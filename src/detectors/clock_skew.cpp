@@ -1,0 +1,115 @@
+// clock_skew: times that contradict each other across or within tables: an
+// execution that starts before its decision, a worker promoted or
+// terminated before its creation, a task claimed before it was queued.
+// One finding per kind of contradiction, citing the rows.
+#include <map>
+
+#include "tlrecon/detector.hpp"
+
+namespace tlrecon {
+
+namespace {
+
+class ClockSkew : public Detector {
+ public:
+  const char* name() const override { return "clock_skew"; }
+  std::vector<std::pair<TableId, int>> needs() const override { return {}; }
+
+  void on_event(const Event& e) override {
+    switch (e.type) {
+      case EventType::decision: m_decisions.emplace(e.key, e); break;
+      case EventType::execution_started:
+        if (!e.decision_id.empty()) {
+          m_executions.push_back(e);
+        }
+        break;
+      case EventType::worker_created: m_created.emplace(e.worker_id, e); break;
+      case EventType::worker_promoted:
+      case EventType::worker_terminated: m_worker_events.push_back(e); break;
+      case EventType::task_queued: m_queued.emplace(e.key, e); break;
+      case EventType::task_claimed: m_claims.push_back(e); break;
+      default: break;
+    }
+  }
+
+  void finish(const DetectorContext& ctx, std::vector<Finding>& out) override {
+    Finding exec = start("execution_before_decision", "executions that start before their decision");
+    for (const Event& e : m_executions) {
+      auto d = m_decisions.find(e.decision_id);
+      if (d != m_decisions.end() && e.time < d->second.time && touches(ctx, e, d->second)) {
+        pair(exec, d->second, e);
+      }
+    }
+    Finding worker = start("worker_event_before_creation", "worker events before the worker's creation");
+    for (const Event& e : m_worker_events) {
+      auto c = m_created.find(e.worker_id);
+      if (c != m_created.end() && e.time < c->second.time && touches(ctx, e, c->second)) {
+        pair(worker, c->second, e);
+      }
+    }
+    Finding task = start("task_claimed_before_queued", "tasks claimed before they were queued");
+    for (const Event& e : m_claims) {
+      auto q = m_queued.find(e.key);
+      if (q != m_queued.end() && e.time < q->second.time && touches(ctx, e, q->second)) {
+        pair(task, q->second, e);
+      }
+    }
+    for (Finding* f : {&exec, &worker, &task}) {
+      if (f->evidence_total == 0) {
+        continue;
+      }
+      f->detail = std::to_string(f->evidence_total / 2) + " case(s) of " + f->title +
+                  "; the largest difference is " + format_duration(m_largest[f->ref]) +
+                  ". The tables' clocks (or the code that writes them) disagree: order events "
+                  "from different tables with care around these rows.";
+      f->title = std::to_string(f->evidence_total / 2) + " " + f->title;
+      out.push_back(std::move(*f));
+    }
+  }
+
+ private:
+  static bool touches(const DetectorContext& ctx, const Event& a, const Event& b) {
+    return ctx.window.contains(a.time) || ctx.window.contains(b.time);
+  }
+
+  Finding start(const std::string& what, const std::string& title) {
+    Finding f;
+    f.kind = "clock_skew";
+    f.severity = Severity::low;
+    f.ref = "clock_skew:" + what;
+    f.title = title;
+    return f;
+  }
+
+  void pair(Finding& f, const Event& earlier_expected, const Event& later_expected) {
+    Time lo = later_expected.time;
+    Time hi = earlier_expected.time;
+    if (f.evidence_total == 0 || lo < f.start) {
+      f.start = lo;
+    }
+    if (f.evidence_total == 0 || hi > f.end) {
+      f.end = hi;
+    }
+    std::string entity = later_expected.key;
+    if (f.entities.size() < 20) {
+      f.entities.push_back(entity);
+    }
+    m_largest[f.ref] = std::max(m_largest[f.ref], hi - lo);
+    add_evidence(f, earlier_expected);
+    add_evidence(f, later_expected);
+  }
+
+  std::map<std::string, Event> m_decisions;
+  std::vector<Event> m_executions;
+  std::map<std::string, Event> m_created;
+  std::vector<Event> m_worker_events;
+  std::map<std::string, Event> m_queued;
+  std::vector<Event> m_claims;
+  std::map<std::string, Micros> m_largest;
+};
+
+}  // namespace
+
+std::unique_ptr<Detector> make_clock_skew(const Mapping&) { return std::make_unique<ClockSkew>(); }
+
+}  // namespace tlrecon

@@ -1,0 +1,271 @@
+// logging_gap: a log source silent for longer than its threshold while it
+// was expected alive. An orchestrator is expected alive throughout the
+// window; a worker from its first log until its termination. The threshold
+// adapts to the source's own cadence: gap_factor times the 95th percentile
+// of its intervals (never counting its two longest), with gap_min as floor.
+#include <array>
+#include <cmath>
+#include <map>
+
+#include "tlrecon/detector.hpp"
+
+namespace tlrecon {
+
+namespace {
+
+// Intervals are counted in buckets 10% wide, so the cadence of millions of
+// lines takes a few hundred counters per source.
+constexpr int k_buckets = 256;
+constexpr double k_bucket_ratio = 1.1;
+
+int bucket_of(Micros interval) {
+  double ms = static_cast<double>(interval.count()) / 1000.0;
+  if (ms <= 1.0) {
+    return 0;
+  }
+  int b = 1 + static_cast<int>(std::log(ms) / std::log(k_bucket_ratio));
+  return b >= k_buckets ? k_buckets - 1 : b;
+}
+
+Micros bucket_upper(int b) {
+  return Micros(static_cast<long long>(1000.0 * std::pow(k_bucket_ratio, b)));
+}
+
+struct Silence {
+  Event before;
+  std::optional<Event> after;
+};
+
+struct SourceState {
+  bool orchestrator = false;
+  std::string worker_id;
+  std::optional<Event> last;
+  uint64_t intervals = 0;
+  std::array<uint32_t, k_buckets> histogram{};
+  std::vector<Silence> silences;  // intervals longer than gap_min
+};
+
+class LoggingGap : public Detector {
+ public:
+  explicit LoggingGap(const Mapping& mapping) : m_th(mapping.thresholds) {}
+  const char* name() const override { return "logging_gap"; }
+  std::vector<std::pair<TableId, int>> needs() const override {
+    return {{TableId::system_logs, field::l_source_id}};
+  }
+
+  void on_event(const Event& e) override {
+    if (e.origin == Origin::workers) {
+      track_worker(m_workers, e);
+      return;
+    }
+    if (e.origin == Origin::tasks && !e.worker_id.empty() &&
+        (e.type == EventType::task_claimed || e.type == EventType::task_finished ||
+         e.type == EventType::task_failed)) {
+      m_task_events[e.worker_id].push_back(e);
+      return;
+    }
+    if (e.type != EventType::log || e.place != Event::Place::inside) {
+      return;
+    }
+    std::string source = actor_of(e);
+    auto [it, fresh] = m_sources.try_emplace(source);
+    SourceState& s = it->second;
+    if (fresh) {
+      m_types[source] = e.source_type;
+      s.worker_id = e.source_id.empty() ? e.worker_id : e.source_id;
+    }
+    if (s.last) {
+      Micros interval = e.time - s.last->time;
+      ++s.intervals;
+      ++s.histogram[bucket_of(interval)];
+      if (interval > m_th.gap_min) {
+        s.silences.push_back(Silence{*s.last, e});
+      }
+      *s.last = e;
+    } else {
+      s.last = e;
+    }
+  }
+
+  void finish(const DetectorContext& ctx, std::vector<Finding>& out) override {
+    for (auto& [source, s] : m_sources) {
+      const std::string& type = m_types[source];
+      bool orchestrator = ctx.fleet.is_orchestrator(type);
+      bool worker = !orchestrator && ctx.fleet.is_worker_source(type);
+      if (!orchestrator && !worker) {
+        continue;
+      }
+      Micros cadence = cadence_of(s);
+      Micros threshold = std::max(m_th.gap_min, Micros(static_cast<long long>(
+                                                    static_cast<double>(cadence.count()) * m_th.gap_factor)));
+      // A worker is expected alive until it ends; an orchestrator to the end.
+      Time expected_until = ctx.window.until;
+      std::optional<Event> ended;
+      if (worker) {
+        auto w = m_workers.find(s.worker_id);
+        if (w != m_workers.end() && w->second.end()) {
+          expected_until = std::min(expected_until, *w->second.end());
+          ended = w->second.terminated ? w->second.terminated : w->second.error;
+        }
+      }
+      std::vector<Silence> silences = s.silences;
+      silences.push_back(Silence{*s.last, std::nullopt});  // the silence after the last log
+      for (const Silence& sil : silences) {
+        Time start = sil.before.time;
+        Time end = sil.after ? sil.after->time : ctx.window.until;
+        if (start >= expected_until) {
+          continue;  // a worker's silence after its termination is not a gap
+        }
+        bool closed_by_end = end > expected_until;
+        end = std::min(end, expected_until);
+        if (end - start <= threshold) {
+          continue;
+        }
+        Finding f = make_gap(ctx, source, s, orchestrator, sil, start, end, threshold, cadence);
+        if (closed_by_end && ended) {
+          f.open = false;
+          add_evidence(f, *ended);
+          f.detail += " The worker ended at " + format_clock(ended->time) + " (" + summary_of(*ended) + ").";
+        }
+        out.push_back(std::move(f));
+      }
+    }
+  }
+
+ private:
+  Micros cadence_of(const SourceState& s) const {
+    if (s.intervals < 5) {
+      return Micros(0);
+    }
+    uint64_t rank = static_cast<uint64_t>(0.95 * static_cast<double>(s.intervals - 1));
+    rank = std::min(rank, s.intervals - 3);
+    uint64_t seen = 0;
+    for (int b = 0; b < k_buckets; ++b) {
+      seen += s.histogram[b];
+      if (seen > rank) {
+        return bucket_upper(b);
+      }
+    }
+    return bucket_upper(k_buckets - 1);
+  }
+
+  Finding make_gap(const DetectorContext& ctx, const std::string& source, const SourceState& s,
+                   bool orchestrator, const Silence& sil, Time start, Time end, Micros threshold,
+                   Micros cadence) {
+    Finding f;
+    f.kind = "logging_gap";
+    f.start = start;
+    f.end = end;
+    f.open = !sil.after && end == ctx.window.until;
+    f.entities = {sil.before.source_id.empty() ? source : sil.before.source_id};
+    f.ref = "logging_gap:" + source + ":" + format_utc(start);
+    if (orchestrator) {
+      f.ref = "logging_gap:orchestrator:" + source + ":" + format_utc(start);
+    }
+    add_evidence(f, sil.before);
+    if (sil.after) {
+      add_evidence(f, *sil.after);
+    }
+    // What the other tables show the source doing while it was silent.
+    std::vector<const Event*> activity;
+    if (orchestrator) {
+      for (const LifecycleRecord& r : ctx.fleet.records()) {
+        if (r.event.time > start && r.event.time < end && r.event.place == Event::Place::inside &&
+            r.sources.empty()) {
+          activity.push_back(&r.event);
+        }
+      }
+    } else {
+      auto it = m_task_events.find(s.worker_id);
+      if (it != m_task_events.end()) {
+        for (const Event& e : it->second) {
+          if (e.time > start && e.time < end) {
+            activity.push_back(&e);
+          }
+        }
+      }
+    }
+    for (const Event* e : activity) {
+      add_evidence(f, *e);
+    }
+    f.severity = activity.empty() ? Severity::medium : Severity::high;
+    std::string who = orchestrator ? "orchestrator " + source : "worker " + source;
+    std::string span = format_duration(end - start);
+    f.title = who + " silent for " + span + (f.open ? ", still silent at the window's end" : "");
+    if (!activity.empty()) {
+      f.title += orchestrator ? ", while " + std::to_string(activity.size()) +
+                                    " worker lifecycle events happened"
+                              : ", while it claimed or finished " + std::to_string(activity.size()) +
+                                    " task events";
+    }
+    std::string last = sil.before.message.size() > 120 ? sil.before.message.substr(0, 117) + "..."
+                                                       : sil.before.message;
+    f.detail = "The last log from " + source + " before the silence is at " + format_utc(start) +
+               (sil.before.cycle ? " (cycle " + std::to_string(*sil.before.cycle) + ")" : "") +
+               ": \"" + last + "\". ";
+    f.detail += sil.after ? "The next one is at " + format_utc(end) + ", " + span + " later. "
+                          : "Nothing follows before " + format_utc(end) + ". ";
+    f.detail += "Its threshold is " + format_duration(threshold) + " (" +
+                (cadence.count() > 0 ? "it usually logs at least every " + format_duration(cadence) + ", "
+                                     : "") +
+                "floor " + format_duration(m_th.gap_min) + "). ";
+    if (orchestrator) {
+      if (!activity.empty()) {
+        f.detail += "Meanwhile the workers table shows " + std::to_string(activity.size()) +
+                    " worker creations, promotions or terminations that no orchestrator log accounts "
+                    "for: the orchestrator kept acting while its logs stopped reaching the database. "
+                    "The likely cause is its log handler, not the orchestrator itself; its own "
+                    "stdout or container logs for this period should say why.";
+      } else if (!ctx.table_ok(TableId::workers)) {
+        f.detail += "The workers table is not available, so whether it kept acting could not be checked.";
+      } else {
+        f.detail += "No worker lifecycle event falls inside the silence: the orchestrator may have "
+                    "been down, or idle with its logging broken.";
+      }
+    } else if (!activity.empty()) {
+      f.detail += "Meanwhile the tasks table shows the worker claiming or finishing tasks: it kept "
+                  "working while its logs stopped.";
+    } else {
+      f.detail += "The worker had not ended; nothing in the tasks table shows it working in that time.";
+      auto held = held_tasks(s.worker_id, start);
+      if (held > 0) {
+        f.detail += " It held " + std::to_string(held) + " claimed task(s) through the silence.";
+      }
+    }
+    return f;
+  }
+
+  // Tasks the worker claimed before `t` and had not finished by then.
+  size_t held_tasks(const std::string& worker, Time t) const {
+    auto it = m_task_events.find(worker);
+    if (it == m_task_events.end()) {
+      return 0;
+    }
+    std::map<std::string, bool> open;
+    for (const Event& e : it->second) {
+      if (e.time > t) {
+        break;
+      }
+      open[e.key] = e.type == EventType::task_claimed;
+    }
+    size_t n = 0;
+    for (const auto& [key, is_open] : open) {
+      n += is_open;
+    }
+    return n;
+  }
+
+  Thresholds m_th;
+  std::map<std::string, SourceState> m_sources;
+  std::map<std::string, std::string> m_types;
+  std::map<std::string, WorkerLife> m_workers;
+  std::map<std::string, std::vector<Event>> m_task_events;
+};
+
+}  // namespace
+
+std::unique_ptr<Detector> make_logging_gap(const Mapping& mapping) {
+  return std::make_unique<LoggingGap>(mapping);
+}
+
+}  // namespace tlrecon

@@ -1,0 +1,64 @@
+// stale_heartbeat: an active worker, not ended by the window's end, whose
+// last heartbeat is older than `heartbeat_stale` at that time.
+#include <map>
+
+#include "tlrecon/detector.hpp"
+
+namespace tlrecon {
+
+namespace {
+
+class StaleHeartbeat : public Detector {
+ public:
+  explicit StaleHeartbeat(const Mapping& mapping) : m_limit(mapping.thresholds.heartbeat_stale) {}
+  const char* name() const override { return "stale_heartbeat"; }
+  std::vector<std::pair<TableId, int>> needs() const override {
+    return {{TableId::workers, field::w_last_heartbeat}};
+  }
+  void on_event(const Event& e) override { track_worker(m_workers, e); }
+
+  void finish(const DetectorContext& ctx, std::vector<Finding>& out) override {
+    for (const auto& [id, w] : m_workers) {
+      if (!w.heartbeat || !w.promoted || w.heartbeat->place == Event::Place::after) {
+        continue;
+      }
+      std::optional<Time> end = w.end();
+      if (end && *end < ctx.window.until) {
+        continue;  // it ended inside the window
+      }
+      if (!end && (w.heartbeat->status == "terminated" || w.heartbeat->status == "error")) {
+        continue;  // ended, but the table does not say when
+      }
+      Micros age = ctx.window.until - w.heartbeat->time;
+      if (age <= m_limit) {
+        continue;
+      }
+      Finding f;
+      f.kind = "stale_heartbeat";
+      f.severity = Severity::medium;
+      f.start = w.heartbeat->time;
+      f.end = ctx.window.until;
+      f.open = true;
+      f.entities = {id};
+      f.ref = "stale_heartbeat:" + id;
+      add_evidence(f, *w.heartbeat);
+      f.title = "worker " + id + " has not sent a heartbeat for " + format_duration(age);
+      f.detail = "Its last heartbeat is at " + format_utc(w.heartbeat->time) +
+                 ", yet it is not terminated at the window's end (status " + w.heartbeat->status +
+                 "). It may be hung or gone while still counted as capacity.";
+      out.push_back(std::move(f));
+    }
+  }
+
+ private:
+  Micros m_limit;
+  std::map<std::string, WorkerLife> m_workers;
+};
+
+}  // namespace
+
+std::unique_ptr<Detector> make_stale_heartbeat(const Mapping& mapping) {
+  return std::make_unique<StaleHeartbeat>(mapping);
+}
+
+}  // namespace tlrecon

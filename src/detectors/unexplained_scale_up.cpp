@@ -1,0 +1,137 @@
+// unexplained_scale_up: workers created together (one burst) with no
+// orchestrator log near them that names one of them or reports a scale-up
+// or spawn. High when the burst falls inside an orchestrator's logging gap.
+#include <set>
+
+#include "tlrecon/detector.hpp"
+
+namespace tlrecon {
+
+namespace {
+
+struct Demand {
+  size_t queued = 0;
+  std::vector<Event> examples;
+};
+
+class UnexplainedScaleUp : public Detector {
+ public:
+  explicit UnexplainedScaleUp(const Mapping& mapping) : m_th(mapping.thresholds) {}
+  const char* name() const override { return "unexplained_scale_up"; }
+  std::vector<std::pair<TableId, int>> needs() const override {
+    return {{TableId::workers, field::w_created_at}, {TableId::system_logs, field::l_message}};
+  }
+
+  void on_event(const Event& e) override {
+    switch (e.type) {
+      case EventType::task_queued: m_queued.emplace(e.key, e); break;
+      case EventType::task_claimed:
+      case EventType::task_finished:
+      case EventType::task_failed:
+      case EventType::task_cancelled: m_queued.erase(e.key); break;
+      case EventType::worker_created: {
+        // The demand the orchestrator saw: tasks queued and not yet claimed.
+        Demand d;
+        d.queued = m_queued.size();
+        for (const auto& [key, task] : m_queued) {
+          if (d.examples.size() == 3) {
+            break;
+          }
+          d.examples.push_back(task);
+        }
+        m_demand.emplace(e.worker_id, std::move(d));
+        break;
+      }
+      default: break;
+    }
+  }
+
+  void finish(const DetectorContext& ctx, std::vector<Finding>& out) override {
+    std::vector<std::vector<const LifecycleRecord*>> bursts;
+    for (const LifecycleRecord& r : ctx.fleet.records()) {
+      if (r.event.type != EventType::worker_created || r.event.place != Event::Place::inside) {
+        continue;
+      }
+      if (bursts.empty() || r.event.time - bursts.back().back()->event.time > m_th.burst_gap) {
+        bursts.emplace_back();
+      }
+      bursts.back().push_back(&r);
+    }
+    for (const auto& burst : bursts) {
+      bool accounted = false;
+      for (const LifecycleRecord* r : burst) {
+        accounted = accounted || !r->sources.empty();
+      }
+      if (!accounted) {
+        out.push_back(make_finding(ctx, burst));
+      }
+    }
+  }
+
+ private:
+  Finding make_finding(const DetectorContext& ctx, const std::vector<const LifecycleRecord*>& burst) {
+    Finding f;
+    f.kind = "unexplained_scale_up";
+    f.start = burst.front()->event.time;
+    f.end = burst.back()->event.time;
+    std::string names;
+    for (const LifecycleRecord* r : burst) {
+      f.entities.push_back(r->event.worker_id);
+      add_evidence(f, r->event);
+      names += (names.empty() ? "" : ", ") + r->event.worker_id;
+    }
+    f.ref = "unexplained_scale_up:" + format_utc(f.start);
+    size_t n = burst.size();
+    f.title = std::to_string(n) + (n == 1 ? " worker" : " workers") + " created at " +
+              format_clock(f.start) + (n > 1 ? "–" + format_clock(f.end) : "") +
+              " with no orchestrator log accounting for " + (n == 1 ? "it" : "them");
+    f.detail = "The workers table shows " + names + " created between " + format_utc(f.start) +
+               " and " + format_utc(f.end) + ". No orchestrator log within " +
+               format_duration(m_th.tolerance) + " names " + (n == 1 ? "it" : "them") +
+               " or reports a scale-up or spawn.";
+    auto d = m_demand.find(burst.front()->event.worker_id);
+    if (d != m_demand.end() && ctx.table_ok(TableId::tasks)) {
+      f.detail += " Demand at that moment: " + std::to_string(d->second.queued) +
+                  " task(s) queued and not yet claimed.";
+      for (const Event& task : d->second.examples) {
+        add_evidence(f, task);
+      }
+    }
+    // Inside an orchestrator's logging gap, the orchestrator most likely did
+    // it without its logs reaching the database.
+    const Finding* gap = nullptr;
+    for (const Finding& g : ctx.earlier) {
+      if (g.kind == "logging_gap" && g.ref.rfind("logging_gap:orchestrator:", 0) == 0 &&
+          f.start > g.start && f.start <= g.end) {
+        gap = &g;
+        break;
+      }
+    }
+    if (gap != nullptr) {
+      f.severity = Severity::high;
+      f.related_refs.push_back(gap->ref);
+      f.detail += " This falls inside the logging gap of orchestrator " + gap->entities.front() +
+                  " that began at " + format_utc(gap->start) +
+                  ": the orchestrator most likely created them while its logs were not reaching "
+                  "the database.";
+    } else {
+      f.severity = Severity::medium;
+      f.detail += " The orchestrators were logging at the time, but none of it explains these "
+                  "workers: check for a second scaler, a manual launch, or a message format the "
+                  "mapping's scale_up patterns do not know.";
+    }
+    return f;
+  }
+
+  Thresholds m_th;
+  std::map<std::string, Event> m_queued;
+  std::map<std::string, Demand> m_demand;
+};
+
+}  // namespace
+
+std::unique_ptr<Detector> make_unexplained_scale_up(const Mapping& mapping) {
+  return std::make_unique<UnexplainedScaleUp>(mapping);
+}
+
+}  // namespace tlrecon

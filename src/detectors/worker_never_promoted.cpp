@@ -1,0 +1,75 @@
+// worker_never_promoted: a worker that ended without ever being promoted to
+// active, or that is still not promoted `promotion_timeout` after creation
+// at the window's end.
+#include <map>
+
+#include "tlrecon/detector.hpp"
+
+namespace tlrecon {
+
+namespace {
+
+class WorkerNeverPromoted : public Detector {
+ public:
+  explicit WorkerNeverPromoted(const Mapping& mapping) : m_timeout(mapping.thresholds.promotion_timeout) {}
+  const char* name() const override { return "worker_never_promoted"; }
+  std::vector<std::pair<TableId, int>> needs() const override {
+    return {{TableId::workers, field::w_promoted_at}};
+  }
+  void on_event(const Event& e) override { track_worker(m_workers, e); }
+
+  void finish(const DetectorContext& ctx, std::vector<Finding>& out) override {
+    for (const auto& [id, w] : m_workers) {
+      if (!w.created || w.promoted) {
+        continue;
+      }
+      std::optional<Time> end = w.end();
+      bool ended_inside = end && *end >= ctx.window.since && *end < ctx.window.until;
+      bool still_waiting = (!end || *end >= ctx.window.until) &&
+                           ctx.window.until - w.created->time > m_timeout &&
+                           w.created->time < ctx.window.until;
+      if (!ended_inside && !still_waiting) {
+        continue;
+      }
+      Finding f;
+      f.kind = "worker_never_promoted";
+      f.severity = Severity::medium;
+      f.start = w.created->time;
+      f.end = ended_inside ? *end : ctx.window.until;
+      f.open = !ended_inside;
+      f.entities = {id};
+      f.ref = "worker_never_promoted:" + id;
+      add_evidence(f, *w.created);
+      const std::optional<Event>& stop = w.error ? w.error : w.terminated;
+      if (ended_inside && stop) {
+        add_evidence(f, *stop);
+      }
+      if (ended_inside) {
+        f.title = "worker " + id + " ended after " + format_duration(*end - w.created->time) +
+                  " without ever becoming active";
+        f.detail = "Created at " + format_utc(w.created->time) + ", it ended at " + format_utc(*end) +
+                   (stop && !stop->message.empty() ? " (" + stop->message + ")" : "") +
+                   " and was never promoted to active. Spawn failures like this cost capacity and "
+                   "often repeat: look for the same reason on other workers.";
+      } else {
+        f.title = "worker " + id + " still not active " + format_duration(ctx.window.until - w.created->time) +
+                  " after its creation";
+        f.detail = "Created at " + format_utc(w.created->time) + ", it has no promotion by the window's "
+                   "end, past the promotion timeout of " + format_duration(m_timeout) + ".";
+      }
+      out.push_back(std::move(f));
+    }
+  }
+
+ private:
+  Micros m_timeout;
+  std::map<std::string, WorkerLife> m_workers;
+};
+
+}  // namespace
+
+std::unique_ptr<Detector> make_worker_never_promoted(const Mapping& mapping) {
+  return std::make_unique<WorkerNeverPromoted>(mapping);
+}
+
+}  // namespace tlrecon

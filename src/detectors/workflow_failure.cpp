@@ -1,0 +1,96 @@
+// execution_failed: each failed workflow execution (low).
+// workflow_unrecovered: a workflow whose last execution in the window failed
+// and that never succeeded after it (high): its work was not done.
+#include <map>
+
+#include "tlrecon/detector.hpp"
+
+namespace tlrecon {
+
+namespace {
+
+class WorkflowFailure : public Detector {
+ public:
+  const char* name() const override { return "workflow_failure"; }
+  std::vector<std::pair<TableId, int>> needs() const override {
+    return {{TableId::workflow_executions, field::e_status}};
+  }
+
+  void on_event(const Event& e) override {
+    if (e.place != Event::Place::inside) {
+      return;
+    }
+    if (e.type == EventType::execution_failed || e.type == EventType::execution_finished) {
+      m_outcomes[e.name].push_back(e);
+    } else if (e.type == EventType::decision) {
+      m_decisions[e.name].push_back(e);
+    }
+  }
+
+  void finish(const DetectorContext& ctx, std::vector<Finding>& out) override {
+    for (const auto& [workflow, outcomes] : m_outcomes) {
+      for (const Event& e : outcomes) {
+        if (e.type != EventType::execution_failed) {
+          continue;
+        }
+        Finding f;
+        f.kind = "execution_failed";
+        f.severity = Severity::low;
+        f.start = e.time;
+        f.end = e.time;
+        f.entities = {e.key};
+        f.ref = "execution_failed:" + e.key;
+        add_evidence(f, e);
+        f.title = "execution of " + workflow + " failed at " + format_clock(e.time);
+        f.detail = "Execution " + e.key + " of " + workflow + " failed" +
+                   (e.detail.empty() ? "" : " (" + e.detail + ")") +
+                   (e.message.empty() ? "." : ": " + e.message);
+        out.push_back(std::move(f));
+      }
+      const Event& last = outcomes.back();
+      if (last.type != EventType::execution_failed) {
+        continue;
+      }
+      Finding f;
+      f.kind = "workflow_unrecovered";
+      f.severity = Severity::high;
+      f.start = last.time;
+      f.end = ctx.window.until;
+      f.open = true;
+      f.entities = {workflow};
+      f.ref = "workflow_unrecovered:" + workflow;
+      add_evidence(f, last);
+      std::string later;
+      auto d = m_decisions.find(workflow);
+      if (d != m_decisions.end()) {
+        for (const Event& decision : d->second) {
+          if (decision.time > last.time) {
+            add_evidence(f, decision);
+            later += (later.empty() ? "" : "; ") + format_clock(decision.time) + " " + decision.status +
+                     (decision.message.empty() ? "" : " (" + decision.message + ")");
+          }
+        }
+      }
+      f.title = "workflow " + workflow + " failed at " + format_clock(last.time) +
+                " and never succeeded afterwards";
+      f.detail = "Its last execution in the window, " + last.key + " at " + format_utc(last.time) +
+                 ", failed" + (last.message.empty() ? "" : " (" + last.message + ")") +
+                 ", and no later execution completed before " + format_utc(ctx.window.until) + ".";
+      f.detail += later.empty() ? " No later decision for it was made."
+                                : " Later decisions for it: " + later + ".";
+      out.push_back(std::move(f));
+    }
+  }
+
+ private:
+  std::map<std::string, std::vector<Event>> m_outcomes;
+  std::map<std::string, std::vector<Event>> m_decisions;
+};
+
+}  // namespace
+
+std::unique_ptr<Detector> make_workflow_failure(const Mapping&) {
+  return std::make_unique<WorkflowFailure>();
+}
+
+}  // namespace tlrecon

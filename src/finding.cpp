@@ -1,0 +1,92 @@
+#include "tlrecon/finding.hpp"
+
+#include <algorithm>
+#include <map>
+#include <tuple>
+
+#include "tlrecon/detector.hpp"
+
+namespace tlrecon {
+
+const char* severity_name(Severity s) {
+  switch (s) {
+    case Severity::info: return "info";
+    case Severity::low: return "low";
+    case Severity::medium: return "medium";
+    case Severity::high: return "high";
+    case Severity::critical: return "critical";
+  }
+  return "?";
+}
+
+std::optional<Severity> parse_severity(const std::string& text) {
+  for (Severity s : {Severity::info, Severity::low, Severity::medium, Severity::high, Severity::critical}) {
+    if (text == severity_name(s)) {
+      return s;
+    }
+  }
+  return std::nullopt;
+}
+
+Evidence evidence_of(const Event& e) {
+  return Evidence{origin_name(e.origin), e.key, e.time, summary_of(e)};
+}
+
+void add_evidence(Finding& f, const Event& e, size_t max) {
+  ++f.evidence_total;
+  if (f.evidence.size() < max) {
+    f.evidence.push_back(evidence_of(e));
+  }
+}
+
+void number_findings(std::vector<Finding>& findings) {
+  std::stable_sort(findings.begin(), findings.end(), [](const Finding& a, const Finding& b) {
+    return std::tie(a.start, a.kind, a.entities, a.end) < std::tie(b.start, b.kind, b.entities, b.end);
+  });
+  std::map<std::string, std::string> ids;
+  for (size_t i = 0; i < findings.size(); ++i) {
+    findings[i].id = "F" + std::to_string(i + 1);
+    ids[findings[i].ref] = findings[i].id;
+  }
+  for (Finding& f : findings) {
+    for (const std::string& ref : f.related_refs) {
+      auto it = ids.find(ref);
+      if (it != ids.end()) {
+        f.related.push_back(it->second);
+      }
+    }
+  }
+  // A relation holds both ways.
+  for (Finding& f : findings) {
+    for (const std::string& id : f.related) {
+      Finding& other = findings[std::stoul(id.substr(1)) - 1];
+      if (std::find(other.related.begin(), other.related.end(), f.id) == other.related.end()) {
+        other.related.push_back(f.id);
+      }
+    }
+  }
+  for (Finding& f : findings) {
+    std::sort(f.related.begin(), f.related.end(), [](const std::string& a, const std::string& b) {
+      return std::stoul(a.substr(1)) < std::stoul(b.substr(1));
+    });
+  }
+}
+
+std::string skip_reason(const Detector& d, const std::vector<TableInfo>& tables) {
+  for (const auto& [table, field] : d.needs()) {
+    const TableInfo& t = tables[static_cast<int>(table)];
+    if (t.state != TableState::ok) {
+      return std::string("needs ") + table_name(table) + ", which is " + table_state_name(t.state) +
+             (t.reason.empty() ? "" : " (" + t.reason + ")");
+    }
+    if (field >= 0) {
+      const std::string& name = field_names(table)[field];
+      if (std::find(t.unmapped.begin(), t.unmapped.end(), name) != t.unmapped.end()) {
+        return std::string("needs ") + table_name(table) + "." + name + ", which is not in the table";
+      }
+    }
+  }
+  return "";
+}
+
+}  // namespace tlrecon

@@ -1,0 +1,121 @@
+#include "tlrecon/render_findings.hpp"
+
+#include "tlrecon/render_timeline.hpp"
+#include "tlrecon/text.hpp"
+
+namespace tlrecon {
+
+using ojson = nlohmann::ordered_json;
+
+ojson finding_to_json(const Finding& f) {
+  ojson j;
+  j["id"] = f.id;
+  j["kind"] = f.kind;
+  j["severity"] = severity_name(f.severity);
+  j["start"] = format_utc(f.start);
+  j["end"] = format_utc(f.end);
+  j["open"] = f.open;
+  j["entities"] = f.entities;
+  j["title"] = f.title;
+  j["detail"] = f.detail;
+  ojson evidence = ojson::array();
+  for (const Evidence& e : f.evidence) {
+    evidence.push_back({{"table", e.table}, {"key", e.key}, {"time", format_utc(e.time)}, {"summary", e.summary}});
+  }
+  j["evidence"] = evidence;
+  j["evidence_total"] = f.evidence_total;
+  j["related"] = f.related;
+  return j;
+}
+
+ojson analysis_to_json(const Analysis& a, const std::string& command, Severity min_severity) {
+  ojson j;
+  j["tool"] = "tlrecon";
+  j["version"] = TLRECON_VERSION;
+  j["schema_version"] = k_schema_version;
+  j["command"] = command;
+  j["window"] = {{"since", format_utc(a.window.since)}, {"until", format_utc(a.window.until)}};
+  ojson sources = ojson::array();
+  for (const TableInfo& t : a.tables) {
+    sources.push_back(table_to_json(t));
+  }
+  j["sources"] = sources;
+  ojson detectors = ojson::array();
+  for (const DetectorStatus& d : a.detectors) {
+    detectors.push_back({{"name", d.name}, {"status", d.ran ? "ran" : "skipped"}, {"reason", d.reason}});
+  }
+  j["detectors"] = detectors;
+  ojson findings = ojson::array();
+  for (const Finding* f : by_severity(a.findings)) {
+    if (f->severity >= min_severity) {
+      findings.push_back(finding_to_json(*f));
+    }
+  }
+  j["findings"] = findings;
+  return j;
+}
+
+size_t count_at_or_above(const Analysis& a, Severity level) {
+  size_t n = 0;
+  for (const Finding& f : a.findings) {
+    n += f.severity >= level;
+  }
+  return n;
+}
+
+namespace {
+
+std::string upper(std::string s) {
+  for (char& c : s) {
+    if (c >= 'a' && c <= 'z') {
+      c = static_cast<char>(c - 'a' + 'A');
+    }
+  }
+  return s;
+}
+
+std::string padded(const std::string& s, size_t width) {
+  return s.size() >= width ? s + " " : s + std::string(width - s.size(), ' ');
+}
+
+}  // namespace
+
+void write_check_text(std::ostream& out, const Analysis& a, Severity min_severity,
+                      std::optional<Severity> fail_on) {
+  out << "tlrecon check, window [" << format_utc(a.window.since) << ", " << format_utc(a.window.until)
+      << ")\n";
+  size_t shown = 0;
+  for (const Finding* f : by_severity(a.findings)) {
+    if (f->severity < min_severity) {
+      continue;
+    }
+    ++shown;
+    out << padded(f->id, 4) << padded(upper(severity_name(f->severity)), 9) << padded(f->kind, 22)
+        << format_utc_short(f->start) << " → " << (f->open ? "open" : format_utc_short(f->end)) << "\n"
+        << "    " << visible(f->title) << "\n";
+  }
+  if (shown == 0) {
+    out << "no findings" << (min_severity > Severity::info ? std::string(" at or above ") + severity_name(min_severity) : "")
+        << "\n";
+  }
+  for (const TableInfo& t : a.tables) {
+    if (t.state != TableState::ok) {
+      out << "source " << table_name(t.id) << ": " << table_state_name(t.state) << " (" << visible(t.reason) << ")\n";
+    } else if (t.rejected + t.duplicates + t.bad_values > 0) {
+      out << "source " << table_name(t.id) << ": " << t.rejected << " rows rejected, " << t.duplicates
+          << " duplicates, " << t.bad_values << " unreadable times\n";
+    }
+  }
+  for (const DetectorStatus& d : a.detectors) {
+    if (!d.ran) {
+      out << "skipped " << d.name << ": " << visible(d.reason) << "\n";
+    }
+  }
+  if (fail_on) {
+    size_t n = count_at_or_above(a, *fail_on);
+    out << n << (n == 1 ? " finding" : " findings") << " at or above " << severity_name(*fail_on)
+        << (n > 0 ? ": fail" : ": pass") << "\n";
+  }
+}
+
+}  // namespace tlrecon
