@@ -2,6 +2,8 @@
 
 #include <algorithm>
 
+#include "tlrecon/error.hpp"
+
 namespace tlrecon {
 
 VectorStream::VectorStream(std::vector<Event> events) : m_events(std::move(events)) {
@@ -29,6 +31,14 @@ bool DecodedStream::next(Event& e) {
     m_decoder.decode(m_row, m_pending);
   }
   e = std::move(m_pending[m_pos++]);
+  // The merge is only right if every stream is in order; a hand-made
+  // snapshot might not be. Refuse rather than print a wrong timeline.
+  if (m_started && e.time < m_last) {
+    throw source_error(std::string(origin_name(e.origin)) + ": rows are not in time order (row " + e.key +
+                       " at " + format_utc(e.time) + " comes after " + format_utc(m_last) + ")");
+  }
+  m_started = true;
+  m_last = e.time;
   return true;
 }
 

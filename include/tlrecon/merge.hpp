@@ -41,6 +41,8 @@ class DecodedStream : public EventStream {
   Row m_row;
   std::vector<Event> m_pending;
   size_t m_pos = 0;
+  bool m_started = false;
+  Time m_last{};
 };
 
 class Merger : public EventStream {

@@ -1,0 +1,220 @@
+#include <doctest/doctest.h>
+
+#include "fake_source.hpp"
+#include "tlrecon/analysis.hpp"
+
+using namespace tlrecon;
+using tlrecon::test::FakeSource;
+
+namespace {
+
+const Window k_window{*parse_time("2025-10-16T17:00:00Z"), *parse_time("2025-10-16T18:00:00Z")};
+
+std::string at(int minute, int second = 0) {
+  char buf[64];
+  std::snprintf(buf, sizeof buf, "2025-10-16 %02d:%02d:%02d+00", 17 + minute / 60, minute % 60, second);
+  return buf;
+}
+
+// An orchestrator logging a cycle every 30 s in [from, to) minutes.
+void orchestrator(FakeSource& src, const std::string& id, int from, int to, const std::string& type = "orchestrator_gpu") {
+  int cycle = 1;
+  for (int s = from * 60; s < to * 60; s += 30) {
+    src.add(TableId::system_logs, {id + "-" + std::to_string(s), at(s / 60, s % 60), type, id, "INFO",
+                                   "Cycle completed: 0 spawned, 0 terminated", "\\N", "\\N",
+                                   std::to_string(cycle++)});
+  }
+}
+
+void worker(FakeSource& src, const std::string& id, int created, std::optional<int> promoted = std::nullopt,
+            std::optional<int> terminated = std::nullopt) {
+  src.add(TableId::workers, {id, "RTX", terminated ? "terminated" : "active", at(created), "\\N", "\\N",
+                             promoted ? at(*promoted) : "\\N", terminated ? at(*terminated) : "\\N"});
+}
+
+Analysis run(FakeSource& src, Mapping m = default_mapping()) {
+  src.declare(TableId::workers);
+  src.declare(TableId::system_logs);
+  return analyze(src, m, k_window, nullptr);
+}
+
+std::vector<const Finding*> of_kind(const Analysis& a, const std::string& kind) {
+  std::vector<const Finding*> out;
+  for (const Finding& f : a.findings) {
+    if (f.kind == kind) {
+      out.push_back(&f);
+    }
+  }
+  return out;
+}
+
+}  // namespace
+
+TEST_SUITE_BEGIN("detectors");
+
+TEST_CASE("logging_gap: an orchestrator silent while workers appear is a high gap; the burst is unexplained") {
+  FakeSource src;
+  orchestrator(src, "orch", 0, 20);
+  orchestrator(src, "orch", 50, 60);
+  worker(src, "w1", 30, 31);
+  worker(src, "w2", 30, 32);
+  Analysis a = run(src);
+  auto gaps = of_kind(a, "logging_gap");
+  REQUIRE(gaps.size() == 1);
+  CHECK(gaps[0]->severity == Severity::high);
+  CHECK(format_utc(gaps[0]->start) == "2025-10-16T17:19:30Z");
+  CHECK(format_utc(gaps[0]->end) == "2025-10-16T17:50:00Z");
+  CHECK_FALSE(gaps[0]->open);
+  CHECK(gaps[0]->entities == std::vector<std::string>{"orch"});
+  CHECK(gaps[0]->evidence_total == 2 + 4);  // the logs either side and four lifecycle events
+  auto bursts = of_kind(a, "unexplained_scale_up");
+  REQUIRE(bursts.size() == 1);
+  CHECK(bursts[0]->entities == std::vector<std::string>{"w1", "w2"});
+  CHECK(bursts[0]->severity == Severity::high);
+  CHECK(bursts[0]->related == std::vector<std::string>{gaps[0]->id});
+  CHECK(gaps[0]->related == std::vector<std::string>{bursts[0]->id});
+}
+
+TEST_CASE("logging_gap: a pause under the floor is not a gap; a lower --gap-min makes it one") {
+  FakeSource src;
+  orchestrator(src, "orch", 0, 20);
+  orchestrator(src, "orch", 24, 60);  // a 4.5-minute pause
+  CHECK(of_kind(run(src), "logging_gap").empty());
+  FakeSource again;
+  orchestrator(again, "orch", 0, 20);
+  orchestrator(again, "orch", 24, 60);
+  Mapping m = default_mapping();
+  m.thresholds.gap_min = std::chrono::minutes(2);
+  Analysis b = run(again, m);
+  auto gaps = of_kind(b, "logging_gap");
+  REQUIRE(gaps.size() == 1);
+  CHECK(gaps[0]->severity == Severity::medium);  // nothing happened meanwhile
+}
+
+TEST_CASE("logging_gap: an open gap at the window's end; one source never masked by another") {
+  FakeSource src;
+  orchestrator(src, "a", 0, 60);
+  orchestrator(src, "b", 0, 40);
+  Analysis a = run(src);
+  auto gaps = of_kind(a, "logging_gap");
+  REQUIRE(gaps.size() == 1);
+  CHECK(gaps[0]->entities == std::vector<std::string>{"b"});
+  CHECK(gaps[0]->open);
+  CHECK(format_utc(gaps[0]->end) == "2025-10-16T18:00:00Z");
+}
+
+TEST_CASE("logging_gap: a worker's silence after its termination is not a gap; before it, it is") {
+  FakeSource src;
+  orchestrator(src, "orch", 0, 60);
+  worker(src, "w1", 1, 2, 40);
+  for (int s = 3 * 60; s < 20 * 60; s += 30) {  // logs, then silence from 17:19:30 to the end at 17:40
+    src.add(TableId::system_logs, {"w-" + std::to_string(s), at(s / 60, s % 60), "worker", "w1", "INFO", "hb"});
+  }
+  Analysis a = run(src);
+  auto gaps = of_kind(a, "logging_gap");
+  REQUIRE(gaps.size() == 1);
+  CHECK(gaps[0]->entities == std::vector<std::string>{"w1"});
+  CHECK(format_utc(gaps[0]->end) == "2025-10-16T17:40:00Z");
+  CHECK_FALSE(gaps[0]->open);
+  FakeSource quiet;
+  orchestrator(quiet, "orch", 0, 60);
+  worker(quiet, "w1", 1, 2, 21);
+  for (int s = 3 * 60; s < 20 * 60; s += 30) {
+    quiet.add(TableId::system_logs, {"w-" + std::to_string(s), at(s / 60, s % 60), "worker", "w1", "INFO", "hb"});
+  }
+  CHECK(of_kind(run(quiet), "logging_gap").empty());
+}
+
+TEST_CASE("unexplained_scale_up: a log naming the worker or a spawn message accounts; MAINTAIN does not") {
+  for (const auto& [message, explained] : std::vector<std::pair<std::string, bool>>{
+           {"Spawning worker w1 (runpod abc)", true},
+           {"🚀 SCALING UP: Spawning 1 workers", true},
+           {"Scaling up: need 1 more workers", true},
+           {"✅ Worker 1/1 spawned successfully", true},
+           {"Cycle completed: 1 spawned, 0 terminated", true},
+           {"SCALING DECISION (Cycle #5): Current=1, Desired=1 — MAINTAIN", false},
+           {"Cycle completed: 0 spawned, 0 terminated", false}}) {
+    CAPTURE(message);
+    FakeSource src;
+    orchestrator(src, "orch", 0, 60);
+    src.add(TableId::system_logs, {"z-spawn", at(29, 45), "orchestrator_gpu", "orch", "INFO", message});
+    worker(src, "w1", 30, 31);
+    Analysis a = run(src);
+    auto bursts = of_kind(a, "unexplained_scale_up");
+    CHECK(bursts.empty() == explained);
+    if (!explained && !bursts.empty()) {
+      CHECK(bursts[0]->severity == Severity::medium);  // logs were flowing
+    }
+  }
+}
+
+TEST_CASE("unexplained_scale_up: creations further apart than burst_gap are separate bursts") {
+  FakeSource src;
+  orchestrator(src, "orch", 0, 60);
+  worker(src, "w1", 30);
+  worker(src, "w2", 31);
+  worker(src, "w3", 40);
+  Analysis a = run(src);
+  auto bursts = of_kind(a, "unexplained_scale_up");
+  REQUIRE(bursts.size() == 2);
+  CHECK(bursts[0]->entities == std::vector<std::string>{"w1", "w2"});
+  CHECK(bursts[1]->entities == std::vector<std::string>{"w3"});
+}
+
+TEST_CASE("orphaned_decision: RUN without execution past the grace; not SKIP, not within grace") {
+  FakeSource src;
+  auto decision = [&](const std::string& id, int minute, const std::string& action) {
+    src.add(TableId::workflow_decisions, {id, at(minute), "wf-" + id, action, "due", "high", "scheduler"});
+  };
+  decision("ran", 10, "RUN");
+  decision("orphan", 10, "RUN");
+  decision("skipped", 10, "SKIP");
+  decision("recent", 55, "RUN");
+  src.add(TableId::workflow_executions, {"e1", at(10, 30), "wf-ran", "ran", "completed", "7.9", "1", "1", "0"});
+  Analysis a = analyze(src, default_mapping(), k_window, nullptr);
+  auto orphans = of_kind(a, "orphaned_decision");
+  REQUIRE(orphans.size() == 1);
+  CHECK(orphans[0]->entities == std::vector<std::string>{"orphan"});
+  CHECK(orphans[0]->severity == Severity::high);
+  // Evidence: the decision, and the decision of the same evaluation that ran with its execution.
+  REQUIRE(orphans[0]->evidence.size() == 3);
+  CHECK(orphans[0]->evidence[1].key == "ran");
+  CHECK(orphans[0]->evidence[2].key == "e1");
+  Mapping shorter = default_mapping();
+  shorter.thresholds.grace = std::chrono::minutes(2);
+  Analysis b = analyze(src, shorter, k_window, nullptr);
+  CHECK(of_kind(b, "orphaned_decision").size() == 2);
+}
+
+TEST_CASE("detectors that lack their tables are listed as skipped, with the reason") {
+  FakeSource src;
+  src.add(TableId::workflow_decisions, {"d", at(10), "wf", "RUN"});
+  Analysis a = analyze(src, default_mapping(), k_window, nullptr);
+  bool found = false;
+  for (const DetectorStatus& d : a.detectors) {
+    if (d.name == "orphaned_decision") {
+      found = true;
+      CHECK_FALSE(d.ran);
+      CHECK(d.reason == "needs workflow_executions, which is missing (table workflow_executions does not exist)");
+    }
+  }
+  CHECK(found);
+}
+
+TEST_CASE("workflow_failure and early_termination") {
+  FakeSource src;
+  src.add(TableId::workflow_executions, {"e1", at(5), "betting", "\\N", "failed", "20", "3", "0", "3", "HTTP 500"});
+  src.add(TableId::workflow_executions, {"e2", at(6), "schedule", "\\N", "failed", "20", "1", "0", "1", "HTTP 500"});
+  src.add(TableId::workflow_executions, {"e3", at(30), "schedule", "\\N", "completed", "14"});
+  worker(src, "w1", 1, 2, 3);
+  Analysis a = analyze(src, default_mapping(), k_window, nullptr);
+  CHECK(of_kind(a, "execution_failed").size() == 2);
+  auto unrecovered = of_kind(a, "workflow_unrecovered");
+  REQUIRE(unrecovered.size() == 1);
+  CHECK(unrecovered[0]->entities == std::vector<std::string>{"betting"});
+  auto early = of_kind(a, "early_termination");
+  REQUIRE(early.size() == 1);
+  CHECK(early[0]->title == "worker w1 terminated 1m 00s after its promotion");
+}
+
+TEST_SUITE_END();

@@ -1,0 +1,101 @@
+#include <doctest/doctest.h>
+
+#include "fake_source.hpp"
+#include "tlrecon/analysis.hpp"
+#include "tlrecon/merge.hpp"
+
+using namespace tlrecon;
+using tlrecon::test::FakeSource;
+
+namespace {
+
+Window window() { return Window{*parse_time("2025-10-16T17:00:00Z"), *parse_time("2025-10-16T18:00:00Z")}; }
+
+std::vector<std::string> order_of(FakeSource& src) {
+  std::vector<std::string> out;
+  read_events(src, default_mapping(), window(), [&](const Event& e) {
+    out.push_back(format_utc(e.time) + " " + event_type_name(e.type) + " " + e.key +
+                  (e.place == Event::Place::inside ? "" : e.place == Event::Place::before ? " (before)" : " (after)"));
+  });
+  return out;
+}
+
+}  // namespace
+
+TEST_SUITE_BEGIN("merge");
+
+TEST_CASE("merge: time first, then table, then event type, then key") {
+  FakeSource src;
+  src.add(TableId::system_logs, {"b-log", "2025-10-16 17:30:23+00", "orchestrator_gpu", "o", "INFO", "x"});
+  src.add(TableId::system_logs, {"c-log", "2025-10-16 17:30:23+00", "orchestrator_gpu", "o", "INFO", "y"});
+  src.add(TableId::workers, {"w1", "RTX", "terminated", "2025-10-16 17:30:23+00", "\\N", "\\N",
+                             "2025-10-16T17:31:00Z", "2025-10-16T17:30:23Z"});
+  src.add(TableId::tasks, {"t1", "travel", "Complete", "w1", "2025-10-16 17:30:23+00", "\\N",
+                           "2025-10-16 17:31:00+00", "2025-10-16 17:40:00+00"});
+  CHECK(order_of(src) == std::vector<std::string>{
+                             "2025-10-16T17:30:23Z worker_created w1",
+                             "2025-10-16T17:30:23Z worker_terminated w1",
+                             "2025-10-16T17:30:23Z task_queued t1",
+                             "2025-10-16T17:30:23Z log b-log",
+                             "2025-10-16T17:30:23Z log c-log",
+                             "2025-10-16T17:31:00Z worker_promoted w1",
+                             "2025-10-16T17:31:00Z task_claimed t1",
+                             "2025-10-16T17:40:00Z task_finished t1",
+                         });
+}
+
+TEST_CASE("merge: events outside the window are marked, rows outside the read range skipped") {
+  FakeSource src;
+  // Created in the lookback, promoted inside, heartbeat after the window.
+  src.add(TableId::workers, {"w1", "RTX", "active", "2025-10-16 16:00:00+00", "2025-10-16 18:30:00+00", "\\N",
+                             "2025-10-16T17:10:00Z"});
+  // Created two days before: outside the 24h lookback, as the SQL would skip it.
+  src.add(TableId::workers, {"old", "RTX", "active", "2025-10-14 16:00:00+00"});
+  CHECK(order_of(src) == std::vector<std::string>{
+                             "2025-10-16T16:00:00Z worker_created w1 (before)",
+                             "2025-10-16T17:10:00Z worker_promoted w1",
+                             "2025-10-16T18:30:00Z worker_last_heartbeat w1 (after)",
+                         });
+  CHECK(src.tables()[0].rows == 1);
+  CHECK(src.tables()[0].events == 1);
+}
+
+TEST_CASE("decode: unreadable times are counted and reported, never dropped silently") {
+  FakeSource src;
+  src.add(TableId::workers, {"w1", "RTX", "active", "not a time"});
+  src.add(TableId::workers, {"w2", "RTX", "active", "2025-10-16 17:10:00+00", "\\N", "\\N", "soon"});
+  src.add(TableId::workers, {"w2", "RTX", "active", "2025-10-16 17:10:00+00"});
+  std::vector<std::string> got = order_of(src);
+  CHECK(got == std::vector<std::string>{"2025-10-16T17:10:00Z worker_created w2"});
+  const TableInfo& info = src.tables()[0];
+  CHECK(info.rows == 3);
+  CHECK(info.rejected == 1);
+  CHECK(info.bad_values == 1);
+  CHECK(info.duplicates == 1);
+  CHECK(info.problems == std::vector<std::string>{"w2: unreadable promoted_to_active_at 'soon'",
+                                                  "w2: duplicate key",
+                                                  "w1: unreadable created_at 'not a time'"});
+}
+
+TEST_CASE("Merger: ties between streams go to the stream given first") {
+  auto make = [](const std::string& key, Origin origin) {
+    Event e;
+    e.time = *parse_time("2025-10-16T17:00:00Z");
+    e.key = key;
+    e.origin = origin;
+    return e;
+  };
+  std::vector<std::unique_ptr<EventStream>> streams;
+  streams.push_back(std::make_unique<VectorStream>(std::vector<Event>{make("a", Origin::system_logs)}));
+  streams.push_back(std::make_unique<VectorStream>(std::vector<Event>{make("a", Origin::system_logs)}));
+  streams.push_back(std::make_unique<VectorStream>(std::vector<Event>{make("z", Origin::workers)}));
+  Merger m(std::move(streams));
+  Event e;
+  std::vector<std::string> keys;
+  while (m.next(e)) {
+    keys.push_back(e.key);
+  }
+  CHECK(keys == std::vector<std::string>{"z", "a", "a"});
+}
+
+TEST_SUITE_END();
