@@ -1,0 +1,14 @@
+#!/usr/bin/env bash
+# Installs what is missing, builds in release mode, and runs every test:
+# unit tests, end-to-end tests of the binary on the bundled snapshots, and
+# end-to-end tests against a throwaway PostgreSQL. pg_virtualenv creates that
+# server in a temporary directory on a free port (as the postgres user when
+# run as root), exports PGHOST/PGPORT/PGUSER/PGPASSWORD to the tests, and
+# drops it on exit, whether the tests pass or not.
+set -euo pipefail
+source "$(dirname "$0")/common.sh"
+install_packages python3
+build_release
+cd "$TLRECON_ROOT"
+export TLRECON_REQUIRE_PG=1
+pg_virtualenv -- ctest --test-dir "$TLRECON_BUILD" --output-on-failure "$@"

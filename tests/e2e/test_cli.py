@@ -1,0 +1,234 @@
+"""End-to-end tests of the binary on the bundled snapshots: no server needed."""
+import hashlib
+import os
+import shutil
+import tempfile
+import unittest
+
+from common import ORCH, WORKFLOWS, kinds, main, tlrecon
+
+
+class OrchestratorIncident(unittest.TestCase):
+    """Seeds 000/001: logging dies at 17:35:31 while workers keep appearing."""
+
+    @classmethod
+    def setUpClass(cls):
+        cls.result = tlrecon("check", "--from", ORCH, "--format", "json")
+        cls.doc = cls.result.json()
+
+    def test_check_fails_on_high(self):
+        self.assertEqual(self.result.code, 1)
+
+    def test_window_is_the_snapshots(self):
+        self.assertEqual(self.doc["window"], {"since": "2025-10-16T10:55:00Z", "until": "2025-10-16T18:02:00Z"})
+
+    def test_exactly_the_orchestrator_gap_open_and_high(self):
+        gaps = kinds(self.doc, "logging_gap")
+        self.assertEqual(len(gaps), 1, [g["title"] for g in gaps])
+        gap = gaps[0]
+        self.assertEqual(gap["entities"], ["gpu-orchestrator"])
+        self.assertEqual(gap["severity"], "high")
+        self.assertEqual(gap["start"], "2025-10-16T17:35:31Z")
+        self.assertEqual(gap["end"], "2025-10-16T18:02:00Z")
+        self.assertTrue(gap["open"])
+        # It cites the last log and the worker lifecycle after it.
+        self.assertEqual(gap["evidence"][0]["table"], "system_logs")
+        self.assertIn("Cycle completed: 0 spawned, 0 terminated", gap["evidence"][0]["summary"])
+        cited = {(e["table"], e["key"]) for e in gap["evidence"]}
+        for worker in ("gpu-20251016_174249-34c67fdd", "gpu-20251016_175506-a6a03b7b",
+                       "gpu-20251016_175532-78a04c2b"):
+            self.assertIn(("workers", worker), cited)
+        self.assertNotIn(("workers", "gpu-20251016_173023-673741fb"), cited)
+
+    def test_unexplained_scale_ups_for_1742_and_1755_not_1730(self):
+        ups = kinds(self.doc, "unexplained_scale_up")
+        self.assertEqual([u["entities"] for u in ups], [
+            ["gpu-20251016_174249-34c67fdd", "gpu-20251016_174252-9356e3ac"],
+            ["gpu-20251016_175506-a6a03b7b", "gpu-20251016_175532-78a04c2b"],
+        ])
+        gap_id = kinds(self.doc, "logging_gap")[0]["id"]
+        for u in ups:
+            self.assertEqual(u["severity"], "high")
+            self.assertIn(gap_id, u["related"])
+
+    def test_findings_are_ordered_most_severe_first(self):
+        order = ["critical", "high", "medium", "low", "info"]
+        ranks = [order.index(f["severity"]) for f in self.doc["findings"]]
+        self.assertEqual(ranks, sorted(ranks))
+
+    def test_missing_tables_and_skipped_detectors_are_listed(self):
+        status = {s["table"]: s["status"] for s in self.doc["sources"]}
+        self.assertEqual(status, {"workers": "ok", "tasks": "ok", "workflow_decisions": "missing",
+                                  "workflow_executions": "missing", "system_logs": "ok"})
+        skipped = {d["name"] for d in self.doc["detectors"] if d["status"] == "skipped"}
+        self.assertEqual(skipped, {"orphaned_decision", "workflow_failure"})
+
+    def test_fail_on_and_min_severity(self):
+        self.assertEqual(tlrecon("check", "--from", ORCH, "--fail-on", "critical").code, 0)
+        high = tlrecon("check", "--from", ORCH, "--format", "json", "--min-severity", "high").json()
+        self.assertEqual({f["severity"] for f in high["findings"]}, {"high"})
+
+    def test_text_check_names_each_finding(self):
+        run = tlrecon("check", "--from", ORCH)
+        self.assertEqual(run.code, 1)
+        self.assertIn("orchestrator orchestrator_gpu/gpu-orchestrator silent for 26m 29s", run.out)
+        self.assertTrue(run.out.rstrip().endswith("3 findings at or above high: fail"))
+
+    def test_same_bytes_twice(self):
+        for args in (["check", "--format", "json"], ["timeline", "--format", "jsonl"], ["timeline"]):
+            self.assertEqual(tlrecon(*args, "--from", ORCH).out, tlrecon(*args, "--from", ORCH).out)
+
+
+class WorkflowIncident(unittest.TestCase):
+    """Seed 004: the 1:30 PM ET batch ran referee_discovery only."""
+
+    @classmethod
+    def setUpClass(cls):
+        cls.result = tlrecon("check", "--from", WORKFLOWS, "--format", "json")
+        cls.doc = cls.result.json()
+
+    def test_exactly_the_two_orphaned_decisions(self):
+        orphans = kinds(self.doc, "orphaned_decision")
+        self.assertEqual(sorted(o["entities"][0] for o in orphans),
+                         ["dec-20260120-1830-betting_lines", "dec-20260120-1830-schedule_dependency"])
+        for o in orphans:
+            self.assertEqual(o["start"], "2026-01-20T18:30:06Z")
+            self.assertEqual(o["severity"], "high")
+            keys = [e["key"] for e in o["evidence"]]
+            self.assertIn("dec-20260120-1830-referee_discovery", keys)
+
+    def test_unrecovered_betting_lines(self):
+        unrecovered = kinds(self.doc, "workflow_unrecovered")
+        self.assertEqual([u["entities"] for u in unrecovered], [["betting_lines"]])
+        self.assertEqual(self.result.code, 1)
+
+
+class Timeline(unittest.TestCase):
+    def test_text_is_time_ordered_and_states_the_window(self):
+        run = tlrecon("timeline", "--from", ORCH, "--since", "2025-10-16T17:35:00Z", "--until", "2025-10-16T17:45:00Z")
+        self.assertEqual(run.code, 0)
+        lines = run.out.splitlines()
+        self.assertEqual(lines[0], "tlrecon timeline, window [2025-10-16T17:35:00Z, 2025-10-16T17:45:00Z)")
+        times = [l[:23] for l in lines[1:-1]]
+        self.assertEqual(times, sorted(times))
+        self.assertIn("2025-10-16 17:42:49.000 worker_created", run.out)
+        self.assertTrue(lines[-1].startswith("-- workers: "))
+
+    def test_jsonl_has_header_events_and_end(self):
+        import json
+        run = tlrecon("timeline", "--from", ORCH, "--format", "jsonl", "--around", "2025-10-16T17:42:50Z", "--window", "2m")
+        records = [json.loads(l) for l in run.out.splitlines()]
+        self.assertEqual(records[0]["record"], "header")
+        self.assertEqual(records[0]["window"], {"since": "2025-10-16T17:41:50Z", "until": "2025-10-16T17:43:50Z"})
+        self.assertEqual(records[-1]["record"], "end")
+        self.assertTrue(records[-1]["complete"])
+        events = records[1:-1]
+        self.assertEqual([e["type"] for e in events if e["table"] == "workers"], ["worker_created", "worker_created", "worker_promoted"])
+        for e in events:
+            self.assertTrue(e["time"].endswith("Z"))
+            self.assertIn("key", e)
+
+    def test_csv_has_timesketch_columns(self):
+        run = tlrecon("timeline", "--from", ORCH, "--format", "csv", "--since", "2025-10-16T17:55:00Z", "--until", "2025-10-16T17:56:00Z")
+        lines = run.out.splitlines()
+        self.assertTrue(lines[0].startswith("datetime,timestamp_desc,message,timestamp,"))
+        self.assertIn("2025-10-16T17:55:06Z,worker_created,worker created gpu-20251016_175506-a6a03b7b", run.out)
+
+
+class Errors(unittest.TestCase):
+    def test_bad_time_is_exit_2_with_one_line(self):
+        run = tlrecon("timeline", "--from", ORCH, "--since", "yesterday")
+        self.assertEqual(run.code, 2)
+        self.assertEqual(run.err, "tlrecon: error: --since: cannot read 'yesterday' as a time; expected ISO-8601 "
+                                  "such as 2025-10-16T17:35:31Z or 2025-10-16 17:35:31+00, or a duration before "
+                                  "now such as 2h\n")
+        self.assertEqual(run.out, "")
+
+    def test_bad_option_is_exit_2(self):
+        run = tlrecon("timeline", "--frobnicate")
+        self.assertEqual(run.code, 2)
+        self.assertEqual(len(run.err.splitlines()), 1)
+        self.assertTrue(run.err.startswith("tlrecon: error: "))
+
+    def test_bad_severity_and_format(self):
+        self.assertEqual(tlrecon("check", "--from", ORCH, "--fail-on", "urgent").code, 2)
+        self.assertEqual(tlrecon("timeline", "--from", ORCH, "--format", "xml").code, 2)
+
+    def test_window_outside_the_snapshot(self):
+        run = tlrecon("timeline", "--from", ORCH, "--since", "2025-10-16T09:00:00Z", "--until", "2025-10-16T12:00:00Z")
+        self.assertEqual(run.code, 2)
+        self.assertIn("reaches outside the snapshot's", run.err)
+
+    def test_bad_mapping_names_the_key(self):
+        with tempfile.NamedTemporaryFile("w", suffix=".json", delete=False) as f:
+            f.write('{"tables": {"system_logs": {"columns": {"timestamp": 5}}}}')
+        try:
+            run = tlrecon("check", "--from", ORCH, "--config", f.name)
+            self.assertEqual(run.code, 2)
+            self.assertEqual(run.err, f"tlrecon: error: mapping file '{f.name}': tables.system_logs.columns.timestamp: "
+                                      "expected a column name, {\"column\": …, \"key\": …} or null, got number\n")
+        finally:
+            os.unlink(f.name)
+
+    def test_version_and_help(self):
+        run = tlrecon("--version")
+        self.assertEqual(run.code, 0)
+        self.assertRegex(run.out, r"^tlrecon \d+\.\d+\.\d+\n$")
+        self.assertEqual(tlrecon("--help").code, 0)
+
+
+class SnapshotIntegrity(unittest.TestCase):
+    def setUp(self):
+        self.dir = tempfile.mkdtemp()
+        self.snap = os.path.join(self.dir, "snap")
+        shutil.copytree(ORCH, self.snap)
+
+    def tearDown(self):
+        shutil.rmtree(self.dir)
+
+    def test_a_copy_reads_the_same(self):
+        self.assertEqual(tlrecon("timeline", "--from", self.snap).out, tlrecon("timeline", "--from", ORCH).out)
+
+    def test_altered_file_is_exit_3_naming_it(self):
+        path = os.path.join(self.snap, "workers.csv")
+        with open(path, "r+b") as f:
+            data = f.read()
+            f.seek(0)
+            f.write(data.replace(b"17:42:49", b"17:42:48", 1))
+        run = tlrecon("timeline", "--from", self.snap)
+        self.assertEqual(run.code, 3)
+        self.assertEqual(run.err, f"tlrecon: error: snapshot file '{path}' does not match its SHA-256 in "
+                                  "manifest.json: it was altered or truncated\n")
+        self.assertEqual(run.out, "")
+
+    def test_truncated_file_is_exit_3(self):
+        path = os.path.join(self.snap, "system_logs.csv")
+        with open(path, "r+b") as f:
+            f.truncate(1000)
+        self.assertEqual(tlrecon("check", "--from", self.snap).code, 3)
+
+    def test_missing_file_is_exit_3_naming_it(self):
+        path = os.path.join(self.snap, "tasks.csv")
+        os.unlink(path)
+        run = tlrecon("check", "--from", self.snap)
+        self.assertEqual(run.code, 3)
+        self.assertEqual(run.err, f"tlrecon: error: snapshot file '{path}' is missing\n")
+
+    def test_missing_manifest_is_exit_3(self):
+        os.unlink(os.path.join(self.snap, "manifest.json"))
+        run = tlrecon("check", "--from", self.snap)
+        self.assertEqual(run.code, 3)
+        self.assertIn("manifest.json is missing", run.err)
+
+    def test_checksums_are_sha256_of_the_files(self):
+        import json
+        with open(os.path.join(ORCH, "manifest.json")) as f:
+            manifest = json.load(f)
+        for t in manifest["tables"]:
+            if t["status"] == "ok":
+                with open(os.path.join(ORCH, t["file"]), "rb") as f:
+                    self.assertEqual(hashlib.sha256(f.read()).hexdigest(), t["sha256"])
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,150 @@
+"""End-to-end tests against a real PostgreSQL: the one scripts/test.sh starts
+(pg_virtualenv exports PGHOST, PGPORT, PGUSER, PGPASSWORD). The bundled
+incidents are loaded into fresh databases and read back with no --dsn, the
+way a user with a libpq environment runs the tool."""
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import unittest
+
+from common import ORCH, ROOT, WORKFLOWS, kinds, main, tlrecon
+
+SAMPLES = {
+    "orchestrator-2025-10-16": ("tlrecon_e2e_orch", ORCH, "2025-10-16T10:55:00Z", "2025-10-16T18:02:00Z"),
+    "workflows-2026-01-20": ("tlrecon_e2e_wf", WORKFLOWS, "2026-01-20T13:00:00Z", "2026-01-20T20:00:00Z"),
+}
+
+
+def psql(db, sql):
+    return subprocess.run(["psql", "-X", "-q", "-v", "ON_ERROR_STOP=1", "-d", db, "-tAc", sql],
+                          capture_output=True, text=True, check=True).stdout
+
+
+def server_reachable():
+    return subprocess.run(["psql", "-X", "-d", "postgres", "-tAc", "SELECT 1"], capture_output=True).returncode == 0
+
+
+class Postgres(unittest.TestCase):
+    @classmethod
+    def setUpClass(cls):
+        if not server_reachable():
+            if os.environ.get("TLRECON_REQUIRE_PG"):
+                raise RuntimeError("no PostgreSQL reachable through libpq's environment")
+            raise unittest.SkipTest("no PostgreSQL reachable (run scripts/test.sh)")
+        for name, (db, _, _, _) in SAMPLES.items():
+            subprocess.run(["dropdb", "--if-exists", db], check=True)
+            subprocess.run([os.path.join(ROOT, "scripts", "load_sample.sh"), name, db], check=True)
+
+    @classmethod
+    def tearDownClass(cls):
+        for db, _, _, _ in SAMPLES.values():
+            subprocess.run(["dropdb", "--if-exists", db])
+
+    def both(self, name, *args):
+        db, snap, since, until = SAMPLES[name]
+        live = tlrecon(*args, "--since", since, "--until", until, env={"PGDATABASE": db})
+        saved = tlrecon(*args, "--from", snap)
+        return live, saved
+
+    def test_timeline_is_byte_identical_from_postgres_and_snapshot(self):
+        for name in SAMPLES:
+            for fmt in ("jsonl", "text", "csv"):
+                with self.subTest(sample=name, format=fmt):
+                    live, saved = self.both(name, "timeline", "--format", fmt)
+                    self.assertEqual(live.code, 0, live.err)
+                    self.assertGreater(len(live.out.splitlines()), 10)
+                    self.assertEqual(live.out, saved.out)
+
+    def test_check_gives_the_same_findings(self):
+        for name in SAMPLES:
+            with self.subTest(sample=name):
+                live, saved = self.both(name, "check", "--format", "json")
+                self.assertEqual(live.code, 1)
+                self.assertEqual(live.json(), saved.json())
+
+    def test_a_fresh_snapshot_matches_the_bundled_one(self):
+        tmp = tempfile.mkdtemp()
+        try:
+            for name, (db, snap, since, until) in SAMPLES.items():
+                out = os.path.join(tmp, name)
+                run = tlrecon("snapshot", "--out", out, "--since", since, "--until", until, env={"PGDATABASE": db})
+                self.assertEqual(run.code, 0, run.err)
+                with open(os.path.join(out, "manifest.json")) as f:
+                    fresh = json.load(f)
+                with open(os.path.join(snap, "manifest.json")) as f:
+                    bundled = json.load(f)
+                for doc in (fresh, bundled):
+                    doc.pop("taken_at")
+                self.assertEqual(fresh, bundled, "sample_data is stale: run scripts/regen_samples.sh and read the diff")
+                # A snapshot never overwrites evidence.
+                again = tlrecon("snapshot", "--out", out, "--since", since, "--until", until, env={"PGDATABASE": db})
+                self.assertEqual(again.code, 2)
+                self.assertIn("exists and is not an empty directory", again.err)
+        finally:
+            shutil.rmtree(tmp)
+
+    def test_missing_tables_are_reported_not_fatal(self):
+        db, _, since, until = SAMPLES["workflows-2026-01-20"]
+        doc = tlrecon("check", "--format", "json", "--since", since, "--until", until, env={"PGDATABASE": db}).json()
+        status = {s["table"]: (s["status"], s["rows"]) for s in doc["sources"]}
+        self.assertEqual(status["workers"], ("missing", 0))
+        self.assertEqual(status["workflow_decisions"], ("ok", 48))
+        self.assertEqual(len(kinds(doc, "orphaned_decision")), 2)
+
+    def test_unreachable_server_is_exit_3_without_the_password(self):
+        for dsn in ("host=127.0.0.1 port=1 user=bob password=hunter2 connect_timeout=3",
+                    "postgresql://bob:hunter2@127.0.0.1:1/db?connect_timeout=3"):
+            with self.subTest(dsn=dsn):
+                run = tlrecon("check", "--dsn", dsn, "--since", "1h")
+                self.assertEqual(run.code, 3)
+                self.assertEqual(len(run.err.splitlines()), 1, run.err)
+                self.assertTrue(run.err.startswith("tlrecon: error: connecting to PostgreSQL: "))
+                self.assertNotIn("hunter2", run.err + run.out)
+
+    def test_reads_in_a_read_only_transaction_as_a_select_only_role(self):
+        db, _, since, until = SAMPLES["orchestrator-2025-10-16"]
+        psql(db, "DROP ROLE IF EXISTS tlrecon_reader; CREATE ROLE tlrecon_reader LOGIN PASSWORD 'readerpw';"
+                 "GRANT SELECT ON ALL TABLES IN SCHEMA public TO tlrecon_reader;")
+        try:
+            env = {"PGDATABASE": db, "PGUSER": "tlrecon_reader", "PGPASSWORD": "readerpw"}
+            run = tlrecon("check", "--format", "json", "--since", since, "--until", until, env=env)
+            self.assertEqual(run.code, 1, run.err)
+            self.assertNotIn("readerpw", run.out + run.err)
+            psql(db, "REVOKE SELECT ON tasks FROM tlrecon_reader")
+            doc = tlrecon("check", "--format", "json", "--since", since, "--until", until, env=env).json()
+            status = {s["table"]: s["status"] for s in doc["sources"]}
+            self.assertEqual(status["tasks"], "unreadable")
+            self.assertEqual(len(kinds(doc, "logging_gap")), 1)
+        finally:
+            psql(db, "REVOKE ALL ON ALL TABLES IN SCHEMA public FROM tlrecon_reader; DROP ROLE tlrecon_reader")
+
+    def test_a_mapping_with_hostile_names_is_quoted(self):
+        db = "tlrecon_e2e_names"
+        subprocess.run(["dropdb", "--if-exists", db], check=True)
+        subprocess.run(["createdb", db], check=True)
+        try:
+            psql(db, 'CREATE SCHEMA "Ops; x"; CREATE TABLE "Ops; x"."Logs ""quoted""" '
+                     '(id text, "When" timestamptz, st text, sid text, lvl text, msg text);'
+                     "INSERT INTO \"Ops; x\".\"Logs \"\"quoted\"\"\" VALUES "
+                     "('a', '2025-10-16 17:00:00+00', 'orchestrator_gpu', 'o', 'INFO', 'hello');")
+            mapping = {"tables": {"system_logs": {"schema": "Ops; x", "table": 'Logs "quoted"',
+                                                  "columns": {"id": "id", "timestamp": "When", "source_type": "st",
+                                                              "source_id": "sid", "log_level": "lvl",
+                                                              "message": "msg"}}}}
+            with tempfile.NamedTemporaryFile("w", suffix=".json", delete=False) as f:
+                json.dump(mapping, f)
+            run = tlrecon("timeline", "--config", f.name, "--since", "2025-10-16T16:00:00Z",
+                          "--until", "2025-10-16T18:00:00Z", "--format", "jsonl", env={"PGDATABASE": db})
+            os.unlink(f.name)
+            self.assertEqual(run.code, 0, run.err)
+            events = [json.loads(l) for l in run.out.splitlines() if '"record":"event"' in l]
+            self.assertEqual([e["message"] for e in events], ["hello"])
+        finally:
+            subprocess.run(["dropdb", "--if-exists", db])
+
+
+if __name__ == "__main__":
+    main()
