@@ -8,7 +8,8 @@
 
 namespace tlrecon {
 
-void read_events(Source& source, const Mapping& mapping, const Window& window, const EventSink& sink) {
+void read_events(Source& source, const Mapping& mapping, const Window& window, const EventSink& sink,
+                 std::vector<Event> annotations) {
   std::vector<std::unique_ptr<EventStream>> streams;
   std::vector<TableInfo>& tables = source.tables();
   for (TableId t : k_all_tables) {
@@ -30,6 +31,9 @@ void read_events(Source& source, const Mapping& mapping, const Window& window, c
     streams.push_back(std::make_unique<DecodedStream>(source.open(TableId::system_logs),
                                                       RowDecoder(TableId::system_logs, mapping, window, logs)));
   }
+  if (!annotations.empty()) {
+    streams.push_back(std::make_unique<VectorStream>(std::move(annotations)));
+  }
   Merger merged(std::move(streams));
   Event e;
   while (merged.next(e)) {
@@ -38,8 +42,32 @@ void read_events(Source& source, const Mapping& mapping, const Window& window, c
   source.finish();
 }
 
-Analysis analyze(Source& source, const Mapping& mapping, const Window& window, const EventSink& sink) {
+namespace {
+
+// A finding that begins within trigger_window after an annotated event (a
+// deploy, say) names it: the restart that broke logging follows the push.
+void name_triggers(std::vector<Finding>& findings, const std::vector<Event>& annotations, Micros within) {
+  for (Finding& f : findings) {
+    const Event* trigger = nullptr;
+    for (const Event& a : annotations) {
+      if (a.time <= f.start && f.start - a.time <= within) {
+        trigger = &a;  // the latest one before the finding
+      }
+    }
+    if (trigger != nullptr) {
+      f.detail += " Possible trigger: " + trigger->source_type + " \"" + trigger->message + "\" at " +
+                  format_utc(trigger->time) + ", " + format_duration(f.start - trigger->time) + " before.";
+      add_evidence(f, *trigger);
+    }
+  }
+}
+
+}  // namespace
+
+Analysis analyze(Source& source, const Mapping& mapping, const Window& window, const EventSink& sink,
+                 std::vector<Event> annotations) {
   Analysis a;
+  std::vector<Event> notes = annotations;
   a.window = window;
   FleetAccounting fleet(mapping);
   std::vector<std::unique_ptr<Detector>> all = make_detectors(mapping);
@@ -54,6 +82,12 @@ Analysis analyze(Source& source, const Mapping& mapping, const Window& window, c
     }
   }
   read_events(source, mapping, window, [&](const Event& e) {
+    if (e.origin == Origin::annotations) {
+      if (sink) {
+        sink(e);
+      }
+      return;
+    }
     fleet.on_event(e);
     for (Detector* d : running) {
       d->on_event(e);
@@ -61,7 +95,7 @@ Analysis analyze(Source& source, const Mapping& mapping, const Window& window, c
     if (sink) {
       sink(e);
     }
-  });
+  }, std::move(annotations));
   fleet.finish();
   a.tables = source.tables();
   for (Detector* d : running) {
@@ -72,6 +106,7 @@ Analysis analyze(Source& source, const Mapping& mapping, const Window& window, c
       a.findings.push_back(std::move(f));
     }
   }
+  name_triggers(a.findings, notes, mapping.thresholds.trigger_window);
   number_findings(a.findings);
   return a;
 }

@@ -1,11 +1,14 @@
 #include "tlrecon/commands.hpp"
 
+#include <cstdlib>
 #include <functional>
 
 #include "tlrecon/analysis.hpp"
 #include "tlrecon/error.hpp"
 #include "tlrecon/pg_source.hpp"
 #include "tlrecon/render_findings.hpp"
+#include "tlrecon/report.hpp"
+#include "tlrecon/annotations.hpp"
 #include "tlrecon/snapshot.hpp"
 #include "tlrecon/text.hpp"
 
@@ -111,6 +114,14 @@ void warn_about_rows(const std::vector<TableInfo>& tables, std::ostream& err) {
 
 }  // namespace
 
+Severity severity_option(const std::string& option, const std::string& text) {
+  auto s = parse_severity(text);
+  if (!s) {
+    throw usage_error(option + ": unknown severity '" + text + "'; expected info, low, medium, high or critical");
+  }
+  return *s;
+}
+
 int run_timeline(const CommonOptions& common, const TimelineOptions& options, std::ostream& out,
                  std::ostream& err) {
   if (!options.tz.empty()) {
@@ -135,14 +146,6 @@ int run_timeline(const CommonOptions& common, const TimelineOptions& options, st
   return k_exit_ok;
 }
 
-Severity severity_option(const std::string& option, const std::string& text) {
-  auto s = parse_severity(text);
-  if (!s) {
-    throw usage_error(option + ": unknown severity '" + text + "'; expected info, low, medium, high or critical");
-  }
-  return *s;
-}
-
 int run_check(const CommonOptions& common, const CheckOptions& options, std::ostream& out,
               std::ostream& err) {
   Severity fail_on = severity_option("--fail-on", options.fail_on);
@@ -163,6 +166,48 @@ int run_check(const CommonOptions& common, const CheckOptions& options, std::ost
     warn_about_rows(a.tables, err);
   }
   return count_at_or_above(a, fail_on) > 0 ? k_exit_findings : k_exit_ok;
+}
+
+int run_report(const CommonOptions& common, const ReportCommandOptions& options, std::ostream& out,
+               std::ostream& err, bool stdout_is_terminal) {
+  std::optional<Severity> fail_on;
+  if (!options.fail_on.empty()) {
+    fail_on = severity_option("--fail-on", options.fail_on);
+  }
+  if (!options.tz.empty()) {
+    check_zone(options.tz, "--tz");
+  }
+  // 1. Open the source and fix the window; read the annotations, if any.
+  Input in = open_input(common);
+  std::vector<Event> notes;
+  if (!options.annotate.empty()) {
+    notes = read_annotations(options.annotate, in.window);
+  }
+  // 2. Read the tables in one snapshot, merge by time, detect; the collector
+  //    keeps what the report shows of the stream.
+  ReportCollector collector(in.window, in.mapping, options.full);
+  Analysis a = analyze(*in.source, in.mapping, in.window, [&](const Event& e) { collector.on_event(e); },
+                       std::move(notes));
+  // 3. Render.
+  ReportOptions ro;
+  ro.format = options.format;
+  ro.tz = options.tz;
+  ro.full = options.full;
+  ro.source = common.from.empty() ? "PostgreSQL" : "snapshot " + common.from;
+  ro.color = options.color == "always" ||
+             (options.color == "auto" && stdout_is_terminal && std::getenv("NO_COLOR") == nullptr);
+  if (options.format == "json") {
+    write_report_json(out, a, collector);
+  } else if (options.format == "text") {
+    write_report_text(out, a, collector, ro);
+  } else {
+    write_report_markdown(out, a, collector, ro);
+  }
+  out.flush();
+  if (!common.quiet) {
+    warn_about_rows(a.tables, err);
+  }
+  return fail_on && count_at_or_above(a, *fail_on) > 0 ? k_exit_findings : k_exit_ok;
 }
 
 int run_snapshot(const CommonOptions& common, const std::string& out_dir, std::ostream& out,

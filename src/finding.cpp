@@ -29,7 +29,7 @@ std::optional<Severity> parse_severity(const std::string& text) {
 }
 
 Evidence evidence_of(const Event& e) {
-  return Evidence{origin_name(e.origin), e.key, e.time, summary_of(e)};
+  return Evidence{origin_name(e.origin), e.key, e.time, summary_of(e), event_type_name(e.type), actor_of(e)};
 }
 
 void add_evidence(Finding& f, const Event& e, size_t max) {
@@ -43,6 +43,10 @@ void number_findings(std::vector<Finding>& findings) {
   std::stable_sort(findings.begin(), findings.end(), [](const Finding& a, const Finding& b) {
     return std::tie(a.start, a.kind, a.entities, a.end) < std::tie(b.start, b.kind, b.entities, b.end);
   });
+  for (Finding& f : findings) {
+    std::stable_sort(f.evidence.begin(), f.evidence.end(),
+                     [](const Evidence& a, const Evidence& b) { return a.time < b.time; });
+  }
   std::map<std::string, std::string> ids;
   for (size_t i = 0; i < findings.size(); ++i) {
     findings[i].id = "F" + std::to_string(i + 1);

@@ -3,6 +3,8 @@
 // that prints errors ("tlrecon: error: …") and turns them into exit codes.
 #include <iostream>
 
+#include <unistd.h>
+
 #include <CLI/CLI.hpp>
 
 #include "tlrecon/commands.hpp"
@@ -56,6 +58,20 @@ int main(int argc, char** argv) {
       ->check(CLI::IsMember({"text", "jsonl", "csv"}));
   timeline_cmd->add_option("--tz", timeline.tz, "also show local times in this zone (text format)");
 
+  ReportCommandOptions report;
+  CLI::App* report_cmd = app.add_subcommand("report", "findings, the merged timeline and an activity summary");
+  add_common(report_cmd, common);
+  add_thresholds(report_cmd, common);
+  report_cmd->add_option("--format", report.format, "markdown (default), text or json")
+      ->check(CLI::IsMember({"markdown", "text", "json"}));
+  report_cmd->add_option("--tz", report.tz, "also show local times in this zone (human formats)");
+  report_cmd->add_flag("--full", report.full, "list every event in the timeline, not only those that matter");
+  report_cmd->add_option("--color", report.color, "auto (default), always or never; text format")
+      ->check(CLI::IsMember({"auto", "always", "never"}));
+  report_cmd->add_option("--annotate", report.annotate,
+                         "external events (CSV time,source,message or JSONL) to merge in, e.g. deploys");
+  report_cmd->add_option("--fail-on", report.fail_on, "exit 1 when a finding is at or above this");
+
   CheckOptions check;
   CLI::App* check_cmd = app.add_subcommand("check", "findings only, for CI: exit 1 at or above --fail-on");
   add_common(check_cmd, common);
@@ -85,6 +101,9 @@ int main(int argc, char** argv) {
       timeline.format = timeline_format == "jsonl" ? TimelineFormat::jsonl
                         : timeline_format == "csv" ? TimelineFormat::csv : TimelineFormat::text;
       return run_timeline(common, timeline, std::cout, std::cerr);
+    }
+    if (report_cmd->parsed()) {
+      return run_report(common, report, std::cout, std::cerr, isatty(STDOUT_FILENO) == 1);
     }
     if (check_cmd->parsed()) {
       return run_check(common, check, std::cout, std::cerr);

@@ -245,6 +245,8 @@ void apply_mapping(Mapping& m, const json& doc, const std::string& origin) {
           th.promotion_timeout = get_duration(item, origin, key);
         } else if (name == "heartbeat_stale") {
           th.heartbeat_stale = get_duration(item, origin, key);
+        } else if (name == "trigger_window") {
+          th.trigger_window = get_duration(item, origin, key);
         } else if (name == "lookback") {
           th.lookback = get_duration(item, origin, key);
         } else if (name == "statement_timeout") {
@@ -252,7 +254,8 @@ void apply_mapping(Mapping& m, const json& doc, const std::string& origin) {
         } else {
           bad(origin, key,
               "unknown threshold; known: gap_min, gap_factor, grace, burst_gap, tolerance, "
-              "early_termination, promotion_timeout, heartbeat_stale, lookback, statement_timeout");
+              "early_termination, promotion_timeout, heartbeat_stale, trigger_window, lookback, "
+              "statement_timeout");
         }
       }
     } else if (k == "patterns") {
@@ -346,6 +349,7 @@ nlohmann::ordered_json mapping_to_json(const Mapping& m) {
                        {"early_termination", secs(th.early_termination)},
                        {"promotion_timeout", secs(th.promotion_timeout)},
                        {"heartbeat_stale", secs(th.heartbeat_stale)},
+                       {"trigger_window", secs(th.trigger_window)},
                        {"lookback", secs(th.lookback)},
                        {"statement_timeout", secs(th.statement_timeout)}};
   out["patterns"] = {{"orchestrator_source", m.patterns.orchestrator_source},

@@ -20,7 +20,8 @@ ojson finding_to_json(const Finding& f) {
   j["detail"] = f.detail;
   ojson evidence = ojson::array();
   for (const Evidence& e : f.evidence) {
-    evidence.push_back({{"table", e.table}, {"key", e.key}, {"time", format_utc(e.time)}, {"summary", e.summary}});
+    evidence.push_back({{"table", e.table}, {"key", e.key}, {"time", format_utc(e.time)}, {"type", e.type},
+                        {"summary", e.summary}});
   }
   j["evidence"] = evidence;
   j["evidence_total"] = f.evidence_total;

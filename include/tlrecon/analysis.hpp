@@ -25,10 +25,14 @@ using EventSink = std::function<void(const Event&)>;
 // Event::place). The small tables are read whole first: a worker or task row
 // becomes several events at different times, so they need sorting, and they
 // are small. system_logs, the big one, streams last, merged as it arrives.
-void read_events(Source& source, const Mapping& mapping, const Window& window, const EventSink& sink);
+// Annotations (--annotate) are merged in as one more stream.
+void read_events(Source& source, const Mapping& mapping, const Window& window, const EventSink& sink,
+                 std::vector<Event> annotations = {});
 
-// read_events, with every detector watching. `sink` may be empty.
-Analysis analyze(Source& source, const Mapping& mapping, const Window& window, const EventSink& sink);
+// read_events, with every detector watching. `sink` may be empty. A finding
+// that begins shortly after an annotation names it as a possible trigger.
+Analysis analyze(Source& source, const Mapping& mapping, const Window& window, const EventSink& sink,
+                 std::vector<Event> annotations = {});
 
 // Findings most severe first, then in timeline order.
 std::vector<const Finding*> by_severity(const std::vector<Finding>& findings);

@@ -34,6 +34,17 @@ struct CheckOptions {
 
 int run_timeline(const CommonOptions& common, const TimelineOptions& options, std::ostream& out,
                  std::ostream& err);
+struct ReportCommandOptions {
+  std::string format = "markdown";
+  std::string tz;
+  bool full = false;
+  std::string color = "auto";
+  std::string annotate;
+  std::string fail_on;  // empty: report always exits 0
+};
+
+int run_report(const CommonOptions& common, const ReportCommandOptions& options, std::ostream& out,
+               std::ostream& err, bool stdout_is_terminal);
 int run_check(const CommonOptions& common, const CheckOptions& options, std::ostream& out,
               std::ostream& err);
 int run_snapshot(const CommonOptions& common, const std::string& out_dir, std::ostream& out,

@@ -19,6 +19,8 @@ struct Evidence {
   std::string key;
   Time time{};
   std::string summary;
+  std::string type;   // the event type, "worker_created"
+  std::string actor;  // see actor_of()
 };
 Evidence evidence_of(const Event& e);
 

@@ -1,0 +1,92 @@
+#pragma once
+// `tlrecon report`: findings plus the merged timeline and an activity
+// summary. The ReportCollector watches the event stream for what the report
+// shows (it never holds the whole stream); the renderers write markdown
+// (GitHub-flavoured, with a Mermaid gantt chart), text, or JSON.
+#include <cstdio>
+#include <map>
+#include <memory>
+#include <ostream>
+#include <string>
+#include <vector>
+
+#include "tlrecon/analysis.hpp"
+#include "tlrecon/fleet.hpp"
+
+namespace tlrecon {
+
+struct ReportOptions {
+  std::string format = "markdown";  // markdown, text or json
+  std::string tz;                   // local times beside UTC in the human formats
+  bool full = false;                // every event in the timeline, not only those that matter
+  bool color = false;               // text: ANSI colours
+  std::string source;               // "PostgreSQL" or "snapshot DIR", as the report states it
+};
+
+// Counts per 5-minute window.
+struct ActivityRow {
+  uint64_t created = 0;
+  uint64_t promoted = 0;
+  uint64_t terminated = 0;
+  uint64_t claimed = 0;
+  uint64_t decisions = 0;
+  uint64_t executions = 0;
+  std::map<std::string, uint64_t> logs;  // per column (an orchestrator, or a source type)
+  bool any_lifecycle() const {
+    return created + promoted + terminated + claimed + decisions + executions > 0;
+  }
+};
+
+class ReportCollector {
+ public:
+  ReportCollector(const Window& window, const Mapping& mapping, bool full);
+  ~ReportCollector();
+  void on_event(const Event& e);
+
+  static constexpr Micros k_bucket = std::chrono::minutes(5);
+  const Window& window() const { return m_window; }
+  const std::map<int64_t, ActivityRow>& activity() const { return m_activity; }
+  const std::vector<std::string>& log_columns() const { return m_columns; }
+  const std::map<std::string, WorkerLife>& workers() const { return m_workers; }
+  // The events that matter (lifecycles, decisions, executions, task claims
+  // and failures, annotations, warnings and above), in timeline order.
+  const std::vector<Event>& timeline() const { return m_timeline; }
+  uint64_t timeline_dropped() const { return m_dropped; }
+  // The first and last log of each source.
+  const std::map<std::string, std::pair<Event, Event>>& first_last() const { return m_first_last; }
+  // With --full: every event inside the window, spooled to a temporary file.
+  std::FILE* spool() const { return m_spool; }
+  uint64_t events() const { return m_events; }
+
+ private:
+  std::string column_of(const Event& e);
+  Window m_window;
+  std::unique_ptr<PatternSet> m_orchestrator;
+  std::map<int64_t, ActivityRow> m_activity;
+  std::vector<std::string> m_columns;
+  std::map<std::string, std::string> m_column_of_source;
+  std::map<std::string, WorkerLife> m_workers;
+  std::vector<Event> m_timeline;
+  uint64_t m_warnings = 0;
+  uint64_t m_dropped = 0;
+  std::map<std::string, std::pair<Event, Event>> m_first_last;
+  std::FILE* m_spool = nullptr;
+  uint64_t m_events = 0;
+};
+
+void write_report_markdown(std::ostream& out, const Analysis& a, const ReportCollector& r,
+                           const ReportOptions& options);
+void write_report_text(std::ostream& out, const Analysis& a, const ReportCollector& r,
+                       const ReportOptions& options);
+void write_report_json(std::ostream& out, const Analysis& a, const ReportCollector& r);
+
+// Markdown safety: every ASCII punctuation character from the data is
+// backslash-escaped and controls are made visible, so nothing in a row can
+// break a table or inject markup. `md_code` is an inline code span.
+std::string md_text(const std::string& text);
+std::string md_code(const std::string& text);
+
+// The Mermaid gantt chart of worker lifecycles, gaps and findings.
+std::string mermaid_chart(const Analysis& a, const ReportCollector& r);
+
+}  // namespace tlrecon

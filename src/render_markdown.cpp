@@ -1,0 +1,404 @@
+#include <algorithm>
+#include <cstring>
+#include <set>
+#include <sstream>
+
+#include "tlrecon/render_timeline.hpp"
+#include "tlrecon/report.hpp"
+#include "tlrecon/text.hpp"
+
+namespace tlrecon {
+
+namespace {
+
+int table_rank(const std::string& table) {
+  static const char* k_order[] = {"workers", "tasks", "workflow_decisions", "workflow_executions", "system_logs",
+                                  "annotations"};
+  for (int i = 0; i < 6; ++i) {
+    if (table == k_order[i]) {
+      return i;
+    }
+  }
+  return 6;
+}
+
+// The rows of the report's timeline: the events that matter, the first and
+// last log of each source, and every finding's evidence, once each.
+std::vector<Evidence> timeline_rows(const Analysis& a, const ReportCollector& r) {
+  std::vector<Evidence> rows;
+  for (const Event& e : r.timeline()) {
+    rows.push_back(evidence_of(e));
+  }
+  for (const auto& [source, fl] : r.first_last()) {
+    rows.push_back(evidence_of(fl.first));
+    rows.push_back(evidence_of(fl.second));
+  }
+  for (const Finding& f : a.findings) {
+    for (const Evidence& e : f.evidence) {
+      if (a.window.contains(e.time)) {
+        rows.push_back(e);
+      }
+    }
+  }
+  auto key = [](const Evidence& e) { return std::make_tuple(e.time, table_rank(e.table), e.type, e.key); };
+  std::sort(rows.begin(), rows.end(), [&](const Evidence& x, const Evidence& y) { return key(x) < key(y); });
+  rows.erase(std::unique(rows.begin(), rows.end(), [&](const Evidence& x, const Evidence& y) { return key(x) == key(y); }),
+             rows.end());
+  return rows;
+}
+
+std::string when(Time t, const ReportOptions& o) {
+  std::string s = format_utc_short(t);
+  if (!o.tz.empty()) {
+    s += " (" + format_in_zone(t, o.tz).substr(11) + ")";
+  }
+  return s;
+}
+
+std::string severity_word(Severity s) {
+  std::string w = severity_name(s);
+  for (char& c : w) {
+    c = static_cast<char>(c - 'a' + 'A');
+  }
+  return w;
+}
+
+// Mermaid's gantt grammar breaks on ':' '#' ';' ',' in names: keep names plain.
+std::string chart_name(const std::string& text) {
+  std::string out;
+  for (unsigned char c : text) {
+    bool plain = std::isalnum(c) || c == '-' || c == '_' || c == '.' || c == '/' || c == ' ' || c == '(' || c == ')';
+    out += plain ? static_cast<char>(c) : '_';
+  }
+  return out.size() > 60 ? out.substr(0, 60) : out;
+}
+
+std::string chart_time(Time t) { return format_utc_short(t); }
+
+}  // namespace
+
+std::string mermaid_chart(const Analysis& a, const ReportCollector& r) {
+  const Window& w = a.window;
+  std::ostringstream out;
+  out << "gantt\n"
+      << "    title Worker lifecycles, logging gaps and findings (UTC)\n"
+      << "    dateFormat YYYY-MM-DD HH:mm:ss\n"
+      << "    axisFormat %H:%M\n";
+  auto clip = [&](Time t) { return std::clamp(t, w.since, w.until); };
+  int task = 0;
+  auto bar = [&](const std::string& name, const std::string& tags, Time start, Time end) {
+    start = clip(start);
+    end = std::max(clip(end), start);
+    out << "    " << chart_name(name) << " :" << tags << (tags.empty() ? "" : ", ") << "t" << ++task << ", "
+        << chart_time(start) << ", " << chart_time(end) << "\n";
+  };
+  std::vector<const Finding*> gaps;
+  std::vector<const Finding*> others;
+  std::set<std::string> involved;
+  for (const Finding& f : a.findings) {
+    (f.kind == "logging_gap" ? gaps : others).push_back(&f);
+    for (const std::string& e : f.entities) {
+      involved.insert(e);
+    }
+  }
+  if (!gaps.empty()) {
+    out << "    section Logging gaps\n";
+    for (const Finding* f : gaps) {
+      bar(f->id + " " + f->entities.front() + " silent", f->severity >= Severity::high ? "crit" : "", f->start, f->end);
+    }
+  }
+  // Workers alive inside the window: those in findings first, at most 40.
+  std::vector<std::pair<std::string, const WorkerLife*>> shown;
+  for (const auto& [id, life] : r.workers()) {
+    if (!life.created) {
+      continue;
+    }
+    std::optional<Time> end = life.end();
+    if (life.created->time >= w.until || (end && *end < w.since)) {
+      continue;
+    }
+    shown.emplace_back(id, &life);
+  }
+  std::stable_sort(shown.begin(), shown.end(), [&](const auto& x, const auto& y) {
+    return involved.count(x.first) > involved.count(y.first);
+  });
+  constexpr size_t k_max_workers = 40;
+  size_t omitted = shown.size() > k_max_workers ? shown.size() - k_max_workers : 0;
+  shown.resize(std::min(shown.size(), k_max_workers));
+  std::sort(shown.begin(), shown.end(), [](const auto& x, const auto& y) {
+    return std::tie(x.second->created->time, x.first) < std::tie(y.second->created->time, y.first);
+  });
+  if (!shown.empty()) {
+    out << "    section Workers" << (omitted > 0 ? " (" + std::to_string(omitted) + " more not drawn)" : "") << "\n";
+    for (const auto& [id, life] : shown) {
+      std::optional<Time> end = life->end();
+      Time stop = end ? *end : w.until;
+      if (life->promoted && life->promoted->time <= stop) {
+        bar(id + " spawning", "", life->created->time, life->promoted->time);
+        bar(id + " active", "active", life->promoted->time, stop);
+      } else {
+        bar(id + " never active", "crit", life->created->time, stop);
+      }
+    }
+  }
+  if (!others.empty()) {
+    out << "    section Findings\n";
+    for (const Finding* f : others) {
+      // At least a minute wide, so an instant finding is visible.
+      Time end = std::max(f->end, f->start + std::chrono::minutes(1));
+      bar(f->id + " " + f->kind, f->severity >= Severity::high ? "crit" : "", f->start, end);
+    }
+  }
+  return out.str();
+}
+
+void write_report_markdown(std::ostream& out, const Analysis& a, const ReportCollector& r,
+                           const ReportOptions& o) {
+  const Window& w = a.window;
+  out << "# tlrecon report: " << format_utc_short(w.since) << " to " << format_utc_short(w.until) << " UTC\n\n";
+  out << "Window `[" << format_utc(w.since) << ", " << format_utc(w.until) << ")`, read from " << md_text(o.source)
+      << " by tlrecon " << TLRECON_VERSION << ". Times are UTC"
+      << (o.tz.empty() ? "" : ", with " + o.tz + " in parentheses") << ".\n\n";
+
+  // 1. Summary: what was read, what was found, what could not be checked.
+  out << "## Summary\n\n";
+  std::map<Severity, size_t> counts;
+  for (const Finding& f : a.findings) {
+    ++counts[f.severity];
+  }
+  if (a.findings.empty()) {
+    out << "No findings.";
+  } else {
+    std::string sep;
+    for (Severity s : {Severity::critical, Severity::high, Severity::medium, Severity::low, Severity::info}) {
+      if (counts[s] > 0) {
+        out << sep << "**" << counts[s] << " " << severity_name(s) << "**";
+        sep = ", ";
+      }
+    }
+    out << (a.findings.size() == 1 ? " finding." : " findings.");
+  }
+  out << "\n\n| table | status | rows | events | first | last | notes |\n|---|---|--:|--:|---|---|---|\n";
+  for (const TableInfo& t : a.tables) {
+    std::string status = t.state == TableState::ok ? (t.rows == 0 ? "no rows" : "ok")
+                         : t.state == TableState::missing ? "table missing" : "unreadable";
+    std::string notes;
+    if (t.state != TableState::ok) {
+      notes = md_text(t.reason);
+    } else {
+      if (t.rejected > 0) {
+        notes += std::to_string(t.rejected) + " rows could not be placed; ";
+      }
+      if (t.duplicates > 0) {
+        notes += std::to_string(t.duplicates) + " duplicates skipped; ";
+      }
+      if (t.bad_values > 0) {
+        notes += std::to_string(t.bad_values) + " unreadable times; ";
+      }
+      if (!t.unmapped.empty()) {
+        std::string cols;
+        for (const std::string& c : t.unmapped) {
+          cols += (cols.empty() ? "" : ", ") + c;
+        }
+        notes += "columns not found: " + md_text(cols) + "; ";
+      }
+      if (notes.size() >= 2) {
+        notes.resize(notes.size() - 2);
+      }
+    }
+    out << "| " << table_name(t.id) << " | " << status << " | " << t.rows << " | " << t.events << " | "
+        << (t.has_time ? when(t.first, o) : "") << " | " << (t.has_time ? when(t.last, o) : "") << " | " << notes
+        << " |\n";
+  }
+  bool skipped = false;
+  for (const DetectorStatus& d : a.detectors) {
+    if (!d.ran) {
+      out << (skipped ? "" : "\nNot checked:\n\n") << "- `" << d.name << "`: " << md_text(d.reason) << "\n";
+      skipped = true;
+    }
+  }
+  out << "\n";
+
+  // 2. Findings, most severe first, each with its evidence.
+  out << "## Findings\n\n";
+  if (a.findings.empty()) {
+    out << "None.\n\n";
+  }
+  for (const Finding* f : by_severity(a.findings)) {
+    out << "### " << f->id << " · " << severity_word(f->severity) << " · " << f->kind << "\n\n";
+    out << "**" << md_text(f->title) << "**\n\n";
+    out << "- When: " << when(f->start, o) << " to " << (f->open ? "the window's end, still open" : when(f->end, o))
+        << " (" << format_duration(f->end - f->start) << ")\n";
+    out << "- Entities:";
+    for (const std::string& e : f->entities) {
+      out << " " << md_code(e);
+    }
+    out << "\n";
+    if (!f->related.empty()) {
+      out << "- Related:";
+      for (const std::string& id : f->related) {
+        out << " " << id;
+      }
+      out << "\n";
+    }
+    out << "\n" << md_text(f->detail) << "\n\n";
+    out << "| time (UTC) | table | key | evidence |\n|---|---|---|---|\n";
+    for (const Evidence& e : f->evidence) {
+      out << "| " << when(e.time, o) << " | " << e.table << " | " << md_code(e.key) << " | " << md_text(e.summary)
+          << " |\n";
+    }
+    if (f->evidence_total > f->evidence.size()) {
+      out << "\n" << f->evidence_total - f->evidence.size() << " more evidence rows not listed.\n";
+    }
+    out << "\n";
+  }
+
+  // 3. Activity per 5 minutes.
+  out << "## Activity per 5 minutes\n\n";
+  bool workers = a.tables[0].state == TableState::ok;
+  bool tasks = a.tables[1].state == TableState::ok;
+  bool decisions = a.tables[2].state == TableState::ok;
+  bool executions = a.tables[3].state == TableState::ok;
+  out << "| window (UTC) |";
+  std::string rule = "|---|";
+  if (workers) {
+    out << " workers created | promoted | terminated |";
+    rule += "--:|--:|--:|";
+  }
+  if (tasks) {
+    out << " tasks claimed |";
+    rule += "--:|";
+  }
+  if (decisions) {
+    out << " decisions |";
+    rule += "--:|";
+  }
+  if (executions) {
+    out << " executions |";
+    rule += "--:|";
+  }
+  for (const std::string& c : r.log_columns()) {
+    out << " logs " << md_text(c) << " |";
+    rule += "--:|";
+  }
+  out << "\n" << rule << "\n";
+  int64_t buckets = (w.until - w.since + ReportCollector::k_bucket - Micros(1)) / ReportCollector::k_bucket;
+  auto overlaps_finding = [&](Time start, Time end) {
+    for (const Finding& f : a.findings) {
+      if (f.start < end && f.end >= start) {
+        return true;
+      }
+    }
+    return false;
+  };
+  ActivityRow quiet;
+  int64_t quiet_from = -1;
+  int64_t quiet_count = 0;
+  auto row_cells = [&](const ActivityRow& row) {
+    std::ostringstream cells;
+    if (workers) {
+      cells << " " << row.created << " | " << row.promoted << " | " << row.terminated << " |";
+    }
+    if (tasks) {
+      cells << " " << row.claimed << " |";
+    }
+    if (decisions) {
+      cells << " " << row.decisions << " |";
+    }
+    if (executions) {
+      cells << " " << row.executions << " |";
+    }
+    for (const std::string& c : r.log_columns()) {
+      auto it = row.logs.find(c);
+      cells << " " << (it == row.logs.end() ? 0 : it->second) << " |";
+    }
+    return cells.str();
+  };
+  auto flush_quiet = [&]() {
+    if (quiet_count == 0) {
+      return;
+    }
+    Time from = w.since + ReportCollector::k_bucket * quiet_from;
+    Time to = from + ReportCollector::k_bucket * quiet_count;
+    out << "| " << format_clock(from) << "–" << format_clock(std::min(to, w.until)) << " (" << quiet_count
+        << " quiet windows, summed) |" << row_cells(quiet) << "\n";
+    quiet = ActivityRow{};
+    quiet_count = 0;
+  };
+  for (int64_t b = 0; b < buckets; ++b) {
+    Time start = w.since + ReportCollector::k_bucket * b;
+    Time end = std::min(start + ReportCollector::k_bucket, w.until);
+    auto it = r.activity().find(b);
+    ActivityRow row = it == r.activity().end() ? ActivityRow{} : it->second;
+    bool show = buckets <= 48 || row.any_lifecycle() || overlaps_finding(start, end);
+    if (!show) {
+      if (quiet_count == 0) {
+        quiet_from = b;
+      }
+      ++quiet_count;
+      for (const auto& [c, n] : row.logs) {
+        quiet.logs[c] += n;
+      }
+      continue;
+    }
+    flush_quiet();
+    out << "| " << format_clock(start) << "–" << format_clock(end) << " |" << row_cells(row) << "\n";
+  }
+  flush_quiet();
+  out << "\n";
+
+  // 4. The picture.
+  out << "## Chart\n\n```mermaid\n" << mermaid_chart(a, r) << "```\n\n";
+
+  // 5. The merged timeline.
+  out << "## Timeline\n\n";
+  if (o.full) {
+    out << "Every event in the window (" << r.events() << ").\n\n";
+  } else {
+    out << "The events that matter: worker lifecycles, task claims and failures, decisions, executions, "
+           "annotations, warnings and above, the first and last log of each source, and every finding's "
+           "evidence. `--full` lists every event.\n\n";
+  }
+  out << "| time (UTC) |" << (o.tz.empty() ? "" : " " + o.tz + " |") << " table | event | actor | summary |\n"
+      << "|---|" << (o.tz.empty() ? "" : "---|") << "---|---|---|---|\n";
+  auto line = [&](Time t, const std::string& table, const std::string& type, const std::string& actor,
+                  const std::string& summary) {
+    out << "| " << format_event_time(t) << " |";
+    if (!o.tz.empty()) {
+      out << " " << format_in_zone(t, o.tz).substr(11) << " |";
+    }
+    out << " " << table << " | " << type << " | " << md_code(actor) << " | " << md_text(summary) << " |\n";
+  };
+  if (o.full && r.spool() != nullptr) {
+    std::rewind(r.spool());
+    char buffer[1 << 16];
+    std::string pending;
+    size_t n = 0;
+    while ((n = std::fread(buffer, 1, sizeof buffer, r.spool())) > 0) {
+      pending.append(buffer, n);
+      size_t nl = 0;
+      while ((nl = pending.find('\n')) != std::string::npos) {
+        std::string rec = pending.substr(0, nl);
+        pending.erase(0, nl + 1);
+        std::vector<std::string> f;
+        size_t start = 0;
+        for (int i = 0; i < 5; ++i) {
+          size_t tab = rec.find('\t', start);
+          f.push_back(rec.substr(start, tab - start));
+          start = tab + 1;
+        }
+        f.push_back(rec.substr(start));
+        line(Time(Micros(std::stoll(f[0]))), f[1], f[3], f[4], f[5]);
+      }
+    }
+  } else {
+    for (const Evidence& e : timeline_rows(a, r)) {
+      line(e.time, e.table, e.type, e.actor, e.summary);
+    }
+    if (r.timeline_dropped() > 0) {
+      out << "\n" << r.timeline_dropped() << " more warnings not listed; `--full` lists them.\n";
+    }
+  }
+}
+
+}  // namespace tlrecon

@@ -1,0 +1,132 @@
+#include <sstream>
+
+#include "tlrecon/render_findings.hpp"
+#include "tlrecon/render_timeline.hpp"
+#include "tlrecon/report.hpp"
+#include "tlrecon/text.hpp"
+
+namespace tlrecon {
+
+namespace {
+
+std::string paint(const std::string& text, Severity s, bool color) {
+  if (!color) {
+    return text;
+  }
+  const char* code = s >= Severity::high ? "\x1b[1;31m" : s == Severity::medium ? "\x1b[33m" : "\x1b[36m";
+  return code + text + "\x1b[0m";
+}
+
+std::string pad(const std::string& s, size_t width) {
+  return s.size() >= width ? s + " " : s + std::string(width - s.size(), ' ');
+}
+
+std::string upper(std::string s) {
+  for (char& c : s) {
+    c = static_cast<char>(c >= 'a' && c <= 'z' ? c - 'a' + 'A' : c);
+  }
+  return s;
+}
+
+// Wraps text at about `width` columns, indenting every line.
+std::string wrap(const std::string& text, size_t width, const std::string& indent) {
+  std::istringstream words(text);
+  std::string word;
+  std::string out = indent;
+  size_t col = 0;
+  while (words >> word) {
+    if (col > 0 && col + 1 + word.size() > width) {
+      out += "\n" + indent;
+      col = 0;
+    } else if (col > 0) {
+      out += ' ';
+      ++col;
+    }
+    out += word;
+    col += word.size();
+  }
+  return out + "\n";
+}
+
+}  // namespace
+
+void write_report_text(std::ostream& out, const Analysis& a, const ReportCollector& r, const ReportOptions& o) {
+  const Window& w = a.window;
+  out << "tlrecon report, window [" << format_utc(w.since) << ", " << format_utc(w.until) << "), from "
+      << visible(o.source) << "\n\n";
+  out << "SOURCES\n";
+  for (const TableInfo& t : a.tables) {
+    out << "  " << pad(table_name(t.id), 21);
+    if (t.state != TableState::ok) {
+      out << (t.state == TableState::missing ? "table missing" : "unreadable") << ": " << visible(t.reason) << "\n";
+      continue;
+    }
+    out << t.rows << " rows, " << t.events << " events";
+    if (t.has_time) {
+      out << ", " << format_utc_short(t.first) << " to " << format_utc_short(t.last);
+    }
+    if (t.rejected + t.duplicates + t.bad_values > 0) {
+      out << " (" << t.rejected << " rejected, " << t.duplicates << " duplicates, " << t.bad_values
+          << " unreadable times)";
+    }
+    out << "\n";
+  }
+  for (const DetectorStatus& d : a.detectors) {
+    if (!d.ran) {
+      out << "  not checked: " << d.name << ": " << visible(d.reason) << "\n";
+    }
+  }
+  out << "\nFINDINGS (" << a.findings.size() << ")\n";
+  for (const Finding* f : by_severity(a.findings)) {
+    out << "\n" << pad(f->id, 4) << paint(pad(upper(severity_name(f->severity)), 9), f->severity, o.color)
+        << f->kind << "  " << format_utc_short(f->start) << " -> "
+        << (f->open ? "open" : format_utc_short(f->end)) << "\n";
+    out << "    " << visible(f->title) << "\n";
+    out << wrap(visible(f->detail), 96, "    ");
+    for (const Evidence& e : f->evidence) {
+      out << "      " << format_event_time(e.time) << "  " << pad(e.table, 20) << visible(e.summary) << "\n";
+    }
+    if (f->evidence_total > f->evidence.size()) {
+      out << "      (" << f->evidence_total - f->evidence.size() << " more)\n";
+    }
+    if (!f->related.empty()) {
+      out << "    related:";
+      for (const std::string& id : f->related) {
+        out << " " << id;
+      }
+      out << "\n";
+    }
+  }
+  out << "\nTIMELINE (events that matter)\n";
+  for (const Event& e : r.timeline()) {
+    out << "  " << format_event_time(e.time) << (o.tz.empty() ? "" : "  " + format_in_zone(e.time, o.tz)) << "  "
+        << pad(event_type_name(e.type), 21) << visible(summary_of(e)) << "\n";
+  }
+}
+
+void write_report_json(std::ostream& out, const Analysis& a, const ReportCollector& r) {
+  nlohmann::ordered_json doc = analysis_to_json(a, "report", Severity::info);
+  nlohmann::ordered_json activity = nlohmann::ordered_json::array();
+  for (const auto& [bucket, row] : r.activity()) {
+    Time start = a.window.since + ReportCollector::k_bucket * bucket;
+    nlohmann::ordered_json j;
+    j["start"] = format_utc(start);
+    j["workers_created"] = row.created;
+    j["workers_promoted"] = row.promoted;
+    j["workers_terminated"] = row.terminated;
+    j["tasks_claimed"] = row.claimed;
+    j["decisions"] = row.decisions;
+    j["executions"] = row.executions;
+    j["logs"] = row.logs;
+    activity.push_back(j);
+  }
+  doc["activity"] = activity;
+  nlohmann::ordered_json timeline = nlohmann::ordered_json::array();
+  for (const Event& e : r.timeline()) {
+    timeline.push_back(event_to_json(e));
+  }
+  doc["timeline"] = timeline;
+  out << doc.dump(2, ' ', false, nlohmann::ordered_json::error_handler_t::replace) << "\n";
+}
+
+}  // namespace tlrecon

@@ -1,0 +1,169 @@
+#include "tlrecon/report.hpp"
+
+#include <algorithm>
+
+#include "tlrecon/error.hpp"
+#include "tlrecon/text.hpp"
+
+namespace tlrecon {
+
+namespace {
+
+bool is_warning_or_above(const std::string& level) {
+  std::string l;
+  for (char c : level) {
+    l += static_cast<char>(c >= 'a' && c <= 'z' ? c - 'a' + 'A' : c);
+  }
+  return l == "WARNING" || l == "WARN" || l == "ERROR" || l == "CRITICAL" || l == "FATAL" || l == "ALERT" ||
+         l == "EMERGENCY";
+}
+
+bool matters(const Event& e) {
+  switch (e.type) {
+    case EventType::task_queued:
+    case EventType::task_finished:
+      return false;
+    case EventType::log:
+      return is_warning_or_above(e.status);
+    default:
+      return true;
+  }
+}
+
+// What the report keeps of an event: the whole of it but a huge message.
+Event trimmed(const Event& e) {
+  Event t = e;
+  constexpr size_t k_max_message = 500;
+  if (t.message.size() > k_max_message) {
+    t.message = truncate_text(t.message, k_max_message);
+  }
+  return t;
+}
+
+}  // namespace
+
+ReportCollector::ReportCollector(const Window& window, const Mapping& mapping, bool full)
+    : m_window(window),
+      m_orchestrator(std::make_unique<PatternSet>(std::vector<std::string>{mapping.patterns.orchestrator_source},
+                                                  "patterns.orchestrator_source")) {
+  if (full) {
+    m_spool = std::tmpfile();
+    if (m_spool == nullptr) {
+      throw Error(k_exit_internal, "cannot create a temporary file for --full");
+    }
+  }
+}
+
+ReportCollector::~ReportCollector() {
+  if (m_spool != nullptr) {
+    std::fclose(m_spool);
+  }
+}
+
+std::string ReportCollector::column_of(const Event& e) {
+  std::string source = actor_of(e);
+  auto it = m_column_of_source.find(source);
+  if (it != m_column_of_source.end()) {
+    return it->second;
+  }
+  // Orchestrators get a column each; other sources one per source type.
+  std::string column = m_orchestrator->matches(e.source_type) ? source : e.source_type + " (all)";
+  m_column_of_source.emplace(source, column);
+  if (std::find(m_columns.begin(), m_columns.end(), column) == m_columns.end()) {
+    m_columns.insert(std::upper_bound(m_columns.begin(), m_columns.end(), column), column);
+  }
+  return column;
+}
+
+void ReportCollector::on_event(const Event& e) {
+  track_worker(m_workers, e);
+  if (e.place != Event::Place::inside) {
+    return;
+  }
+  ++m_events;
+  ActivityRow& row = m_activity[(e.time - m_window.since) / k_bucket];
+  switch (e.type) {
+    case EventType::worker_created: ++row.created; break;
+    case EventType::worker_promoted: ++row.promoted; break;
+    case EventType::worker_terminated: ++row.terminated; break;
+    case EventType::task_claimed: ++row.claimed; break;
+    case EventType::decision: ++row.decisions; break;
+    case EventType::execution_started: ++row.executions; break;
+    case EventType::log: {
+      ++row.logs[column_of(e)];
+      std::string source = actor_of(e);
+      auto it = m_first_last.find(source);
+      if (it == m_first_last.end()) {
+        m_first_last.emplace(source, std::make_pair(trimmed(e), trimmed(e)));
+      } else {
+        it->second.second = trimmed(e);
+      }
+      break;
+    }
+    default: break;
+  }
+  if (matters(e)) {
+    constexpr uint64_t k_max_warnings = 2000;
+    if (e.type == EventType::log && ++m_warnings > k_max_warnings) {
+      ++m_dropped;
+    } else {
+      m_timeline.push_back(trimmed(e));
+    }
+  }
+  if (m_spool != nullptr) {
+    // One spooled line per event: its fields, tab-separated, controls made visible.
+    std::string line = std::to_string(e.time.time_since_epoch().count()) + "\t" + origin_name(e.origin) + "\t" +
+                       visible(e.key) + "\t" + event_type_name(e.type) + "\t" + visible(actor_of(e)) + "\t" +
+                       visible(summary_of(e)) + "\n";
+    std::fwrite(line.data(), 1, line.size(), m_spool);
+  }
+}
+
+std::string md_text(const std::string& text) {
+  std::string v = visible(text);
+  std::string out;
+  out.reserve(v.size() + v.size() / 4);
+  for (char c : v) {
+    bool punct = (c >= '!' && c <= '/') || (c >= ':' && c <= '@') || (c >= '[' && c <= '`') || (c >= '{' && c <= '~');
+    // A few characters are left alone for readability: they cannot start markup.
+    if (punct && c != ',' && c != '.' && c != ';' && c != '\'' && c != '"' && c != '=' && c != '?' && c != '%' &&
+        c != '/' && c != '(' && c != ')' && c != ':' && c != '-' && c != '^') {
+      out += '\\';
+    }
+    out += c;
+  }
+  // Autolinks need "www." or "://"; breaking those keeps URLs from the data inert.
+  size_t pos = 0;
+  while ((pos = out.find("://", pos)) != std::string::npos) {
+    out.replace(pos, 3, "\\:\\/\\/");
+    pos += 6;
+  }
+  pos = 0;
+  while ((pos = out.find("www.", pos)) != std::string::npos) {
+    out.replace(pos, 4, "www\\.");
+    pos += 5;
+  }
+  return out;
+}
+
+std::string md_code(const std::string& text) {
+  std::string v = visible(text);
+  // A fence longer than any run of backticks inside; pipes escaped for tables.
+  size_t run = 0;
+  size_t longest = 0;
+  std::string body;
+  for (char c : v) {
+    run = c == '`' ? run + 1 : 0;
+    longest = std::max(longest, run);
+    if (c == '|') {
+      body += "\\|";
+    } else {
+      body += c;
+    }
+  }
+  std::string fence(longest + 1, '`');
+  bool pad = !body.empty() && (body.front() == '`' || body.back() == '`');
+  return fence + (pad ? " " : "") + body + (pad ? " " : "") + fence;
+}
+
+}  // namespace tlrecon
