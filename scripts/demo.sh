@@ -5,9 +5,7 @@ set -euo pipefail
 source "$(dirname "$0")/common.sh"
 install_packages
 build_release
-sample="$TLRECON_ROOT/sample_data/orchestrator-2025-10-16"
-echo "== tlrecon check --from sample_data/orchestrator-2025-10-16"
-"$TLRECON_BUILD/tlrecon" check --from "$sample" --quiet || true
-echo
-echo "== tlrecon timeline --from sample_data/orchestrator-2025-10-16 --since 2025-10-16T17:34:00Z"
-"$TLRECON_BUILD/tlrecon" timeline --from "$sample" --since 2025-10-16T17:34:00Z --until 2025-10-16T18:02:00Z --quiet
+# The report as it would go into a post-mortem (markdown), with the two
+# deploys of that day as annotations.
+"$TLRECON_BUILD/tlrecon" report --from "$TLRECON_ROOT/sample_data/orchestrator-2025-10-16" \
+  --annotate "$TLRECON_ROOT/tests/golden/deploys-2025-10-16.csv" --quiet

@@ -8,8 +8,46 @@
 
 namespace tlrecon {
 
+namespace {
+
+// Counts rows on a terminal while a long read goes on: "system_logs: 1200000 rows".
+class ProgressStream : public RowStream {
+ public:
+  ProgressStream(std::unique_ptr<RowStream> inner, TableId table, std::ostream& out)
+      : m_inner(std::move(inner)), m_table(table), m_out(out) {}
+  ~ProgressStream() override {
+    if (m_rows >= k_every) {
+      m_out << "\r\x1b[K" << std::flush;
+    }
+  }
+  bool next(Row& row) override {
+    bool more = m_inner->next(row);
+    if (more && ++m_rows % k_every == 0) {
+      m_out << "\r\x1b[Kreading " << table_name(m_table) << ": " << m_rows << " rows" << std::flush;
+    }
+    return more;
+  }
+
+ private:
+  static constexpr uint64_t k_every = 100000;
+  std::unique_ptr<RowStream> m_inner;
+  TableId m_table;
+  std::ostream& m_out;
+  uint64_t m_rows = 0;
+};
+
+std::unique_ptr<RowStream> open_rows(Source& source, TableId t, std::ostream* progress) {
+  auto rows = source.open(t);
+  if (progress == nullptr) {
+    return rows;
+  }
+  return std::make_unique<ProgressStream>(std::move(rows), t, *progress);
+}
+
+}  // namespace
+
 void read_events(Source& source, const Mapping& mapping, const Window& window, const EventSink& sink,
-                 std::vector<Event> annotations) {
+                 std::vector<Event> annotations, std::ostream* progress) {
   std::vector<std::unique_ptr<EventStream>> streams;
   std::vector<TableInfo>& tables = source.tables();
   for (TableId t : k_all_tables) {
@@ -19,7 +57,7 @@ void read_events(Source& source, const Mapping& mapping, const Window& window, c
     }
     RowDecoder decoder(t, mapping, window, info);
     std::vector<Event> events;
-    auto rows = source.open(t);
+    auto rows = open_rows(source, t, progress);
     Row row;
     while (rows->next(row)) {
       decoder.decode(row, events);
@@ -28,7 +66,7 @@ void read_events(Source& source, const Mapping& mapping, const Window& window, c
   }
   TableInfo& logs = tables[static_cast<int>(TableId::system_logs)];
   if (logs.state == TableState::ok) {
-    streams.push_back(std::make_unique<DecodedStream>(source.open(TableId::system_logs),
+    streams.push_back(std::make_unique<DecodedStream>(open_rows(source, TableId::system_logs, progress),
                                                       RowDecoder(TableId::system_logs, mapping, window, logs)));
   }
   if (!annotations.empty()) {
@@ -65,7 +103,7 @@ void name_triggers(std::vector<Finding>& findings, const std::vector<Event>& ann
 }  // namespace
 
 Analysis analyze(Source& source, const Mapping& mapping, const Window& window, const EventSink& sink,
-                 std::vector<Event> annotations) {
+                 std::vector<Event> annotations, std::ostream* progress) {
   Analysis a;
   std::vector<Event> notes = annotations;
   a.window = window;
@@ -95,7 +133,7 @@ Analysis analyze(Source& source, const Mapping& mapping, const Window& window, c
     if (sink) {
       sink(e);
     }
-  }, std::move(annotations));
+  }, std::move(annotations), progress);
   fleet.finish();
   a.tables = source.tables();
   for (Detector* d : running) {

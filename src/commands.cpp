@@ -136,7 +136,7 @@ int run_timeline(const CommonOptions& common, const TimelineOptions& options, st
     if (e.place == Event::Place::inside) {
       writer->event(e);
     }
-  });
+  }, {}, common.progress ? &err : nullptr);
   // 3. Close with what was read, so a reader can tell a complete output.
   writer->trailer(in.window, in.source->tables());
   out.flush();
@@ -153,7 +153,7 @@ int run_check(const CommonOptions& common, const CheckOptions& options, std::ost
   // 1. Open the source and fix the window.
   Input in = open_input(common);
   // 2. Read the tables in one snapshot, merge by time, run every detector.
-  Analysis a = analyze(*in.source, in.mapping, in.window, nullptr);
+  Analysis a = analyze(*in.source, in.mapping, in.window, nullptr, {}, common.progress ? &err : nullptr);
   // 3. Findings only; the exit code says whether any reaches --fail-on.
   if (options.format == "json") {
     out << analysis_to_json(a, "check", min_severity).dump(2, ' ', false, nlohmann::ordered_json::error_handler_t::replace)
@@ -187,7 +187,7 @@ int run_report(const CommonOptions& common, const ReportCommandOptions& options,
   //    keeps what the report shows of the stream.
   ReportCollector collector(in.window, in.mapping, options.full);
   Analysis a = analyze(*in.source, in.mapping, in.window, [&](const Event& e) { collector.on_event(e); },
-                       std::move(notes));
+                       std::move(notes), common.progress ? &err : nullptr);
   // 3. Render.
   ReportOptions ro;
   ro.format = options.format;

@@ -96,6 +96,7 @@ int main(int argc, char** argv) {
     return k_exit_usage;
   }
 
+  common.progress = isatty(STDERR_FILENO) == 1 && !common.quiet;
   try {
     if (timeline_cmd->parsed()) {
       timeline.format = timeline_format == "jsonl" ? TimelineFormat::jsonl

@@ -3,6 +3,7 @@
 // one pass, hands each event to the detectors (and to an optional sink, the
 // report's timeline), and returns the findings.
 #include <functional>
+#include <ostream>
 #include <string>
 #include <vector>
 
@@ -26,13 +27,14 @@ using EventSink = std::function<void(const Event&)>;
 // becomes several events at different times, so they need sorting, and they
 // are small. system_logs, the big one, streams last, merged as it arrives.
 // Annotations (--annotate) are merged in as one more stream.
+// With `progress`, rows read per table are counted there as they come.
 void read_events(Source& source, const Mapping& mapping, const Window& window, const EventSink& sink,
-                 std::vector<Event> annotations = {});
+                 std::vector<Event> annotations = {}, std::ostream* progress = nullptr);
 
 // read_events, with every detector watching. `sink` may be empty. A finding
 // that begins shortly after an annotation names it as a possible trigger.
 Analysis analyze(Source& source, const Mapping& mapping, const Window& window, const EventSink& sink,
-                 std::vector<Event> annotations = {});
+                 std::vector<Event> annotations = {}, std::ostream* progress = nullptr);
 
 // Findings most severe first, then in timeline order.
 std::vector<const Finding*> by_severity(const std::vector<Finding>& findings);

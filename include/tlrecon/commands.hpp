@@ -18,6 +18,7 @@ struct CommonOptions {
   std::string lookback;   // --lookback, overrides the mapping
   std::string timeout;    // --timeout, the statement timeout
   bool quiet = false;     // no warnings on stderr
+  bool progress = false;  // rows read per table on stderr (main sets it when stderr is a terminal)
   // Detector thresholds from the command line; they override the mapping file.
   std::string gap_min;
   double gap_factor = 0;  // 0: not given

@@ -142,6 +142,7 @@ class Worker:
         self.no_terminate_until = 0
         self.last_beat = None         # workers.last_heartbeat
         self.clock = 0
+        self.spawned_by = None
 
     def alive(self, t):
         return self.terminated is None or t < self.terminated
@@ -568,6 +569,7 @@ class Gen:
                 w = Worker(wid, created, o, r.randint(30, 150) * SEC + r.randint(0, 999999),
                            r.randint(20, 60) * SEC, self.runpod_id())
                 w.clock = r.randint(-2000, 2000) * 1000
+                w.spawned_by = o
                 self.workers.append(w)
                 spawned.append(w)
                 tl = nxt(50, 900)
@@ -829,6 +831,11 @@ class Gen:
                                     % (b.source_id, iso_z(b.dead_at), a.source_id)))
             self.forbid.append(dict(kind="logging_gap", entities_contain=[a.source_id]))
             self.extra_out = {"max_core_findings": 1}
+            later = [w for w in self.workers if w.spawned_by is a and b.dead_at < w.created < self.until]
+            if not later:
+                raise SystemExit("generate.py: internal error: %s spawned nothing after %s stopped"
+                                 % (a.source_id, b.source_id))
+            self.extra["a_spawned_after_b_stopped"] = len(later)
         elif s == "orphaned_decisions":
             self.forbid_kinds = ["logging_gap", "unexplained_scale_up"]
             for d in self.orphans:
@@ -855,6 +862,10 @@ class Gen:
         for w in self.workers:
             if w.terminated is not None and w.promoted is not None and w.terminated - w.promoted < 3 * MIN:
                 raise SystemExit("generate.py: internal error: %s lived too briefly" % w.id)
+        came = sum(1 for w in self.workers if self.since <= w.created < self.until)
+        went = sum(1 for w in self.workers if w.terminated is not None and self.since <= w.terminated < self.until)
+        if came < 2 or went < 2:
+            raise SystemExit("generate.py: internal error: too few workers come and go (%d, %d)" % (came, went))
 
     # ------------------------------------------------------------------ output
     def post_filter(self):
@@ -958,7 +969,10 @@ class Gen:
         doc.update(self.extra_out)
         facts = {}
         for k, v in sorted(self.extra.items()):
-            facts[k] = {kk: iso_z(vv) for kk, vv in v.items()} if isinstance(v, dict) else iso_z(v)
+            if isinstance(v, dict):
+                facts[k] = {kk: iso_z(vv) for kk, vv in v.items()}
+            else:
+                facts[k] = iso_z(v) if v > 10 ** 12 else v
         facts["workers"] = len(self.workers)
         facts["workers_in_window"] = sum(1 for w in self.workers if self.since <= w.created < self.until)
         facts["orchestrators"] = ["%s/%s (period %ds, %s format%s)" % (o.source_type, o.source_id, o.period // SEC,

@@ -91,14 +91,20 @@ def check(exp, doc, code, code_medium):
         why.append("no JSON document on stdout")
         return why
     findings = doc.get("findings", [])
+    missing = {}
     for want in exp.get("expect", []):
         if not any(matches(f, want) for f in findings):
-            near = [f for f in findings if f.get("kind") == want["kind"]]
-            hint = ""
-            if near:
-                hint = " (nearest: %s)" % "; ".join("%s %s open=%s" % (f.get("entities"), f.get("severity"),
-                                                                      f.get("open")) for f in near[:3])
-            why.append("missing %s%s" % (describe(want), hint))
+            missing.setdefault(want["kind"], []).append(want)
+    for kind, wants in missing.items():
+        near = [f for f in findings if f.get("kind") == kind]
+        hint = " (found instead: %s)" % "; ".join(
+            "%s %s%s" % (",".join(f.get("entities", [])[:2]), f.get("severity"), " open" if f.get("open") else "")
+            for f in near[:2]) + (" …" if len(near) > 2 else "") if near else " (none of that kind found)"
+        total = sum(1 for w in exp["expect"] if w["kind"] == kind)
+        if len(wants) == 1:
+            why.append("missing %s%s" % (describe(wants[0]), hint))
+        else:
+            why.append("missing %d of %d expected %s, e.g. %s%s" % (len(wants), total, kind, describe(wants[0]), hint))
     for kind in exp.get("forbid_kinds", []):
         bad = [f for f in findings if f.get("kind") == kind]
         if bad:
