@@ -231,7 +231,7 @@ void write_report_markdown(std::ostream& out, const Analysis& a, const ReportCol
         << " (" << format_duration(f->end - f->start) << ")\n";
     out << "- Entities:";
     for (const std::string& e : f->entities) {
-      out << " " << md_code(e);
+      out << " " << md_code(e, false);
     }
     out << "\n";
     if (!f->related.empty()) {

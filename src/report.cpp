@@ -146,7 +146,7 @@ std::string md_text(const std::string& text) {
   return out;
 }
 
-std::string md_code(const std::string& text) {
+std::string md_code(const std::string& text, bool in_table) {
   std::string v = visible(text);
   // A fence longer than any run of backticks inside; pipes escaped for tables.
   size_t run = 0;
@@ -155,7 +155,7 @@ std::string md_code(const std::string& text) {
   for (char c : v) {
     run = c == '`' ? run + 1 : 0;
     longest = std::max(longest, run);
-    if (c == '|') {
+    if (c == '|' && in_table) {
       body += "\\|";
     } else {
       body += c;

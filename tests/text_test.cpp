@@ -28,3 +28,20 @@ TEST_CASE("truncate_text cuts at a character boundary") {
 }
 
 TEST_SUITE_END();
+
+#include "tlrecon/report.hpp"
+
+TEST_CASE("md_text and md_code: data cannot break a table or inject markup") {
+  CHECK(md_text("a|b") == "a\\|b");
+  CHECK(md_text("`x`") == "\\`x\\`");
+  CHECK(md_text("line\nnext") == "line\\\\nnext");
+  CHECK(md_text("[a](b) <i> *s* _u_ #h") == "\\[a\\](b) \\<i\\> \\*s\\* \\_u\\_ \\#h");
+  CHECK(md_text("see http://x.io and www.y.io") == "see http\\:\\/\\/x.io and www\\.y.io");
+  CHECK(md_text("@team $x$") == "\\@team \\$x\\$");
+  CHECK(md_code("plain") == "`plain`");
+  CHECK(md_code("a`b") == "``a`b``");
+  CHECK(md_code("`edge") == "`` `edge ``");
+  CHECK(md_code("a|b") == "`a\\|b`");
+  CHECK(md_code("a|b", false) == "`a|b`");
+  CHECK(md_code("\x1b[2J") == "`\\x1b[2J`");
+}

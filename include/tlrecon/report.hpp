@@ -84,7 +84,8 @@ void write_report_json(std::ostream& out, const Analysis& a, const ReportCollect
 // backslash-escaped and controls are made visible, so nothing in a row can
 // break a table or inject markup. `md_code` is an inline code span.
 std::string md_text(const std::string& text);
-std::string md_code(const std::string& text);
+// Inside a table, '|' must be written "\|" even in a code span; elsewhere not.
+std::string md_code(const std::string& text, bool in_table = true);
 
 // The Mermaid gantt chart of worker lifecycles, gaps and findings.
 std::string mermaid_chart(const Analysis& a, const ReportCollector& r);

@@ -1,0 +1,118 @@
+"""The report on data built to attack it, and --annotate."""
+import json
+import os
+import re
+import shutil
+import tempfile
+import unittest
+
+from common import ORCH, kinds, main, tlrecon
+from snapshot_builder import make_snapshot
+
+HOSTILE = [
+    "pipe | in | cells",
+    "back`ticks` and ``more``",
+    "new\nline and \r\n crlf",
+    "\x1b[31mred\x1b[0m \x1b]0;title\x07 osc",
+    "*bold* _em_ [link](http://evil.example) <b>html</b> # heading",
+    "@here mention and $math$ and ~~strike~~",
+]
+
+
+class HostileMarkdown(unittest.TestCase):
+    @classmethod
+    def setUpClass(cls):
+        cls.dir = tempfile.mkdtemp()
+        snap = os.path.join(cls.dir, "snap")
+        logs = []
+        for i, text in enumerate(HOSTILE):
+            logs.append([f"log-{i}", f"2025-10-16 17:0{i}:00+00", "orchestrator_gpu", "orch|`x`", "ERROR", text,
+                         None, None, str(i)])
+        workers = [["gpu-|`1`", "RTX | 4090", "terminated", "2025-10-16 17:01:00+00", None, None,
+                    "2025-10-16T17:02:00Z", "2025-10-16T17:02:30Z", "reason | `x`\nmore"]]
+        make_snapshot(snap, "2025-10-16T17:00:00Z", "2025-10-16T18:00:00Z",
+                      {"system_logs": logs, "workers": workers})
+        cls.run_md = tlrecon("report", "--from", snap, "--full")
+        cls.run_text = tlrecon("report", "--from", snap, "--format", "text", "--color", "always")
+        cls.run_json = tlrecon("report", "--from", snap, "--format", "json")
+
+    @classmethod
+    def tearDownClass(cls):
+        shutil.rmtree(cls.dir)
+
+    def test_tables_keep_their_shape(self):
+        self.assertIn(self.run_md.code, (0, 1), self.run_md.err)
+        lines = self.run_md.out.splitlines()
+        table = None
+        for line in lines:
+            if line.startswith("|"):
+                cells = len(re.findall(r"(?<!\\)\|", line))
+                if table is None:
+                    table = cells
+                self.assertEqual(cells, table, line)
+            else:
+                table = None
+
+    def test_no_raw_markup_or_controls(self):
+        out = self.run_md.out
+        self.assertNotIn("\x1b", out)
+        self.assertNotIn("\x07", out)
+        self.assertNotIn("<b>", out)
+        self.assertIsNone(re.search(r"(?<!\\)\]\(http", out))
+        self.assertNotIn(" @here", out)
+        self.assertIn("\\x1b\\[31mred", out)  # shown, escaped
+
+    def test_text_shows_controls_visibly_and_colours_only_severities(self):
+        out = self.run_text.out
+        self.assertNotIn("\x1b[31mred", out)
+        self.assertIn("\\x1b[31mred", out)
+        self.assertIn("\x1b[", out)  # --color always paints severities
+
+    def test_json_is_valid_utf8_with_the_text_kept(self):
+        doc = json.loads(self.run_json.out)
+        messages = [e.get("message") for e in doc["timeline"] if e["type"] == "log"]
+        self.assertIn(HOSTILE[0], messages)
+
+
+class Annotations(unittest.TestCase):
+    def setUp(self):
+        self.dir = tempfile.mkdtemp()
+
+    def tearDown(self):
+        shutil.rmtree(self.dir)
+
+    def write(self, name, text):
+        path = os.path.join(self.dir, name)
+        with open(path, "w") as f:
+            f.write(text)
+        return path
+
+    def test_a_push_before_the_gap_is_named_as_possible_trigger(self):
+        path = self.write("deploys.csv", "2025-10-16T17:34:02Z,deploy 56d5e6d,fix: relative import, again\n")
+        doc = tlrecon("report", "--from", ORCH, "--format", "json", "--annotate", path).json()
+        gap = kinds(doc, "logging_gap")[0]
+        self.assertIn('Possible trigger: deploy 56d5e6d "fix: relative import, again" at 2025-10-16T17:34:02Z, '
+                      "1m 29s before.", gap["detail"])
+        self.assertIn("annotations", [e["table"] for e in gap["evidence"]])
+        self.assertIn("annotation", [e["type"] for e in doc["timeline"]])
+
+    def test_jsonl_annotations(self):
+        path = self.write("a.jsonl", '{"time": "2025-10-16T17:35:00Z", "source": "pager", "message": "paged"}\n')
+        doc = tlrecon("report", "--from", ORCH, "--format", "json", "--annotate", path).json()
+        self.assertIn("pager", kinds(doc, "logging_gap")[0]["detail"])
+
+    def test_bad_lines_are_exit_2_with_the_line_number(self):
+        for text, why in (("time,source,message\n2025-10-16T17:34:02Z,a,b\nnot-a-time,x,y\n",
+                           "line 3: cannot read 'not-a-time' as a time"),
+                          ("2025-10-16T17:34:02Z,only-two\n", "line 1: expected time,source,message"),
+                          ('{"time": 5}\n', "line 1: expected {")):
+            with self.subTest(text=text):
+                path = self.write("bad.csv", text)
+                run = tlrecon("report", "--from", ORCH, "--annotate", path)
+                self.assertEqual(run.code, 2)
+                self.assertIn(f"--annotate: {path} {why}", run.err)
+                self.assertEqual(len(run.err.splitlines()), 1)
+
+
+if __name__ == "__main__":
+    main()
