@@ -7,8 +7,11 @@
 # drops it on exit, whether the tests pass or not.
 set -euo pipefail
 source "$(dirname "$0")/common.sh"
-install_packages python3
+install_packages python3 nodejs
+# The machine's Node.js may carry its own npm; Debian's is a separate package.
+command -v npm >/dev/null || install_packages npm
 build_release
+"$TLRECON_ROOT/scripts/install_test_tools.sh"   # Chromium and the npm test tools (mermaid, ajv)
 cd "$TLRECON_ROOT"
 export TLRECON_REQUIRE_PG=1
 pg_virtualenv -- ctest --test-dir "$TLRECON_BUILD" --output-on-failure "$@"

@@ -65,6 +65,7 @@ Input open_input(const CommonOptions& common) {
     SnapshotInfo snap = read_snapshot_manifest(common.from);
     in.mapping.tables = snap.mapping.tables;
     in.mapping.thresholds.lookback = snap.mapping.thresholds.lookback;
+    in.mapping.thresholds.log_lookback = snap.mapping.thresholds.log_lookback;
     if (!common.lookback.empty()) {
       in.mapping.thresholds.lookback = duration_option("--lookback", common.lookback);
     }

@@ -5,6 +5,7 @@
 #include <tuple>
 
 #include "tlrecon/detector.hpp"
+#include "tlrecon/text.hpp"
 
 namespace tlrecon {
 
@@ -44,6 +45,8 @@ void number_findings(std::vector<Finding>& findings) {
     return std::tie(a.start, a.kind, a.entities, a.end) < std::tie(b.start, b.kind, b.entities, b.end);
   });
   for (Finding& f : findings) {
+    // A title is one line, whatever the ids in it hold.
+    f.title = visible(f.title);
     std::stable_sort(f.evidence.begin(), f.evidence.end(),
                      [](const Evidence& a, const Evidence& b) { return a.time < b.time; });
   }

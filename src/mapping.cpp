@@ -247,6 +247,8 @@ void apply_mapping(Mapping& m, const json& doc, const std::string& origin) {
           th.heartbeat_stale = get_duration(item, origin, key);
         } else if (name == "trigger_window") {
           th.trigger_window = get_duration(item, origin, key);
+        } else if (name == "log_lookback") {
+          th.log_lookback = get_duration(item, origin, key);
         } else if (name == "lookback") {
           th.lookback = get_duration(item, origin, key);
         } else if (name == "statement_timeout") {
@@ -254,7 +256,7 @@ void apply_mapping(Mapping& m, const json& doc, const std::string& origin) {
         } else {
           bad(origin, key,
               "unknown threshold; known: gap_min, gap_factor, grace, burst_gap, tolerance, "
-              "early_termination, promotion_timeout, heartbeat_stale, trigger_window, lookback, "
+              "early_termination, promotion_timeout, heartbeat_stale, trigger_window, lookback, log_lookback, "
               "statement_timeout");
         }
       }
@@ -351,6 +353,7 @@ nlohmann::ordered_json mapping_to_json(const Mapping& m) {
                        {"heartbeat_stale", secs(th.heartbeat_stale)},
                        {"trigger_window", secs(th.trigger_window)},
                        {"lookback", secs(th.lookback)},
+                       {"log_lookback", secs(th.log_lookback)},
                        {"statement_timeout", secs(th.statement_timeout)}};
   out["patterns"] = {{"orchestrator_source", m.patterns.orchestrator_source},
                      {"worker_source", m.patterns.worker_source},

@@ -195,8 +195,8 @@ std::string build_select(TableId table, const Mapping& mapping, const Window& wi
   std::string sql = "SELECT " + select + " FROM " + relation_of(tm);
   std::string tcol = quote_ident(time_col.column);
   if (is_timestamp_type(time_type->second)) {
-    sql += " WHERE " + tcol + " >= " +
-           time_literal(read_from(table, window, mapping.thresholds), time_type->second, time_col.zone) +
+    Time from = table == TableId::system_logs ? window.since : read_from(table, window, mapping.thresholds);
+    sql += " WHERE " + tcol + " >= " + time_literal(from, time_type->second, time_col.zone) +
            " AND " + tcol + " < " + time_literal(window.until, time_type->second, time_col.zone);
   }
   // COLLATE "C": keys sort by bytes, as the merge compares them.
@@ -206,6 +206,33 @@ std::string build_select(TableId table, const Mapping& mapping, const Window& wi
   }
   sql += " ORDER BY " + tcol + ", " + key;
   return sql;
+}
+
+std::string build_prelude(const Mapping& mapping, const Window& window,
+                          const std::vector<std::pair<std::string, std::string>>& columns) {
+  const TableMapping& tm = mapping[TableId::system_logs];
+  std::vector<std::string> unmapped;
+  std::string main = build_select(TableId::system_logs, mapping, window, columns, unmapped);
+  // The select list and FROM of the main query, with its own window and order.
+  std::string select = main.substr(0, main.find(" WHERE "));
+  std::map<std::string, std::string> types(columns.begin(), columns.end());
+  auto expr = [&](int f) {
+    const std::string& c = tm.columns[f].column;
+    return types.count(c) > 0 ? quote_ident(c) : std::string("NULL::text");
+  };
+  const ColumnSpec& time_col = tm.columns[field::l_time];
+  std::string tcol = quote_ident(time_col.column);
+  const std::string& time_type = types.at(time_col.column);
+  std::string key = quote_ident(tm.columns[field::l_id].column);
+  std::string st = expr(field::l_source_type);
+  std::string sid = expr(field::l_source_id);
+  std::string inner = select.replace(0, 6, "SELECT DISTINCT ON (" + st + ", " + sid + ")") + " WHERE " + tcol +
+                      " >= " + time_literal(read_from(TableId::system_logs, window, mapping.thresholds), time_type, time_col.zone) +
+                      " AND " + tcol + " < " + time_literal(window.since, time_type, time_col.zone) + " ORDER BY " + st +
+                      ", " + sid + ", " + tcol + " DESC, " + key + " DESC";
+  bool text_key = is_text_type(types.at(tm.columns[field::l_id].column));
+  return "SELECT * FROM (" + inner + ") last_before ORDER BY \"timestamp\", \"id\"" +
+         (text_key ? " COLLATE \"C\"" : "");
 }
 
 namespace {
@@ -283,11 +310,13 @@ class PgSource : public Source {
 
   std::unique_ptr<RowStream> open(TableId table) override {
     TableInfo& info = m_tables[static_cast<int>(table)];
-    std::unique_ptr<RowStream> stream;
-    guard(std::string("reading ") + info.relation, [&] {
-      stream = std::make_unique<PgStream>(*m_tx, info.query, table, m_secrets);
-    });
-    return std::make_unique<Guarded>(std::move(stream), *this, "reading " + info.relation);
+    std::vector<std::string> queries;
+    if (!info.prelude_query.empty()) {
+      queries.push_back(info.prelude_query);
+    }
+    queries.push_back(info.query);
+    return std::make_unique<Guarded>(std::make_unique<Chain>(*m_tx, queries, table, m_secrets), *this,
+                                     "reading " + info.relation);
   }
 
   void finish() override {
@@ -314,6 +343,36 @@ class PgSource : public Source {
       throw source_error(redact(doing + ": " + one_line(e.what()), m_secrets));
     }
   }
+
+  // Runs the queries one after the other on the connection (only one COPY
+  // may be open at a time), as one stream.
+  class Chain : public RowStream {
+   public:
+    Chain(Transaction& tx, std::vector<std::string> queries, TableId table, const std::vector<std::string>& secrets)
+        : m_tx(tx), m_queries(std::move(queries)), m_table(table), m_secrets(secrets) {}
+    bool next(Row& row) override {
+      while (true) {
+        if (!m_current) {
+          if (m_next == m_queries.size()) {
+            return false;
+          }
+          m_current = std::make_unique<PgStream>(m_tx, m_queries[m_next++], m_table, m_secrets);
+        }
+        if (m_current->next(row)) {
+          return true;
+        }
+        m_current.reset();
+      }
+    }
+
+   private:
+    Transaction& m_tx;
+    std::vector<std::string> m_queries;
+    TableId m_table;
+    const std::vector<std::string>& m_secrets;
+    size_t m_next = 0;
+    std::unique_ptr<PgStream> m_current;
+  };
 
   class Guarded : public RowStream {
    public:
@@ -378,6 +437,9 @@ class PgSource : public Source {
       }
     }
     info.query = build_select(t, m_mapping, m_window, columns, info.unmapped);
+    if (t == TableId::system_logs) {
+      info.prelude_query = build_prelude(m_mapping, m_window, columns);
+    }
     info.state = TableState::ok;
     return info;
   }

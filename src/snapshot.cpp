@@ -91,6 +91,9 @@ SnapshotSummary write_snapshot(Source& source, const Mapping& mapping, const Win
     jt["rows"] = rows;
     jt["sha256"] = hash.hex_digest();
     jt["query"] = info.query;
+    if (!info.prelude_query.empty()) {
+      jt["prelude_query"] = info.prelude_query;
+    }
     if (!info.unmapped.empty()) {
       jt["unmapped"] = info.unmapped;
     }
@@ -106,6 +109,7 @@ SnapshotSummary write_snapshot(Source& source, const Mapping& mapping, const Win
   manifest["taken_at"] = format_utc(date::floor<std::chrono::seconds>(now_utc()));
   manifest["window"] = {{"since", format_utc(window.since)}, {"until", format_utc(window.until)}};
   manifest["lookback_seconds"] = static_cast<double>(mapping.thresholds.lookback.count()) / 1e6;
+  manifest["log_lookback_seconds"] = static_cast<double>(mapping.thresholds.log_lookback.count()) / 1e6;
   manifest["mapping"] = mapping_to_json(mapping);
   manifest["tables"] = tables;
   // The manifest is written last, through a rename: a snapshot with a
@@ -176,6 +180,10 @@ Manifest parse_manifest(const std::string& dir) {
       m.info.mapping.thresholds.lookback =
           Micros(static_cast<long long>(doc.at("lookback_seconds").get<double>() * 1e6));
     }
+    if (doc.contains("log_lookback_seconds")) {
+      m.info.mapping.thresholds.log_lookback =
+          Micros(static_cast<long long>(doc.at("log_lookback_seconds").get<double>() * 1e6));
+    }
     for (const auto& jt : doc.at("tables")) {
       std::string name = jt.at("table").get<std::string>();
       ManifestTable mt;
@@ -199,6 +207,7 @@ Manifest parse_manifest(const std::string& dir) {
         mt.sha256 = jt.at("sha256").get<std::string>();
         mt.rows = jt.at("rows").get<uint64_t>();
         mt.info.query = jt.value("query", "");
+        mt.info.prelude_query = jt.value("prelude_query", "");
         if (jt.contains("unmapped")) {
           mt.info.unmapped = jt.at("unmapped").get<std::vector<std::string>>();
         }

@@ -19,7 +19,7 @@ void TableInfo::note_problem(const std::string& what) {
 }
 
 Time read_from(TableId table, const Window& window, const Thresholds& thresholds) {
-  return table == TableId::system_logs ? window.since : window.since - thresholds.lookback;
+  return window.since - (table == TableId::system_logs ? thresholds.log_lookback : thresholds.lookback);
 }
 
 }  // namespace tlrecon

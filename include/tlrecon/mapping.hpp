@@ -76,6 +76,7 @@ struct Thresholds {
   Micros promotion_timeout = std::chrono::minutes(10);
   Micros heartbeat_stale = std::chrono::minutes(5);
   Micros lookback = std::chrono::hours(24);       // context read before the window
+  Micros log_lookback = std::chrono::hours(2);    // how far back to find each log source's last log
   Micros trigger_window = std::chrono::minutes(5);  // an annotation this soon before a finding may be its trigger
   Micros statement_timeout = std::chrono::seconds(60);
 };

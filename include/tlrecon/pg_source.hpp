@@ -31,4 +31,9 @@ std::string build_select(TableId table, const Mapping& mapping, const Window& wi
                          const std::vector<std::pair<std::string, std::string>>& columns,
                          std::vector<std::string>& unmapped);
 
+// system_logs: the last row of each (source_type, source_id) in
+// [since - log_lookback, since), in timeline order.
+std::string build_prelude(const Mapping& mapping, const Window& window,
+                          const std::vector<std::pair<std::string, std::string>>& columns);
+
 }  // namespace tlrecon

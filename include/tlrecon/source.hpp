@@ -38,6 +38,7 @@ struct TableInfo {
   std::string reason;                  // why missing or unreadable
   std::vector<std::string> unmapped;   // logical fields not found: read as NULL
   std::string query;                   // the SQL that selects the window's rows
+  std::string prelude_query;           // system_logs: each source's last row before the window
   // Filled while reading.
   uint64_t rows = 0;                   // rows read
   uint64_t events = 0;                 // events inside the window
@@ -66,9 +67,11 @@ class Source {
   virtual void finish() {}
 };
 
-// The rows a table contributes for a window: since - lookback for the small
-// tables (a worker created before the window may act inside it), the window
-// itself for system_logs.
+// The earliest row time a table contributes for a window: since - lookback
+// for the small tables (a worker created before the window may act inside
+// it); for system_logs, since - log_lookback, for the last log of each source
+// before the window (an orchestrator silent since before the window is still
+// expected alive in it). The rest of system_logs starts at since.
 Time read_from(TableId table, const Window& window, const Thresholds& thresholds);
 
 }  // namespace tlrecon

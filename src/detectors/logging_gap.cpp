@@ -64,7 +64,9 @@ class LoggingGap : public Detector {
       m_task_events[e.worker_id].push_back(e);
       return;
     }
-    if (e.type != EventType::log || e.place != Event::Place::inside) {
+    // A source's last log before the window (see read_from) makes it known:
+    // an orchestrator silent since before the window is still expected alive.
+    if (e.type != EventType::log || e.place == Event::Place::after) {
       return;
     }
     std::string source = actor_of(e);
@@ -74,10 +76,15 @@ class LoggingGap : public Detector {
       m_types[source] = e.source_type;
       s.worker_id = e.source_id.empty() ? e.worker_id : e.source_id;
     }
-    if (s.last) {
+    if (s.last && e.place == Event::Place::before) {
+      *s.last = e;
+    } else if (s.last) {
       Micros interval = e.time - s.last->time;
-      ++s.intervals;
-      ++s.histogram[bucket_of(interval)];
+      // Only intervals inside the window make the cadence.
+      if (s.last->place == Event::Place::inside) {
+        ++s.intervals;
+        ++s.histogram[bucket_of(interval)];
+      }
       if (interval > m_th.gap_min) {
         s.silences.push_back(Silence{*s.last, e});
       }

@@ -39,10 +39,11 @@ def make_snapshot(directory, since, until, tables):
             entries.append({"table": name, "relation": name, "status": "missing",
                             "reason": f"table {name} does not exist"})
             continue
-        data = b",".join(f.encode() for f in fields) + b"\n"
+        lines = [b",".join(f.encode() for f in fields) + b"\n"]
         for row in tables[name]:
             row = list(row) + [None] * (len(fields) - len(row))
-            data += b",".join(csv_field(v) for v in row) + b"\n"
+            lines.append(b",".join(csv_field(v) for v in row) + b"\n")
+        data = b"".join(lines)
         with open(os.path.join(directory, name + ".csv"), "wb") as f:
             f.write(data)
         entries.append({"table": name, "relation": name, "status": "ok", "file": name + ".csv",

@@ -36,6 +36,7 @@ SCHEMAS = [os.path.join(ROOT, "sample_data", "src", "schema_gpu.sql"),
            os.path.join(ROOT, "sample_data", "src", "schema_workflows.sql")]
 GENERATOR = os.path.join(HERE, "generate.py")
 sys.path.insert(0, HERE)
+sys.dont_write_bytecode = True
 from generate import CORE, SCENARIOS  # noqa: E402
 
 SEVERITIES = ["info", "low", "medium", "high", "critical"]
