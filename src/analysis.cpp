@@ -73,9 +73,8 @@ void read_events(Source& source, const Mapping& mapping, const Window& window, c
     streams.push_back(std::make_unique<VectorStream>(std::move(annotations)));
   }
   Merger merged(std::move(streams));
-  Event e;
-  while (merged.next(e)) {
-    sink(e);
+  while (const Event* e = merged.next()) {
+    sink(*e);
   }
   source.finish();
 }

@@ -70,6 +70,11 @@ std::optional<Time> RowDecoder::time_of(const Row& row, int f, bool row_time) {
 }
 
 void RowDecoder::emit(Event&& e, std::vector<Event>& out) {
+  place(e);
+  out.push_back(std::move(e));
+}
+
+void RowDecoder::place(Event& e) {
   if (e.time >= m_window.until) {
     ++m_info.after_window;
     e.place = Event::Place::after;
@@ -77,6 +82,7 @@ void RowDecoder::emit(Event&& e, std::vector<Event>& out) {
     e.place = Event::Place::before;
     ++m_info.context_events;
   } else {
+    e.place = Event::Place::inside;
     ++m_info.events;
     if (!m_info.has_time || e.time < m_info.first) {
       m_info.first = e.time;
@@ -86,37 +92,83 @@ void RowDecoder::emit(Event&& e, std::vector<Event>& out) {
     }
     m_info.has_time = true;
   }
-  out.push_back(std::move(e));
 }
 
-void RowDecoder::decode(const Row& row, std::vector<Event>& out) {
+std::optional<Time> RowDecoder::accept(const Row& row) {
   int tf = time_field(m_table);
+  std::optional<Time> row_time;
+  if (row[tf].null || row[tf].text.empty()) {
+    ++m_info.rows;
+    return time_of(row, tf, true);  // counts it as rejected
+  }
+  row_time = parse_time(row[tf].text, m_mapping.columns[tf].zone);
   // The read range, as the PostgreSQL source's WHERE clause has it.
-  if (!row[tf].null) {
-    auto t = parse_time(row[tf].text, m_mapping.columns[tf].zone);
-    if (t && (*t < m_read_from || *t >= m_window.until)) {
-      return;
-    }
+  if (row_time && (*row_time < m_read_from || *row_time >= m_window.until)) {
+    return std::nullopt;
   }
   ++m_info.rows;
-  auto row_time = time_of(row, tf, true);
   if (!row_time) {
-    return;
+    return time_of(row, tf, true);  // counts it as rejected
   }
   const std::string& key = text(row, key_field(m_table));
   if (m_table == TableId::system_logs) {
     if (key == m_last_key && *row_time == m_last_time && !key.empty()) {
       ++m_info.duplicates;
       m_info.note_problem(printable_key(key) + ": duplicate row");
-      return;
+      return std::nullopt;
     }
     m_last_key = key;
     m_last_time = *row_time;
   } else if (!m_keys.insert(key).second) {
     ++m_info.duplicates;
     m_info.note_problem(printable_key(key) + ": duplicate key");
+    return std::nullopt;
+  }
+  return row_time;
+}
+
+void RowDecoder::fill_log(const Row& row, Time time, Event& e) {
+  e.type = EventType::log;
+  e.origin = Origin::system_logs;
+  e.time = time;
+  e.key = text(row, l_id);
+  e.source_type = text(row, l_source_type);
+  e.source_id = text(row, l_source_id);
+  e.status = text(row, l_level);
+  e.message = text(row, l_message);
+  e.task_id = text(row, l_task_id);
+  e.worker_id = text(row, l_worker_id);
+  e.decision_id.clear();
+  e.name.clear();
+  e.detail.clear();
+  e.cycle.reset();
+  if (auto c = number(row, l_cycle)) {
+    e.cycle = static_cast<int64_t>(*c);
+  }
+}
+
+void RowDecoder::decode_into(const Row& row, std::vector<Event>& slots) {
+  if (m_table != TableId::system_logs) {
+    slots.clear();
+    decode(row, slots);
     return;
   }
+  std::optional<Time> row_time = accept(row);
+  if (!row_time) {
+    slots.clear();
+    return;
+  }
+  slots.resize(1);
+  fill_log(row, *row_time, slots[0]);
+  place(slots[0]);
+}
+
+void RowDecoder::decode(const Row& row, std::vector<Event>& out) {
+  std::optional<Time> row_time = accept(row);
+  if (!row_time) {
+    return;
+  }
+  const std::string& key = text(row, key_field(m_table));
 
   Event base;
   base.origin = origin_of(m_table);
@@ -247,18 +299,8 @@ void RowDecoder::decode(const Row& row, std::vector<Event>& out) {
       break;
     }
     case TableId::system_logs: {
-      Event e = base;
-      e.type = EventType::log;
-      e.time = *row_time;
-      e.source_type = text(row, l_source_type);
-      e.source_id = text(row, l_source_id);
-      e.status = text(row, l_level);
-      e.message = text(row, l_message);
-      e.task_id = text(row, l_task_id);
-      e.worker_id = text(row, l_worker_id);
-      if (auto c = number(row, l_cycle)) {
-        e.cycle = static_cast<int64_t>(*c);
-      }
+      Event e;
+      fill_log(row, *row_time, e);
       emit(std::move(e), out);
       break;
     }

@@ -43,6 +43,8 @@ void add_thresholds(CLI::App* cmd, CommonOptions& o) {
 }  // namespace
 
 int main(int argc, char** argv) {
+  // Output is large and written line by line: no need to share C stdio's buffers.
+  std::ios::sync_with_stdio(false);
   CLI::App app{"tlrecon: reconstruct an incident's timeline from an orchestrator's tables"};
   app.set_version_flag("--version", std::string("tlrecon ") + TLRECON_VERSION);
   app.require_subcommand(1);

@@ -10,48 +10,46 @@ VectorStream::VectorStream(std::vector<Event> events) : m_events(std::move(event
   std::stable_sort(m_events.begin(), m_events.end(), event_before);
 }
 
-bool VectorStream::next(Event& e) {
-  if (m_pos == m_events.size()) {
-    return false;
-  }
-  e = std::move(m_events[m_pos++]);
-  return true;
+const Event* VectorStream::next() {
+  return m_pos == m_events.size() ? nullptr : &m_events[m_pos++];
 }
 
 DecodedStream::DecodedStream(std::unique_ptr<RowStream> rows, RowDecoder decoder)
     : m_rows(std::move(rows)), m_decoder(std::move(decoder)) {}
 
-bool DecodedStream::next(Event& e) {
+const Event* DecodedStream::next() {
   while (m_pos == m_pending.size()) {
-    m_pending.clear();
+    // Events are decoded into the same slots again and again, so their
+    // strings keep their capacity and a row costs no allocation.
     m_pos = 0;
     if (!m_rows->next(m_row)) {
-      return false;
+      m_pending.clear();
+      return nullptr;
     }
-    m_decoder.decode(m_row, m_pending);
+    m_decoder.decode_into(m_row, m_pending);
   }
-  e = std::move(m_pending[m_pos++]);
+  const Event* e = &m_pending[m_pos++];
   // The merge is only right if every stream is in order; a hand-made
   // snapshot might not be. Refuse rather than print a wrong timeline.
-  if (m_started && e.time < m_last) {
-    throw source_error(std::string(origin_name(e.origin)) + ": rows are not in time order (row " + e.key +
-                       " at " + format_utc(e.time) + " comes after " + format_utc(m_last) + ")");
+  if (m_started && e->time < m_last) {
+    throw source_error(std::string(origin_name(e->origin)) + ": rows are not in time order (row " + e->key +
+                       " at " + format_utc(e->time) + " comes after " + format_utc(m_last) + ")");
   }
   m_started = true;
-  m_last = e.time;
-  return true;
+  m_last = e->time;
+  return e;
 }
 
 namespace {
 
-// std::push_heap builds a max-heap: "greater" puts the earliest on top.
+// std::push_heap builds a max-heap: "later" puts the earliest on top.
 struct Later {
   template <class H>
   bool operator()(const H& a, const H& b) const {
-    if (event_before(b.event, a.event)) {
+    if (event_before(*b.event, *a.event)) {
       return true;
     }
-    if (event_before(a.event, b.event)) {
+    if (event_before(*a.event, *b.event)) {
       return false;
     }
     return a.stream > b.stream;
@@ -62,28 +60,30 @@ struct Later {
 
 Merger::Merger(std::vector<std::unique_ptr<EventStream>> streams) : m_streams(std::move(streams)) {
   for (size_t i = 0; i < m_streams.size(); ++i) {
-    refill(i);
+    if (const Event* e = m_streams[i]->next()) {
+      m_heap.push_back(Head{e, i});
+      std::push_heap(m_heap.begin(), m_heap.end(), Later{});
+    }
   }
 }
 
-void Merger::refill(size_t stream) {
-  Head head{Event{}, stream};
-  if (m_streams[stream]->next(head.event)) {
-    m_heap.push_back(std::move(head));
-    std::push_heap(m_heap.begin(), m_heap.end(), Later{});
+const Event* Merger::next() {
+  // The stream handed out last may advance only now: its event was in use.
+  if (m_last_stream != SIZE_MAX) {
+    if (const Event* e = m_streams[m_last_stream]->next()) {
+      m_heap.push_back(Head{e, m_last_stream});
+      std::push_heap(m_heap.begin(), m_heap.end(), Later{});
+    }
+    m_last_stream = SIZE_MAX;
   }
-}
-
-bool Merger::next(Event& e) {
   if (m_heap.empty()) {
-    return false;
+    return nullptr;
   }
   std::pop_heap(m_heap.begin(), m_heap.end(), Later{});
-  e = std::move(m_heap.back().event);
-  size_t stream = m_heap.back().stream;
+  Head head = m_heap.back();
   m_heap.pop_back();
-  refill(stream);
-  return true;
+  m_last_stream = head.stream;
+  return head.event;
 }
 
 }  // namespace tlrecon

@@ -3,6 +3,7 @@
 #include <cstdio>
 
 #include "tlrecon/csv.hpp"
+#include "tlrecon/json_writer.hpp"
 #include "tlrecon/text.hpp"
 
 namespace tlrecon {
@@ -98,8 +99,10 @@ class JsonlWriter : public TimelineWriter {
   }
 
   void event(const Event& e) override {
-    ojson j = event_to_json(e);
-    m_out << "{\"record\":\"event\"," << dump(j).substr(1) << '\n';
+    m_line.clear();
+    append_event_record(m_line, e);
+    m_line += '\n';
+    m_out << m_line;
   }
 
   void trailer(const Window&, const std::vector<TableInfo>& tables) override {
@@ -116,6 +119,7 @@ class JsonlWriter : public TimelineWriter {
 
  private:
   std::ostream& m_out;
+  std::string m_line;
 };
 
 class CsvWriter : public TimelineWriter {

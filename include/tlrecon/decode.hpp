@@ -19,10 +19,18 @@ class RowDecoder {
   // the window. Rows outside the table's read range are skipped: the
   // PostgreSQL source never sends them, a snapshot may hold them.
   void decode(const Row& row, std::vector<Event>& out);
+  // The same, reusing the events already in `slots` (their strings keep
+  // their capacity): afterwards slots holds exactly the row's events.
+  void decode_into(const Row& row, std::vector<Event>& slots);
 
  private:
+  // The row's own time when the row is to be decoded; counts what it skips.
+  std::optional<Time> accept(const Row& row);
   std::optional<Time> time_of(const Row& row, int field, bool row_time);
+  // Marks the event inside, before or after the window, and counts it.
+  void place(Event& e);
   void emit(Event&& e, std::vector<Event>& out);
+  void fill_log(const Row& row, Time time, Event& e);
 
   TableId m_table;
   const TableMapping& m_mapping;

@@ -2,6 +2,8 @@
 // The k-way merge: per-table streams, each already in timeline order, become
 // one stream in the order of event_before(). Ties between streams go to the
 // stream given first, which is why the streams are given in table order.
+// Events are never copied on the way: each stream owns its current event and
+// hands out a pointer to it, valid until its next call.
 #include <memory>
 #include <vector>
 
@@ -14,14 +16,16 @@ namespace tlrecon {
 class EventStream {
  public:
   virtual ~EventStream() = default;
-  virtual bool next(Event& e) = 0;
+  // The next event, or nullptr at the end. The pointer stays valid until the
+  // next call.
+  virtual const Event* next() = 0;
 };
 
 // Events held in memory, sorted on construction.
 class VectorStream : public EventStream {
  public:
   explicit VectorStream(std::vector<Event> events);
-  bool next(Event& e) override;
+  const Event* next() override;
 
  private:
   std::vector<Event> m_events;
@@ -33,7 +37,7 @@ class VectorStream : public EventStream {
 class DecodedStream : public EventStream {
  public:
   DecodedStream(std::unique_ptr<RowStream> rows, RowDecoder decoder);
-  bool next(Event& e) override;
+  const Event* next() override;
 
  private:
   std::unique_ptr<RowStream> m_rows;
@@ -48,16 +52,16 @@ class DecodedStream : public EventStream {
 class Merger : public EventStream {
  public:
   explicit Merger(std::vector<std::unique_ptr<EventStream>> streams);
-  bool next(Event& e) override;
+  const Event* next() override;
 
  private:
   struct Head {
-    Event event;
+    const Event* event;
     size_t stream;
   };
-  void refill(size_t stream);
   std::vector<std::unique_ptr<EventStream>> m_streams;
   std::vector<Head> m_heap;
+  size_t m_last_stream = SIZE_MAX;  // the stream whose event was handed out last
 };
 
 }  // namespace tlrecon
