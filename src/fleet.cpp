@@ -1,6 +1,7 @@
 #include "tlrecon/fleet.hpp"
 
 #include <algorithm>
+#include <unordered_map>
 
 #include <re2/re2.h>
 
@@ -10,6 +11,7 @@ namespace tlrecon {
 
 struct PatternSet::Impl {
   std::unique_ptr<RE2> re;
+  std::unordered_map<std::string, bool> memo;
 };
 
 PatternSet::PatternSet(const std::vector<std::string>& patterns, const std::string& what)
@@ -36,6 +38,19 @@ bool PatternSet::matches(const std::string& text) const {
   return m_impl->re && RE2::PartialMatch(text, *m_impl->re);
 }
 
+bool PatternSet::matches_cached(const std::string& text) const {
+  auto it = m_impl->memo.find(text);
+  if (it != m_impl->memo.end()) {
+    return it->second;
+  }
+  bool result = matches(text);
+  constexpr size_t k_max_memo = 4096;  // source types are few; never let hostile data grow it
+  if (m_impl->memo.size() < k_max_memo) {
+    m_impl->memo.emplace(text, result);
+  }
+  return result;
+}
+
 FleetAccounting::FleetAccounting(const Mapping& mapping)
     : m_tolerance(mapping.thresholds.tolerance),
       m_orchestrator(std::make_unique<PatternSet>(std::vector<std::string>{mapping.patterns.orchestrator_source},
@@ -47,11 +62,11 @@ FleetAccounting::FleetAccounting(const Mapping& mapping)
 FleetAccounting::~FleetAccounting() = default;
 
 bool FleetAccounting::is_orchestrator(const std::string& source_type) const {
-  return m_orchestrator->matches(source_type);
+  return m_orchestrator->matches_cached(source_type);
 }
 
 bool FleetAccounting::is_worker_source(const std::string& source_type) const {
-  return m_worker->matches(source_type);
+  return m_worker->matches_cached(source_type);
 }
 
 void FleetAccounting::check(LifecycleRecord& record, const RecentLog& log) {

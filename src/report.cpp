@@ -67,7 +67,7 @@ std::string ReportCollector::column_of(const Event& e) {
     return it->second;
   }
   // Orchestrators get a column each; other sources one per source type.
-  std::string column = m_orchestrator->matches(e.source_type) ? source : e.source_type + " (all)";
+  std::string column = m_orchestrator->matches_cached(e.source_type) ? source : e.source_type + " (all)";
   m_column_of_source.emplace(source, column);
   if (std::find(m_columns.begin(), m_columns.end(), column) == m_columns.end()) {
     m_columns.insert(std::upper_bound(m_columns.begin(), m_columns.end(), column), column);

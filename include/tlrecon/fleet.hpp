@@ -58,6 +58,9 @@ class PatternSet {
   PatternSet(const std::vector<std::string>& patterns, const std::string& what);
   ~PatternSet();
   bool matches(const std::string& text) const;
+  // The same for the few distinct values of a column such as source_type,
+  // remembered once seen.
+  bool matches_cached(const std::string& text) const;
 
  private:
   struct Impl;

@@ -6,6 +6,7 @@
 #include <array>
 #include <cmath>
 #include <map>
+#include <unordered_map>
 
 #include "tlrecon/detector.hpp"
 
@@ -69,11 +70,16 @@ class LoggingGap : public Detector {
     if (e.type != EventType::log || e.place == Event::Place::after) {
       return;
     }
-    std::string source = actor_of(e);
-    auto [it, fresh] = m_sources.try_emplace(source);
+    // The key is built in a reused buffer: no allocation per log line.
+    m_key.assign(e.source_type).append(1, '/').append(e.source_id);
+    auto it = m_sources.find(m_key);
+    bool fresh = it == m_sources.end();
+    if (fresh) {
+      it = m_sources.emplace(m_key, SourceState{}).first;
+    }
     SourceState& s = it->second;
     if (fresh) {
-      m_types[source] = e.source_type;
+      m_types[m_key] = e.source_type;
       s.worker_id = e.source_id.empty() ? e.worker_id : e.source_id;
     }
     if (s.last && e.place == Event::Place::before) {
@@ -95,7 +101,13 @@ class LoggingGap : public Detector {
   }
 
   void finish(const DetectorContext& ctx, std::vector<Finding>& out) override {
+    // In source order, so findings come out the same every run.
+    std::map<std::string, SourceState*> sorted;
     for (auto& [source, s] : m_sources) {
+      sorted.emplace(source, &s);
+    }
+    for (auto& [source, state] : sorted) {
+      SourceState& s = *state;
       const std::string& type = m_types[source];
       bool orchestrator = ctx.fleet.is_orchestrator(type);
       bool worker = !orchestrator && ctx.fleet.is_worker_source(type);
@@ -263,7 +275,8 @@ class LoggingGap : public Detector {
   }
 
   Thresholds m_th;
-  std::map<std::string, SourceState> m_sources;
+  std::unordered_map<std::string, SourceState> m_sources;
+  std::string m_key;
   std::map<std::string, std::string> m_types;
   std::map<std::string, WorkerLife> m_workers;
   std::map<std::string, std::vector<Event>> m_task_events;

@@ -29,7 +29,7 @@ class OrchestratorRestart : public Detector {
 
   void on_event(const Event& e) override {
     if (e.type != EventType::log || e.place != Event::Place::inside ||
-        !m_orchestrator.matches(e.source_type)) {
+        !m_orchestrator.matches_cached(e.source_type)) {
       return;
     }
     std::string source = actor_of(e);
