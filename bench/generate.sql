@@ -115,10 +115,12 @@ CREATE FUNCTION pg_temp.pick(bigint, int, text[]) RETURNS text
 LANGUAGE sql IMMUTABLE PARALLEL SAFE
 AS $$ SELECT $3[1 + floor(pg_temp.u($1, $2) * array_length($3, 1))::int] $$;
 
--- ts(off): t0 + off seconds (microsecond precision).
-CREATE FUNCTION pg_temp.ts(float8) RETURNS timestamptz
+-- ts(off): t0 + off seconds (microsecond precision). t0 is written into the
+-- body as a literal so the function inlines (a sub-select would not).
+SELECT format($f$CREATE FUNCTION pg_temp.ts(float8) RETURNS timestamptz
 LANGUAGE sql STABLE PARALLEL SAFE
-AS $$ SELECT (SELECT t0 FROM bp) + $1 * interval '1 second' $$;
+AS $b$ SELECT %L::timestamptz + $1 * interval '1 second' $b$$f$, t0) FROM bp
+\gexec
 
 -- ISO-8601 as the orchestrator writes it into workers.metadata.
 CREATE FUNCTION pg_temp.iso(timestamptz) RETURNS text
@@ -236,7 +238,7 @@ SELECT c.j, c.c_off, w.id AS worker_id, w.s, w.k,
          'Worker lost connection to Supabase: server closed the connection unexpectedly']) AS error
 FROM claim c
 JOIN bslot sl ON sl.s = c.s
-JOIN bworker w ON w.s = c.s AND w.k = floor((c.q_off - sl.base) / sl.len)::int;
+LEFT JOIN bworker w ON w.s = c.s AND w.k = floor((c.q_off - sl.base) / sl.len)::int;  -- none: claimed after the end
 
 INSERT INTO tasks (id, task_type, status, worker_id, created_at, updated_at, generation_started_at,
                    generation_processed_at, attempts, error_message)
@@ -249,7 +251,7 @@ SELECT t.id, t.task_type, st.status,
        CASE WHEN st.status = 'Queued' THEN 0 WHEN pg_temp.u(t.j, 18) < 0.05 THEN 2 ELSE 1 END,
        CASE WHEN st.status = 'Failed' THEN t.error END
 FROM bp, btask t,
-     LATERAL (SELECT CASE WHEN t.q_off >= bp.span THEN 'Queued'
+     LATERAL (SELECT CASE WHEN t.q_off >= bp.span OR t.worker_id IS NULL THEN 'Queued'
                           WHEN t.q_off + t.dur >= bp.span THEN 'In Progress'
                           WHEN t.failed THEN 'Failed'
                           ELSE 'Complete' END AS status) st
@@ -351,7 +353,7 @@ FROM bp, bworker w,
        (2, w.c_off, 'INFO', format('Spawning worker %s (runpod %s, %s)', w.id, w.runpod, w.instance_type)),
        (3, w.p_off, 'INFO', format('✅ Promoted worker %s to active (startup %ss)', w.id, round(w.p_off - w.c_off))),
        (4, w.x_off, 'INFO', format('Terminating idle worker %s (replaced, drained for %ss)', w.id,
-                                  round(w.x_off - w.c_off - (w.x_off - w.c_off - 900) + ((w.s * 7 + w.k) % 120))))
+                                  900 + (w.s * 7 + w.k) % 120))
      ) AS l(n, off, lvl, msg)
 WHERE l.off >= 0 AND l.off < bp.span;
 
@@ -366,10 +368,10 @@ FROM bp, btask t,
         CASE WHEN t.failed THEN format('❌ Task %s failed: %s', t.id, t.error)
              ELSE format('✅ Task %s completed in %ss', t.id, round(t.dur::numeric, 1)) END)
      ) AS l(n, off, lvl, msg)
-WHERE l.off >= 0 AND l.off < bp.span;
+WHERE t.worker_id IS NOT NULL AND l.off >= 0 AND l.off < bp.span;
 
-SELECT nrows - (SELECT count(*) FROM blog) AS nfill FROM bp \gset
-\if `test :nfill -ge 0 && echo 1 || echo 0`
+SELECT nrows - (SELECT count(*) FROM blog) AS nfill, nrows - (SELECT count(*) FROM blog) >= 0 AS fill_ok FROM bp \gset
+\if :fill_ok
 \else
   \echo 'bench/generate.sql: rows is too small for the fixed lines (orchestrator cycles, lifecycle, tasks):' :nfill
   SELECT 1/0;
@@ -380,7 +382,7 @@ SELECT nrows - (SELECT count(*) FROM blog) AS nfill FROM bp \gset
 -- the rows in the overlap), and says one of a dozen kinds of thing.
 INSERT INTO system_logs (id, "timestamp", source_type, source_id, log_level, message, task_id, worker_id,
                          cycle_number, metadata)
-SELECT id, pg_temp.ts(off), source_type, source_id, log_level, message, task_id, worker_id, cycle_number, metadata
+SELECT id, bp.t0 + off * interval '1 second', source_type, source_id, log_level, message, task_id, worker_id, cycle_number, metadata
 FROM (
   SELECT md5(key)::uuid AS id, off, source_type, source_id, log_level, message, task_id, worker_id, cycle_number,
          metadata
@@ -404,7 +406,8 @@ FROM (
   JOIN bworker w ON w.s = f.s AND w.k = f.k
   CROSS JOIN LATERAL (
     SELECT
-      CASE WHEN f.r < 0.80 THEN (CASE WHEN f.r >= 0.70 AND f.r < 0.80 THEN 'DEBUG' ELSE 'INFO' END)
+      CASE WHEN f.r < 0.70 THEN 'INFO'
+           WHEN f.r < 0.80 THEN 'DEBUG'
            WHEN f.r < 0.89 THEN 'INFO'
            WHEN f.r < 0.955 THEN 'WARNING'
            ELSE 'ERROR' END AS lvl,
@@ -413,7 +416,7 @@ FROM (
           format('%s Heartbeat: %s, VRAM %s/24080 MB, GPU util %s%%, temp %s°C, %s tasks done',
                  CASE WHEN (f.h & 127) = 0 THEN 'ðŸ’“' ELSE '💓' END,
                  CASE WHEN (f.h >> 8) & 1 = 0 THEN 'busy' ELSE 'idle' END,
-                 500 + (f.h >> 9) & 16383, (f.h >> 24) & 99, 40 + (f.h >> 32) & 45, (f.h >> 40) & 255)
+                 500 + ((f.h >> 9) & 16383), ((f.h >> 24) & 127) % 100, 40 + ((f.h >> 32) & 63) % 46, (f.h >> 40) & 255)
         WHEN f.r < 0.70 THEN
           format('Segment %s/%s rendered in %ss (%s frames @ %s fps), writing /workspace/outputs/seg_%s.mp4',
                  1 + (f.h & 15), 16 + ((f.h >> 4) & 15), round(((f.h >> 8) & 4095) / 300.0, 2),
@@ -444,10 +447,10 @@ FROM (
           format(E'Traceback (most recent call last):\n  File "worker.py", line %s, in process_segment\nRuntimeError: ffmpeg exited with status %s',
                  300 + (f.h & 255), 1 + ((f.h >> 8) & 3))
       END AS msg,
-      CASE WHEN f.r < 0.45 THEN jsonb_build_object('vram_used_mb', 500 + (f.h >> 9) & 16383,
-                                                  'gpu_util', (f.h >> 24) & 99, 'temp_c', 40 + (f.h >> 32) & 45) END AS md
+      CASE WHEN f.r < 0.45 THEN jsonb_build_object('vram_used_mb', 500 + ((f.h >> 9) & 16383),
+                                                  'gpu_util', ((f.h >> 24) & 127) % 100, 'temp_c', 40 + ((f.h >> 32) & 63) % 46) END AS md
   ) m
-) all_rows
+) all_rows, bp
 ORDER BY off, id;
 
 \if :partitioned

@@ -133,11 +133,18 @@ int run_timeline(const CommonOptions& common, const TimelineOptions& options, st
   // 2. Merge every table into one stream, writing each event as it comes.
   auto writer = make_timeline_writer(options, out);
   writer->header(in.window);
-  read_events(*in.source, in.mapping, in.window, [&](const Event& e) {
-    if (e.place == Event::Place::inside) {
-      writer->event(e);
-    }
-  }, {}, common.progress ? &err : nullptr);
+  try {
+    read_events(*in.source, in.mapping, in.window, [&](const Event& e) {
+      if (e.place == Event::Place::inside) {
+        writer->event(e);
+      }
+    }, {}, common.progress ? &err : nullptr);
+  } catch (const Error& e) {
+    // Whatever stopped the read, the output must not look complete.
+    writer->incomplete(e.what());
+    out.flush();
+    throw;
+  }
   // 3. Close with what was read, so a reader can tell a complete output.
   writer->trailer(in.window, in.source->tables());
   out.flush();

@@ -9,6 +9,7 @@
 
 #include "tlrecon/commands.hpp"
 #include "tlrecon/error.hpp"
+#include "tlrecon/interrupt.hpp"
 
 namespace {
 
@@ -99,6 +100,7 @@ int main(int argc, char** argv) {
   }
 
   common.progress = isatty(STDERR_FILENO) == 1 && !common.quiet;
+  install_interrupt_handler();
   try {
     if (timeline_cmd->parsed()) {
       timeline.format = timeline_format == "jsonl" ? TimelineFormat::jsonl

@@ -1,12 +1,14 @@
 #include "tlrecon/pg_source.hpp"
 
 #include <cstdlib>
+#include <algorithm>
 #include <map>
 
 #include <pqxx/pqxx>
 
 #include "tlrecon/copy_text.hpp"
 #include "tlrecon/error.hpp"
+#include "tlrecon/interrupt.hpp"
 
 namespace tlrecon {
 
@@ -301,10 +303,14 @@ class PgSource : public Source {
       m_tx->exec("SET LOCAL statement_timeout = " + std::to_string(ms));
     });
     m_timeout_text = format_duration(options.statement_timeout);
+    pqxx::connection* conn = m_conn.get();
+    set_canceller([conn] { conn->cancel_query(); });
     for (TableId t : k_all_tables) {
       m_tables.push_back(probe(t));
     }
   }
+
+  ~PgSource() override { set_canceller(nullptr); }
 
   std::vector<TableInfo>& tables() override { return m_tables; }
 
@@ -331,9 +337,11 @@ class PgSource : public Source {
     try {
       fn();
     } catch (const pqxx::broken_connection& e) {
+      check_interrupt();
       throw source_error(redact(doing + ": " + one_line(e.what()), m_secrets) +
                          " (check --dsn, PGHOST/PGPORT, and that the server is up)");
     } catch (const pqxx::sql_error& e) {
+      check_interrupt();  // a cancel we asked for on Ctrl-C
       if (e.sqlstate() == "57014") {
         throw source_error(doing + ": cancelled by the statement timeout (" + m_timeout_text +
                            "); raise it with --timeout or narrow the window");
@@ -381,6 +389,7 @@ class PgSource : public Source {
     bool next(Row& row) override {
       bool more = false;
       m_owner.guard(m_doing, [&] { more = m_inner->next(row); });
+      check_interrupt();
       return more;
     }
 
@@ -415,13 +424,17 @@ class PgSource : public Source {
       return info;
     }
     std::vector<std::pair<std::string, std::string>> columns;
+    std::vector<std::string> not_null;
     guard("looking up the columns of " + info.relation, [&] {
       pqxx::result cols = m_tx->exec_params(
-          "SELECT attname, format_type(atttypid, atttypmod) FROM pg_catalog.pg_attribute "
+          "SELECT attname, format_type(atttypid, atttypmod), attnotnull FROM pg_catalog.pg_attribute "
           "WHERE attrelid = $1::bigint::oid AND attnum > 0 AND NOT attisdropped ORDER BY attnum",
           oid);
       for (const auto& row : cols) {
         columns.emplace_back(row[0].as<std::string>(), row[1].as<std::string>());
+        if (row[2].as<bool>()) {
+          not_null.push_back(row[0].as<std::string>());
+        }
       }
     });
     for (int f : {key_field(t), time_field(t)}) {
@@ -439,6 +452,16 @@ class PgSource : public Source {
     info.query = build_select(t, m_mapping, m_window, columns, info.unmapped);
     if (t == TableId::system_logs) {
       info.prelude_query = build_prelude(m_mapping, m_window, columns);
+    }
+    // Rows with no time fall in no window: the WHERE clause never returns
+    // them, so they are counted here (an index on the column serves IS NULL).
+    const std::string& time_col = tm.columns[time_field(t)].column;
+    if (std::find(not_null.begin(), not_null.end(), time_col) == not_null.end()) {
+      guard("counting rows with no time in " + info.relation, [&] {
+        pqxx::result n = m_tx->exec("SELECT count(*) FROM " + relation_of(tm) + " WHERE " + quote_ident(time_col) +
+                                    " IS NULL");
+        info.count_null_time_rows(n[0][0].as<uint64_t>());
+      });
     }
     info.state = TableState::ok;
     return info;

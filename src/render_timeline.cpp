@@ -79,6 +79,10 @@ class TextWriter : public TimelineWriter {
     m_out << "\n";
   }
 
+  void incomplete(const std::string& why) override {
+    m_out << "-- INCOMPLETE: " << visible(why) << "\n";
+  }
+
  private:
   std::ostream& m_out;
   std::string m_tz;
@@ -114,6 +118,14 @@ class JsonlWriter : public TimelineWriter {
       sources.push_back(table_to_json(info));
     }
     t["sources"] = sources;
+    m_out << dump(t) << '\n';
+  }
+
+  void incomplete(const std::string& why) override {
+    ojson t;
+    t["record"] = "end";
+    t["complete"] = false;
+    t["reason"] = why;
     m_out << dump(t) << '\n';
   }
 
@@ -154,6 +166,14 @@ class CsvWriter : public TimelineWriter {
 
   void trailer(const Window& w, const std::vector<TableInfo>&) override {
     marker(w.until, "window_end", "tlrecon window ends");
+  }
+
+  void incomplete(const std::string& why) override {
+    // No window_end row: the last row says the output stops short.
+    m_out << ",incomplete,";
+    std::string line;
+    append_csv_field(line, std::string_view("INCOMPLETE: " + visible(why)));
+    m_out << line << ",,tlrecon,,,,,,,,\n";
   }
 
  private:

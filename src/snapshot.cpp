@@ -6,6 +6,7 @@
 
 #include "tlrecon/csv.hpp"
 #include "tlrecon/error.hpp"
+#include "tlrecon/interrupt.hpp"
 #include "tlrecon/sha256.hpp"
 
 namespace tlrecon {
@@ -89,6 +90,9 @@ SnapshotSummary write_snapshot(Source& source, const Mapping& mapping, const Win
     info.rows = rows;
     jt["file"] = csv_name(info.id);
     jt["rows"] = rows;
+    if (info.null_time_rows > 0) {
+      jt["null_time_rows"] = info.null_time_rows;
+    }
     jt["sha256"] = hash.hex_digest();
     jt["query"] = info.query;
     if (!info.prelude_query.empty()) {
@@ -208,6 +212,7 @@ Manifest parse_manifest(const std::string& dir) {
         mt.rows = jt.at("rows").get<uint64_t>();
         mt.info.query = jt.value("query", "");
         mt.info.prelude_query = jt.value("prelude_query", "");
+        mt.info.count_null_time_rows(jt.value("null_time_rows", uint64_t{0}));
         if (jt.contains("unmapped")) {
           mt.info.unmapped = jt.at("unmapped").get<std::vector<std::string>>();
         }
@@ -249,6 +254,7 @@ class SnapshotStream : public RowStream {
   }
 
   bool next(Row& row) override {
+    check_interrupt();
     if (!m_reader.next(row)) {
       return false;
     }

@@ -18,6 +18,15 @@ void TableInfo::note_problem(const std::string& what) {
   }
 }
 
+void TableInfo::count_null_time_rows(uint64_t n) {
+  null_time_rows = n;
+  if (n > 0) {
+    rejected += n;
+    note_problem(std::to_string(n) + " rows with no " + field_names(id)[time_field(id)] +
+                 ": they belong to no window");
+  }
+}
+
 Time read_from(TableId table, const Window& window, const Thresholds& thresholds) {
   return window.since - (table == TableId::system_logs ? thresholds.log_lookback : thresholds.lookback);
 }

@@ -28,6 +28,9 @@ class TimelineWriter {
   virtual void header(const Window& window) = 0;
   virtual void event(const Event& e) = 0;
   virtual void trailer(const Window& window, const std::vector<TableInfo>& tables) = 0;
+  // Instead of the trailer, when reading failed or was interrupted: the
+  // output says it is not complete.
+  virtual void incomplete(const std::string& why) = 0;
 };
 
 std::unique_ptr<TimelineWriter> make_timeline_writer(const TimelineOptions& options, std::ostream& out);

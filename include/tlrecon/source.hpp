@@ -47,11 +47,13 @@ struct TableInfo {
   uint64_t rejected = 0;               // rows that could not be placed on the timeline
   uint64_t bad_values = 0;             // secondary times that could not be read
   uint64_t duplicates = 0;             // rows whose key was already seen
+  uint64_t null_time_rows = 0;         // rows with no row time: in no window, counted in rejected
   bool has_time = false;
   Time first{};
   Time last{};
   std::vector<std::string> problems;   // the first few "key: what was wrong"
   void note_problem(const std::string& what);
+  void count_null_time_rows(uint64_t n);
 };
 
 class Source {

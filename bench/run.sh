@@ -1,0 +1,578 @@
+#!/usr/bin/env bash
+# tlrecon benchmark (a benchmark, not a timed test): how far tlrecon is from
+# the cost of just reading its rows out of PostgreSQL, and how that and its
+# memory grow with the number of log rows.
+#
+#   bench/run.sh [--rows 1000000,5000000] [--runs 5] [--dsn DSN] [options]
+#
+# For each size it generates a realistic day server-side into a fresh
+# database (bench/generate.sql: --rows system_logs rows across two
+# orchestrators and a few hundred workers, with the workers, tasks,
+# decisions and executions to match), takes the window = that whole day,
+# snapshots it once with `tlrecon snapshot` (timed, an info row), and then
+# measures, alternating the commands round-robin for --runs rounds (each
+# round starts one command later):
+#   (a) the floor: psql running COPY (<tlrecon's exact query>) TO STDOUT for
+#       every table, the queries taken from the snapshot's manifest, in one
+#       read-only repeatable-read transaction with tlrecon's session
+#       settings, output to /dev/null (also timed per table);
+#   (b) tlrecon check            (c) tlrecon report --format json
+#   (d) tlrecon timeline --format jsonl
+#   (e) tlrecon timeline --format jsonl and tlrecon check --from the snapshot.
+# tlrecon's output goes to /dev/null. It prints, per size, the median wall
+# time of each, its ratio to the floor's median, the client CPU time and the
+# peak RSS; then how time and RSS grow from the smallest size to the largest;
+# and appends all of it, with the machine it ran on, to bench/RESULTS.md.
+#
+# Without --dsn it starts a throwaway PostgreSQL with pg_virtualenv -t
+# (shared_buffers=2GB so the largest day stays cached: the measurements are
+# warm-cache). With --dsn it needs a role that may CREATE DATABASE there; it
+# creates tlrecon_bench_<rows> (dropping any old one of that name) and drops
+# it at the end unless --keep.
+#
+# Options:
+#   --rows LIST      comma-separated system_logs row counts (k/M suffixes ok); default 1000000,5000000
+#   --runs N         rounds per size; default 5
+#   --dsn DSN        use this server instead of a throwaway one
+#   --tlrecon PATH   benchmark this binary (no build); default: build/tlrecon, built (release) if needed
+#   --no-build       use build/tlrecon as it is
+#   --partitioned    generate system_logs partitioned by day
+#   --perf           also profile one `tlrecon check` per size with `perf record -a`
+#                    (where the CPU goes: the PostgreSQL backend vs tlrecon, and tlrecon's hottest symbols)
+#   --results FILE   append the results here (default bench/RESULTS.md); --no-results: don't
+#   --note TEXT      a line to add to the results (what changed, say)
+#   --keep           keep the databases (with --dsn) and the work directory
+#
+# The binary is copied at the start, so rebuilding during a run does not
+# change what is measured. Needs psql, pg_virtualenv (postgresql,
+# postgresql-common), GNU time, python3; installs what is missing when run as
+# root (scripts/common.sh). Takes ~6 minutes with the defaults on 2 cores.
+set -euo pipefail
+
+BENCH_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+ROOT=$(dirname "$BENCH_DIR")
+ORIG_ARGS=("$@")
+
+ROWS_LIST=1000000,5000000
+RUNS=5
+DSN=""
+TLRECON_ARG=""
+BUILD=1
+PARTITIONED=0
+PERF=0
+RESULTS=$BENCH_DIR/RESULTS.md
+NOTE=""
+KEEP=0
+INNER_WORK=""
+START_DAY=2025-10-16
+SHARED_BUFFERS=${BENCH_SHARED_BUFFERS:-2GB}
+
+die() { echo "bench: $*" >&2; exit 2; }
+usage() { sed -n '2,/^set -euo/p' "${BASH_SOURCE[0]}" | sed '$d; s/^# \{0,1\}//'; }
+
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --rows) ROWS_LIST=${2:?--rows needs a value}; shift 2 ;;
+    --rows=*) ROWS_LIST=${1#*=}; shift ;;
+    --runs) RUNS=${2:?--runs needs a value}; shift 2 ;;
+    --runs=*) RUNS=${1#*=}; shift ;;
+    --dsn) DSN=${2:?--dsn needs a value}; shift 2 ;;
+    --dsn=*) DSN=${1#*=}; shift ;;
+    --tlrecon) TLRECON_ARG=${2:?--tlrecon needs a path}; BUILD=0; shift 2 ;;
+    --tlrecon=*) TLRECON_ARG=${1#*=}; BUILD=0; shift ;;
+    --no-build) BUILD=0; shift ;;
+    --partitioned) PARTITIONED=1; shift ;;
+    --perf) PERF=1; shift ;;
+    --results) RESULTS=${2:?--results needs a file}; shift 2 ;;
+    --results=*) RESULTS=${1#*=}; shift ;;
+    --no-results) RESULTS=""; shift ;;
+    --note) NOTE=${2:?--note needs text}; shift 2 ;;
+    --note=*) NOTE=${1#*=}; shift ;;
+    --keep) KEEP=1; shift ;;
+    --_inner) INNER_WORK=$2; shift 2 ;;   # internal: re-run under pg_virtualenv
+    -h|--help) usage; exit 0 ;;
+    *) die "unknown argument '$1' (see --help)" ;;
+  esac
+done
+
+# 1M -> 1000000, 200k -> 200000
+SIZES=()
+IFS=',' read -ra _sizes <<< "$ROWS_LIST"
+for s in "${_sizes[@]}"; do
+  s=${s// /}
+  case "$s" in
+    *[kK]) n=$(( ${s%?} * 1000 )) ;;
+    *[mM]) n=$(( ${s%?} * 1000000 )) ;;
+    *) n=$s ;;
+  esac
+  [[ "$n" =~ ^[0-9]+$ ]] && [ "$n" -ge 50000 ] || die "--rows: '$s' is not a row count >= 50000"
+  SIZES+=("$n")
+done
+[[ "$RUNS" =~ ^[0-9]+$ ]] && [ "$RUNS" -ge 1 ] || die "--runs: '$RUNS' is not a positive number"
+[ -n "$RESULTS" ] && case "$RESULTS" in /*) ;; *) RESULTS=$PWD/$RESULTS ;; esac
+
+log() { printf '[%s] %s\n' "$(date -u +%H:%M:%S)" "$*" >&2; }
+
+# ---------------------------------------------------------------- outer part
+# Dependencies, the binary, then the measurements (under pg_virtualenv
+# unless --dsn).
+if [ -z "$INNER_WORK" ]; then
+  # shellcheck source=../scripts/common.sh
+  source "$ROOT/scripts/common.sh"
+  extra=(time python3)
+  [ "$PERF" = 1 ] && extra+=(linux-perf)
+  install_packages "${extra[@]}"
+  [ -x /usr/bin/time ] || die "GNU time (/usr/bin/time) is missing: apt-get install time"
+
+  if [ -n "$TLRECON_ARG" ]; then
+    BIN=$TLRECON_ARG
+  else
+    BIN=$TLRECON_BUILD/tlrecon
+    if [ "$BUILD" = 1 ]; then
+      log "building tlrecon (release) in $TLRECON_BUILD"
+      build_release
+    fi
+  fi
+  [ -x "$BIN" ] || die "no tlrecon binary at $BIN (build it, or pass --tlrecon PATH)"
+  BIN=$(cd "$(dirname "$BIN")" && pwd)/$(basename "$BIN")
+
+  WORK=$(mktemp -d /tmp/tlrecon-bench.XXXXXX)
+  chmod 755 "$WORK"
+  cleanup() { [ "$KEEP" = 1 ] && echo "bench: work directory kept: $WORK" >&2 || rm -rf "$WORK"; }
+  trap cleanup EXIT
+
+  # What is measured: a copy, with where it came from.
+  cp "$BIN" "$WORK/tlrecon"
+  {
+    printf 'binary\t%s\n' "$BIN"
+    printf 'binary_sha256\t%s\n' "$(sha256sum "$WORK/tlrecon" | cut -c1-16)"
+    printf 'binary_mtime\t%s\n' "$(date -u -r "$BIN" +%Y-%m-%dT%H:%M:%SZ)"
+    printf 'tlrecon_version\t%s\n' "$("$WORK/tlrecon" --version 2>&1 | head -1)"
+    cache=$(dirname "$BIN")/CMakeCache.txt
+    if [ -f "$cache" ]; then
+      printf 'build_type\t%s\n' "$(sed -n 's/^CMAKE_BUILD_TYPE:[A-Z]*=//p' "$cache")"
+    fi
+    if git -C "$ROOT" rev-parse --short HEAD >/dev/null 2>&1; then
+      dirty=$(git -C "$ROOT" status --porcelain -- src include CMakeLists.txt | wc -l)
+      printf 'git\t%s%s\n' "$(git -C "$ROOT" rev-parse --short HEAD)" \
+        "$([ "$dirty" -gt 0 ] && echo " + uncommitted changes to $dirty file(s) under src/ include/")"
+    fi
+    printf 'nproc\t%s\n' "$(nproc)"
+    printf 'cpu\t%s\n' "$(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -1)"
+    printf 'ram\t%s GiB\n' "$(awk '/^MemTotal/ {printf "%.1f", $2 / 1048576}' /proc/meminfo)"
+    printf 'os\t%s\n' "$(. /etc/os-release 2>/dev/null && echo "$PRETTY_NAME"), kernel $(uname -r)"
+    if command -v systemd-detect-virt >/dev/null; then
+      printf 'virt\t%s\n' "$(systemd-detect-virt 2>/dev/null || true)"
+    fi
+    printf 'date\t%s\n' "$(date -u +%Y-%m-%dT%H:%M:%SZ)"
+    printf 'command\tbench/run.sh %s\n' "${ORIG_ARGS[*]}"
+    printf 'runs\t%s\n' "$RUNS"
+    printf 'note\t%s\n' "$NOTE"
+  } > "$WORK/machine.tsv"
+  if [ "$(awk -F'\t' '$1 == "build_type" {print $2}' "$WORK/machine.tsv")" != "Release" ] &&
+     grep -q '^build_type' "$WORK/machine.tsv"; then
+    log "warning: $BIN is not a Release build"
+  fi
+
+  if [ -n "$DSN" ]; then
+    bash "${BASH_SOURCE[0]}" --_inner "$WORK" "${ORIG_ARGS[@]}"
+  else
+    command -v pg_virtualenv >/dev/null || die "pg_virtualenv is missing: apt-get install postgresql-common postgresql"
+    log "starting a throwaway PostgreSQL (pg_virtualenv -t, shared_buffers=$SHARED_BUFFERS)"
+    pg_virtualenv -t -o "shared_buffers=$SHARED_BUFFERS" -o max_wal_size=4GB -- \
+      bash "${BASH_SOURCE[0]}" --_inner "$WORK" "${ORIG_ARGS[@]}"
+  fi
+  exit 0
+fi
+
+# ---------------------------------------------------------------- inner part
+WORK=$INNER_WORK
+TL=$WORK/tlrecon
+SINCE=${START_DAY}T00:00:00Z
+UNTIL=$(date -u -d "$START_DAY + 1 day" +%Y-%m-%dT%H:%M:%SZ)
+COMMANDS=(floor check report timeline timeline_snap check_snap)
+: > "$WORK/meas.tsv"
+: > "$WORK/floorparts.tsv"
+: > "$WORK/info.tsv"
+
+# dsn_for DB: a connection string for database DB (on the --dsn server, or
+# on pg_virtualenv's through libpq's environment).
+dsn_for() {
+  if [ -z "$DSN" ]; then
+    printf 'dbname=%s' "$1"
+  else
+    python3 - "$DSN" "$1" <<'PY'
+import sys, urllib.parse
+dsn, db = sys.argv[1], sys.argv[2]
+if dsn.startswith(("postgres://", "postgresql://")):
+    u = urllib.parse.urlsplit(dsn)
+    q = [(k, v) for k, v in urllib.parse.parse_qsl(u.query, keep_blank_values=True) if k != "dbname"]
+    print(urllib.parse.urlunsplit((u.scheme, u.netloc, "/" + urllib.parse.quote(db), urllib.parse.urlencode(q), "")))
+else:
+    print(dsn + " dbname='" + db + "'")   # the last value of a keyword wins
+PY
+  fi
+}
+ADMIN_DSN=${DSN:-dbname=postgres}
+
+psql_admin() { psql -X -q -v ON_ERROR_STOP=1 -d "$ADMIN_DSN" "$@"; }
+
+info() { printf '%s\t%s\t%s\n' "$1" "$2" "$3" >> "$WORK/info.tsv"; }
+
+# measure SIZE NAME ROUND STDOUT CMD...: wall time (date, ns), peak RSS and
+# CPU (GNU time) into meas.tsv. check exits 1 when it finds something at or
+# above --fail-on; anything else but 0 stops the bench.
+measure() {
+  local size=$1 name=$2 round=$3 out=$4 rc t0 t1
+  shift 4
+  t0=$(date +%s%N)
+  set +e
+  /usr/bin/time -f '%M %U %S' -o "$WORK/time.out" "$@" > "$out" 2> "$WORK/stderr.out"
+  rc=$?
+  set -e
+  t1=$(date +%s%N)
+  if [ "$rc" -ne 0 ] && ! { [ "$rc" -eq 1 ] && [[ "$name" == check* ]]; }; then
+    echo "bench: $name failed (exit $rc): $*" >&2
+    grep -v '^Command exited with non-zero status' "$WORK/stderr.out" | tail -20 >&2
+    exit 1
+  fi
+  read -r rss usr sys < <(grep -v '^Command exited' "$WORK/time.out" | tail -1)
+  printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$size" "$name" "$round" \
+    "$(awk -v a="$t0" -v b="$t1" 'BEGIN {printf "%.4f", (b - a) / 1e9}')" "$rss" "$usr" "$sys" >> "$WORK/meas.tsv"
+}
+
+# The summary and RESULTS.md writer.
+cat > "$WORK/summary.py" <<'PY'
+import json, os, statistics, sys
+from collections import defaultdict
+
+work = sys.argv[1]
+mode = sys.argv[2]
+LABEL = {
+    "floor": "(a) floor: psql COPY, same queries",
+    "check": "(b) check",
+    "report": "(c) report --format json",
+    "timeline": "(d) timeline --format jsonl",
+    "timeline_snap": "(e) timeline --from snapshot --format jsonl",
+    "check_snap": "(e) check --from snapshot",
+    "snapshot": "snapshot --out (1 run, info)",
+}
+ORDER = ["floor", "check", "report", "timeline", "timeline_snap", "check_snap", "snapshot"]
+
+def rows(name):
+    path = os.path.join(work, name)
+    if not os.path.exists(path):
+        return []
+    with open(path, encoding="utf-8") as f:
+        return [l.rstrip("\n").split("\t") for l in f if l.strip()]
+
+meas = defaultdict(lambda: defaultdict(list))        # size -> cmd -> [(wall, rss, cpu)]
+for size, cmd, rnd, wall, rss, usr, sys_ in rows("meas.tsv"):
+    meas[int(size)][cmd].append((float(wall), int(rss), float(usr) + float(sys_)))
+info = defaultdict(dict)
+for size, key, value in rows("info.tsv"):
+    info[int(size)][key] = value
+parts = defaultdict(lambda: defaultdict(list))
+for size, rnd, label, secs in rows("floorparts.tsv"):
+    parts[int(size)][label].append(float(secs))
+machine = {r[0]: (r[1] if len(r) > 1 else "") for r in rows("machine.tsv")}
+
+def mib(kib):
+    return kib / 1024.0
+
+def size_table(size):
+    """[(label, median, min, ratio, cpu, rss_mib)] for one size."""
+    m = meas[size]
+    floor = statistics.median(w for w, _, _ in m["floor"]) if m.get("floor") else None
+    out = []
+    for cmd in ORDER:
+        if cmd not in m:
+            continue
+        walls = [w for w, _, _ in m[cmd]]
+        med = statistics.median(walls)
+        out.append((cmd, LABEL[cmd], med, min(walls), med / floor if floor else float("nan"),
+                    statistics.median(c for _, _, c in m[cmd]), mib(max(r for _, r, _ in m[cmd])), len(walls)))
+    return out
+
+def fmt_int(n):
+    return "{:,}".format(int(n))
+
+def size_header(size):
+    i = info[size]
+    return ("{} system_logs rows ({} rows read in all by the queries), window [{}, {}), {} runs{}".format(
+        fmt_int(size), fmt_int(i.get("rows_read", 0)), i.get("since"), i.get("until"),
+        machine.get("runs"), ", system_logs partitioned by day" if i.get("partitioned") == "1" else ""))
+
+def size_notes(size):
+    i = info[size]
+    notes = []
+    if i.get("gen_seconds"):
+        notes.append("generated in {:.0f} s; system_logs {} (with indexes)".format(float(i["gen_seconds"]), i.get("logs_size", "?")))
+    if i.get("snapshot_seconds"):
+        s = float(i["snapshot_seconds"])
+        notes.append("snapshot: {:.2f} s, {} rows/s, {} MiB of CSV".format(
+            s, fmt_int(int(i.get("rows_read", 0)) / s), fmt_int(int(i.get("snapshot_bytes", 0)) / 1048576)))
+    p = parts[size]
+    if p:
+        notes.append("floor by query (median s): " + ", ".join(
+            "{} {:.3f}".format(k, statistics.median(v)) for k, v in p.items()))
+    if i.get("findings"):
+        notes.append("findings of check on this day: " + i["findings"])
+    return notes
+
+def text_table(size):
+    lines = ["== " + size_header(size)]
+    lines.append("{:<44} {:>9} {:>8} {:>9} {:>8} {:>9}".format(
+        "command", "median s", "min s", "x floor", "CPU s", "RSS MiB"))
+    for cmd, label, med, mn, ratio, cpu, rss, n in size_table(size):
+        lines.append("{:<44} {:>9.2f} {:>8.2f} {:>9.2f} {:>8.2f} {:>9.1f}".format(label, med, mn, ratio, cpu, rss))
+    lines += ["  " + n for n in size_notes(size)]
+    return "\n".join(lines)
+
+def growth():
+    sizes = sorted(meas)
+    if len(sizes) < 2:
+        return None
+    a, b = sizes[0], sizes[-1]
+    ta = {r[0]: r for r in size_table(a)}
+    tb = {r[0]: r for r in size_table(b)}
+    out = []
+    for cmd in ORDER:
+        if cmd in ta and cmd in tb:
+            out.append((LABEL[cmd], ta[cmd][2], tb[cmd][2], tb[cmd][2] / ta[cmd][2],
+                        ta[cmd][6], tb[cmd][6], tb[cmd][6] / ta[cmd][6]))
+    return a, b, out
+
+def text_growth():
+    g = growth()
+    if not g:
+        return ""
+    a, b, out = g
+    lines = ["== growth from {} to {} rows (x{:.1f})".format(fmt_int(a), fmt_int(b), b / a)]
+    lines.append("{:<44} {:>8} {:>8} {:>7} {:>9} {:>9} {:>7}".format(
+        "command", "s", "s", "time x", "RSS MiB", "RSS MiB", "RSS x"))
+    for label, sa, sb, tx, ra, rb, rx in out:
+        lines.append("{:<44} {:>8.2f} {:>8.2f} {:>7.2f} {:>9.1f} {:>9.1f} {:>7.2f}".format(label, sa, sb, tx, ra, rb, rx))
+    return "\n".join(lines)
+
+def md_escape(s):
+    return s.replace("|", "\\|")
+
+def markdown():
+    m = machine
+    out = ["## {} — tlrecon {} ({})".format(m.get("date"), m.get("tlrecon_version", "?").replace("tlrecon ", ""),
+                                             m.get("git", "?")), ""]
+    out.append("- machine: {} × {}, {} RAM, {}{}".format(
+        m.get("nproc"), m.get("cpu"), m.get("ram"), m.get("os"),
+        ", virtualized ({})".format(m["virt"]) if m.get("virt") and m.get("virt") != "none" else ""))
+    out.append("- PostgreSQL: {}; {}".format(info_any("server_version"), info_any("server_settings")))
+    out.append("- binary: {} (sha256 {}…, built {}, {})".format(
+        m.get("binary"), m.get("binary_sha256"), m.get("binary_mtime"), m.get("build_type", "build type unknown")))
+    out.append("- command: `{}`".format(m.get("command", "").strip()))
+    if m.get("note"):
+        out.append("- note: " + m["note"])
+    out.append("")
+    for size in sorted(meas):
+        out.append("### " + size_header(size))
+        out.append("")
+        out.append("| command | median s | min s | ratio to floor | client CPU s | peak RSS MiB |")
+        out.append("|---|---:|---:|---:|---:|---:|")
+        for cmd, label, med, mn, ratio, cpu, rss, n in size_table(size):
+            out.append("| {} | {:.2f} | {:.2f} | {:.2f} | {:.2f} | {:.1f} |".format(md_escape(label), med, mn, ratio, cpu, rss))
+        out.append("")
+        for n in size_notes(size):
+            out.append("- " + md_escape(n))
+        perf = os.path.join(work, "perf-{}.txt".format(size))
+        if os.path.exists(perf):
+            out += ["", "`perf record -a` of one `tlrecon check` (share of samples):", "", "```"]
+            out += open(perf, encoding="utf-8", errors="replace").read().rstrip("\n").split("\n")
+            out.append("```")
+        out.append("")
+    g = growth()
+    if g:
+        a, b, rowsg = g
+        out.append("### Growth from {} to {} rows (×{:.1f})".format(fmt_int(a), fmt_int(b), b / a))
+        out.append("")
+        out.append("| command | s at {} | s at {} | time × | RSS MiB at {} | RSS MiB at {} | RSS × |".format(
+            *(fmt_int(x) for x in (a, b, a, b))))
+        out.append("|---|---:|---:|---:|---:|---:|---:|")
+        for label, sa, sb, tx, ra, rb, rx in rowsg:
+            out.append("| {} | {:.2f} | {:.2f} | {:.2f} | {:.1f} | {:.1f} | {:.2f} |".format(md_escape(label), sa, sb, tx, ra, rb, rx))
+        out.append("")
+    return "\n".join(out) + "\n"
+
+def info_any(key):
+    for size in sorted(info):
+        if key in info[size]:
+            return info[size][key]
+    return "?"
+
+HEADER = """# tlrecon benchmark results
+
+Written by `bench/run.sh` (newest last). Each section is one run: the machine,
+the binary, and per size of `system_logs` the median wall time of each
+command over the rounds, its ratio to the floor (psql running tlrecon's own
+`COPY (SELECT …) TO STDOUT` queries for every table, output discarded), the
+median client CPU time (user + sys of the measured process: tlrecon, or psql
+for the floor; the PostgreSQL backend's CPU is not in it) and the peak RSS
+(the largest over the rounds). Warm cache: the day fits in shared_buffers.
+The window is the generated day; `check`, `report` and `timeline` read the
+database, `--from` reads the snapshot taken once before the rounds. See
+bench/run.sh for the method.
+
+"""
+
+if mode == "size":
+    print(text_table(int(sys.argv[3])))
+elif mode == "final":
+    for size in sorted(meas):
+        print(text_table(size))
+        print()
+    g = text_growth()
+    if g:
+        print(g)
+        print()
+    results = sys.argv[3] if len(sys.argv) > 3 else ""
+    if results:
+        new = not os.path.exists(results) or os.path.getsize(results) == 0
+        with open(results, "a", encoding="utf-8") as f:
+            if new:
+                f.write(HEADER)
+            f.write(markdown())
+        print("results appended to " + results)
+PY
+
+# floor_sql MANIFEST: the floor's psql script, from the snapshot's manifest
+# (the same queries in the same order, in one transaction with tlrecon's
+# session settings). Output of COPY goes to \o /dev/null; stdout carries one
+# "@@ label" line and psql's "Time:" line per query.
+floor_sql() {
+  python3 - "$1" <<'PY'
+import json, sys
+m = json.load(open(sys.argv[1], encoding="utf-8"))
+print("\\o /dev/null")
+print("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY;")
+print("SET LOCAL TimeZone = 'UTC'; SET LOCAL DateStyle = 'ISO'; SET LOCAL IntervalStyle = 'iso_8601';")
+print("SET LOCAL extra_float_digits = 1; SET LOCAL statement_timeout = 0;")
+print("\\timing on")
+for t in m["tables"]:
+    if t.get("status") != "ok":
+        continue
+    for kind in ("prelude_query", "query"):
+        q = t.get(kind)
+        if q:
+            print("\\echo @@ " + t["table"] + (" prelude" if kind == "prelude_query" else ""))
+            print("COPY (" + q + ") TO STDOUT;")
+print("\\timing off")
+print("COMMIT;")
+PY
+}
+
+# floor_parts SIZE ROUND: per-query times of the last floor run.
+floor_parts() {
+  awk -v size="$1" -v round="$2" '
+    /^@@ / { label = substr($0, 4); next }
+    /^Time: / && label != "" { ms = $2; printf "%s\t%s\t%s\t%.4f\n", size, round, label, ms / 1000; label = "" }
+  ' "$WORK/floor.out" >> "$WORK/floorparts.tsv"
+}
+
+server_version=$(psql_admin -Atc "SHOW server_version")
+server_settings=$(psql_admin -Atc "SELECT string_agg(name || '=' || setting || coalesce(unit, ''), ', ' ORDER BY name)
+  FROM pg_settings WHERE name IN ('shared_buffers', 'work_mem', 'jit', 'max_parallel_workers_per_gather')")
+log "PostgreSQL $server_version ($server_settings)"
+
+for size in "${SIZES[@]}"; do
+  db=tlrecon_bench_$size
+  dbdsn=$(dsn_for "$db")
+  info "$size" since "$SINCE"
+  info "$size" until "$UNTIL"
+  info "$size" partitioned "$PARTITIONED"
+  info "$size" server_version "$server_version"
+  info "$size" server_settings "$server_settings"
+
+  log "size $size: generating into a fresh database $db"
+  psql_admin -c "DROP DATABASE IF EXISTS $db" -c "CREATE DATABASE $db"
+  t0=$(date +%s%N)
+  psql -X -q -v ON_ERROR_STOP=1 -d "$dbdsn" -v rows="$size" -v partitioned="$PARTITIONED" \
+    -v start="$START_DAY" -f "$BENCH_DIR/generate.sql" > "$WORK/generate.out"
+  t1=$(date +%s%N)
+  info "$size" gen_seconds "$(awk -v a="$t0" -v b="$t1" 'BEGIN {printf "%.1f", (b - a) / 1e9}')"
+  info "$size" logs_size "$(psql -X -Atc "SELECT pg_size_pretty(sum(pg_total_relation_size(c.oid)))
+    FROM pg_class c WHERE c.oid = 'system_logs'::regclass OR c.oid IN (SELECT inhrelid FROM pg_inherits
+    WHERE inhparent = 'system_logs'::regclass)" -d "$dbdsn")"
+  # Written pages out now, not during the measurements (needs superuser or pg_checkpoint).
+  psql -X -q -d "$dbdsn" -c CHECKPOINT >/dev/null 2>&1 || true
+
+  common=(--since "$SINCE" --until "$UNTIL" --timeout 1h -q)
+  snap=$WORK/snapshot-$size
+  rm -rf "$snap"
+  log "size $size: snapshot"
+  measure "$size" snapshot 1 /dev/null "$TL" snapshot --dsn "$dbdsn" "${common[@]}" --out "$snap"
+  rows_read=$(python3 -c 'import json,sys; print(sum(t.get("rows", 0) for t in json.load(open(sys.argv[1]))["tables"]))' "$snap/manifest.json")
+  info "$size" rows_read "$rows_read"
+  info "$size" snapshot_seconds "$(awk -F'\t' -v s="$size" '$1 == s && $2 == "snapshot" {print $4}' "$WORK/meas.tsv")"
+  info "$size" snapshot_bytes "$(du -sb "$snap" | cut -f1)"
+  floor_sql "$snap/manifest.json" > "$WORK/floor-$size.sql"
+
+  # What check finds on this day (unmeasured), to show the day is a realistic one.
+  "$TL" check --from "$snap" --format json > "$WORK/findings.json" 2>/dev/null || true
+  info "$size" findings "$(python3 -c '
+import json, sys, collections
+f = json.load(open(sys.argv[1]))["findings"]
+c = collections.Counter(x["severity"] for x in f)
+print("{} ({})".format(len(f), ", ".join("{} {}".format(n, s) for s, n in c.most_common())) if f else "none")' "$WORK/findings.json")"
+
+  # Warm-up, not measured: the day into the caches.
+  psql -X -q -v ON_ERROR_STOP=1 -d "$dbdsn" -f "$WORK/floor-$size.sql" > /dev/null
+
+  for round in $(seq 1 "$RUNS"); do
+    log "size $size: round $round/$RUNS"
+    n=${#COMMANDS[@]}
+    for i in $(seq 0 $((n - 1))); do
+      cmd=${COMMANDS[$(( (i + round - 1) % n ))]}
+      case "$cmd" in
+        floor)
+          measure "$size" floor "$round" "$WORK/floor.out" \
+            psql -X -q -v ON_ERROR_STOP=1 -d "$dbdsn" -f "$WORK/floor-$size.sql"
+          floor_parts "$size" "$round" ;;
+        check) measure "$size" check "$round" /dev/null "$TL" check --dsn "$dbdsn" "${common[@]}" ;;
+        report) measure "$size" report "$round" /dev/null "$TL" report --dsn "$dbdsn" "${common[@]}" --format json ;;
+        timeline) measure "$size" timeline "$round" /dev/null "$TL" timeline --dsn "$dbdsn" "${common[@]}" --format jsonl ;;
+        timeline_snap) measure "$size" timeline_snap "$round" /dev/null "$TL" timeline --from "$snap" -q --format jsonl ;;
+        check_snap) measure "$size" check_snap "$round" /dev/null "$TL" check --from "$snap" -q ;;
+      esac
+    done
+  done
+
+  if [ "$PERF" = 1 ]; then
+    if command -v perf >/dev/null; then
+      log "size $size: perf record -a of one tlrecon check"
+      if perf record -q -a -F 499 -o "$WORK/perf.data" -- "$TL" check --dsn "$dbdsn" "${common[@]}" \
+           > /dev/null 2> "$WORK/perf.err" || [ $? -eq 1 ]; then
+        {
+          echo "by process:"
+          perf report -i "$WORK/perf.data" --no-children --sort comm --stdio -q 2>/dev/null |
+            grep -E '^ +[0-9]' | head -6
+          echo "by process and symbol (self, top 20):"
+          perf report -i "$WORK/perf.data" --no-children --sort comm,symbol --stdio -q 2>/dev/null |
+            grep -E '^ +[0-9]' | head -20 | cut -c1-140
+        } > "$WORK/perf-$size.txt"
+        cat "$WORK/perf-$size.txt" >&2
+      else
+        log "perf record failed: $(tail -1 "$WORK/perf.err")"
+      fi
+      rm -f "$WORK/perf.data"
+    else
+      log "perf is not installed (apt-get install linux-perf); skipping --perf"
+    fi
+  fi
+
+  python3 "$WORK/summary.py" "$WORK" size "$size"
+  echo
+  rm -rf "$snap"
+  if [ -n "$DSN" ] && [ "$KEEP" = 0 ]; then
+    psql_admin -c "DROP DATABASE IF EXISTS $db"
+  fi
+done
+
+python3 "$WORK/summary.py" "$WORK" final "$RESULTS"

@@ -1,0 +1,182 @@
+"""Hardening against a real PostgreSQL: never writes, never hangs, faults end
+with exit 3 and no output that claims to be complete, secrets stay secret,
+bad rows are counted. Each test sets up the database that attacks the tool."""
+import json
+import os
+import shutil
+import signal
+import subprocess
+import tempfile
+import threading
+import time
+import unittest
+
+from common import ROOT, TLRECON, main, tlrecon
+
+DB = "tlrecon_e2e_hard"
+WINDOW = ["--since", "2025-10-16T17:00:00Z", "--until", "2025-10-16T18:00:00Z"]
+
+
+def psql(sql, db=DB):
+    return subprocess.run(["psql", "-X", "-q", "-v", "ON_ERROR_STOP=1", "-d", db, "-tAc", sql],
+                          capture_output=True, text=True, check=True).stdout.strip()
+
+
+def server_reachable():
+    return subprocess.run(["psql", "-X", "-d", "postgres", "-tAc", "SELECT 1"], capture_output=True).returncode == 0
+
+
+def load_gpu_schema():
+    subprocess.run(["dropdb", "--if-exists", DB], check=True, capture_output=True)
+    subprocess.run(["createdb", DB], check=True)
+    subprocess.run(["psql", "-X", "-q", "-v", "ON_ERROR_STOP=1", "-d", DB, "-f",
+                    os.path.join(ROOT, "sample_data", "src", "schema_gpu.sql")], check=True, capture_output=True)
+
+
+def some_logs(n=50, table="system_logs"):
+    psql(f"INSERT INTO {table} (id, \"timestamp\", source_type, source_id, log_level, message, cycle_number) "
+         f"SELECT md5('l'||i)::uuid, '2025-10-16 17:00:00+00'::timestamptz + i * interval '30 seconds', "
+         f"'orchestrator_gpu', 'orch', 'INFO', 'cycle '||i, i FROM generate_series(1, {n}) i")
+
+
+class Hardening(unittest.TestCase):
+    @classmethod
+    def setUpClass(cls):
+        if not server_reachable():
+            if os.environ.get("TLRECON_REQUIRE_PG"):
+                raise RuntimeError("no PostgreSQL reachable through libpq's environment")
+            raise unittest.SkipTest("no PostgreSQL reachable (run scripts/test.sh)")
+
+    def setUp(self):
+        load_gpu_schema()
+        self.env = {"PGDATABASE": DB}
+
+    @classmethod
+    def tearDownClass(cls):
+        subprocess.run(["dropdb", "--if-exists", DB], capture_output=True)
+
+    def swap_logs_for_view(self, view_sql):
+        """Renames system_logs to real_logs and puts a view in its place."""
+        psql("ALTER TABLE system_logs RENAME TO real_logs")
+        psql(view_sql)
+
+    def test_never_writes_even_through_a_view_that_would(self):
+        some_logs()
+        self.swap_logs_for_view(
+            "CREATE TABLE audit (n int);"
+            "CREATE FUNCTION sneaky() RETURNS SETOF real_logs LANGUAGE plpgsql VOLATILE AS "
+            "$$ BEGIN INSERT INTO audit VALUES (1); RETURN QUERY SELECT * FROM real_logs; END $$;"
+            "CREATE VIEW system_logs AS SELECT * FROM sneaky();")
+        run = tlrecon("timeline", *WINDOW, env=self.env)
+        self.assertEqual(run.code, 3, run.err)
+        self.assertIn("read-only transaction", run.err)
+        self.assertEqual(len(run.err.splitlines()), 1)
+        self.assertEqual(psql("SELECT count(*) FROM audit"), "0")
+
+    def test_statement_timeout(self):
+        some_logs()
+        self.swap_logs_for_view("CREATE VIEW system_logs AS SELECT * FROM real_logs WHERE pg_sleep(5)::text = ''")
+        started = time.monotonic()
+        run = tlrecon("check", "--timeout", "1s", *WINDOW, env=self.env)
+        self.assertLess(time.monotonic() - started, 4)
+        self.assertEqual(run.code, 3)
+        self.assertIn("cancelled by the statement timeout (1s)", run.err)
+
+    def test_ctrl_c_cancels_the_query_and_exits_130(self):
+        some_logs()
+        self.swap_logs_for_view("CREATE VIEW system_logs AS SELECT * FROM real_logs WHERE pg_sleep(30)::text = ''")
+        env = dict(os.environ, **self.env)
+        proc = subprocess.Popen([TLRECON, "timeline", "--format", "jsonl", *WINDOW], env=env,
+                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        time.sleep(1.0)
+        started = time.monotonic()
+        proc.send_signal(signal.SIGINT)
+        out, err = proc.communicate(timeout=20)
+        self.assertLess(time.monotonic() - started, 5)
+        self.assertEqual(proc.returncode, 130, err)
+        self.assertIn("interrupted", err)
+        last = json.loads(out.splitlines()[-1])
+        self.assertEqual((last["record"], last["complete"]), ("end", False))
+        # The query is gone from the server, not left running.
+        time.sleep(0.5)
+        self.assertEqual(psql("SELECT count(*) FROM pg_stat_activity WHERE application_name = 'tlrecon' "
+                              "AND state = 'active'"), "0")
+
+    def test_server_gone_mid_stream_is_exit_3_and_incomplete(self):
+        some_logs(400)
+        self.swap_logs_for_view("CREATE VIEW system_logs AS SELECT * FROM real_logs WHERE pg_sleep(0.01)::text = ''")
+
+        def kill():
+            time.sleep(1.0)
+            psql("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = 'tlrecon'")
+
+        killer = threading.Thread(target=kill)
+        killer.start()
+        run = tlrecon("timeline", "--format", "jsonl", *WINDOW, env=self.env)
+        killer.join()
+        self.assertEqual(run.code, 3, run.err)
+        self.assertEqual(len(run.err.splitlines()), 1, run.err)
+        self.assertNotIn('"complete":true', run.out)
+        self.assertIn('"complete":false', run.out.splitlines()[-1])
+
+    def test_a_column_of_unexpected_type(self):
+        psql("ALTER TABLE system_logs ALTER COLUMN \"timestamp\" TYPE bigint USING 0")
+        run = tlrecon("check", *WINDOW, env=self.env)
+        self.assertEqual(run.code, 3)
+        self.assertEqual(run.err, "tlrecon: error: system_logs.timestamp: column \"timestamp\" is bigint; expected "
+                                  "timestamp with time zone (or timestamp, text)\n")
+
+    def test_rows_with_no_time_are_counted_not_dropped(self):
+        some_logs(10)
+        psql("ALTER TABLE system_logs ALTER COLUMN \"timestamp\" DROP NOT NULL;"
+             "INSERT INTO system_logs (id, \"timestamp\", source_type, source_id, message) VALUES "
+             "(md5('n1')::uuid, NULL, 'worker', 'w', 'no time'), (md5('n2')::uuid, NULL, 'worker', 'w', 'none')")
+        run = tlrecon("check", "--format", "json", *WINDOW, env=self.env)
+        logs = [s for s in json.loads(run.out)["sources"] if s["table"] == "system_logs"][0]
+        self.assertEqual(logs["rejected"], 2)
+        self.assertEqual(logs["rows"], 10)
+        self.assertIn("2 rows with no timestamp: they belong to no window", logs["problems"])
+        self.assertIn("system_logs: 2 rows could not be placed on the timeline", run.err)
+        # A snapshot keeps the count.
+        tmp = tempfile.mkdtemp()
+        try:
+            snap = os.path.join(tmp, "s")
+            self.assertEqual(tlrecon("snapshot", "--out", snap, *WINDOW, env=self.env).code, 0)
+            again = json.loads(tlrecon("check", "--format", "json", "--from", snap).out)
+            self.assertEqual([s["rejected"] for s in again["sources"] if s["table"] == "system_logs"], [2])
+        finally:
+            shutil.rmtree(tmp)
+
+    def test_passwords_never_appear_in_output_manifest_or_json(self):
+        some_logs()
+        psql("DROP ROLE IF EXISTS tlrecon_secret; CREATE ROLE tlrecon_secret LOGIN PASSWORD 'Sup3rS3cret';"
+             "GRANT SELECT ON ALL TABLES IN SCHEMA public TO tlrecon_secret;")
+        tmp = tempfile.mkdtemp()
+        try:
+            host = os.environ.get("PGHOST", "localhost")
+            port = os.environ.get("PGPORT", "5432")
+            for dsn in (f"host={host} port={port} dbname={DB} user=tlrecon_secret password=Sup3rS3cret",
+                        f"postgresql://tlrecon_secret:Sup3rS3cret@localhost:{port}/{DB}"):
+                for args in (["check", "--format", "json"], ["report", "--format", "json"],
+                             ["timeline", "--format", "jsonl"], ["report"]):
+                    run = tlrecon(*args, "--dsn", dsn, *WINDOW)
+                    self.assertIn(run.code, (0, 1), run.err)
+                    self.assertNotIn("Sup3rS3cret", run.out + run.err)
+            snap = os.path.join(tmp, "s")
+            run = tlrecon("snapshot", "--out", snap, *WINDOW,
+                          env={"PGDATABASE": DB, "PGUSER": "tlrecon_secret", "PGPASSWORD": "Sup3rS3cret"})
+            self.assertEqual(run.code, 0, run.err)
+            for name in os.listdir(snap):
+                with open(os.path.join(snap, name), encoding="utf-8") as f:
+                    self.assertNotIn("Sup3rS3cret", f.read())
+            bad = tlrecon("check", "--dsn", f"host={host} port={port} dbname={DB} user=tlrecon_secret "
+                                           "password=WrongSup3rS3cret", *WINDOW)
+            self.assertEqual(bad.code, 3)
+            self.assertNotIn("Sup3rS3cret", bad.err)
+        finally:
+            shutil.rmtree(tmp)
+            psql("REVOKE ALL ON ALL TABLES IN SCHEMA public FROM tlrecon_secret; DROP ROLE tlrecon_secret")
+
+
+if __name__ == "__main__":
+    main()
