@@ -477,7 +477,7 @@ floor_parts() {
 }
 
 server_version=$(psql_admin -Atc "SHOW server_version")
-server_settings=$(psql_admin -Atc "SELECT string_agg(name || '=' || setting || coalesce(unit, ''), ', ' ORDER BY name)
+server_settings=$(psql_admin -Atc "SELECT string_agg(name || '=' || current_setting(name), ', ' ORDER BY name)
   FROM pg_settings WHERE name IN ('shared_buffers', 'work_mem', 'jit', 'max_parallel_workers_per_gather')")
 log "PostgreSQL $server_version ($server_settings)"
 
@@ -491,7 +491,7 @@ for size in "${SIZES[@]}"; do
   info "$size" server_settings "$server_settings"
 
   log "size $size: generating into a fresh database $db"
-  psql_admin -c "DROP DATABASE IF EXISTS $db" -c "CREATE DATABASE $db"
+  psql_admin -c "SET client_min_messages = warning" -c "DROP DATABASE IF EXISTS $db" -c "CREATE DATABASE $db"
   t0=$(date +%s%N)
   psql -X -q -v ON_ERROR_STOP=1 -d "$dbdsn" -v rows="$size" -v partitioned="$PARTITIONED" \
     -v start="$START_DAY" -f "$BENCH_DIR/generate.sql" > "$WORK/generate.out"
@@ -549,13 +549,13 @@ print("{} ({})".format(len(f), ", ".join("{} {}".format(n, s) for s, n in c.most
       log "size $size: perf record -a of one tlrecon check"
       if perf record -q -a -F 499 -o "$WORK/perf.data" -- "$TL" check --dsn "$dbdsn" "${common[@]}" \
            > /dev/null 2> "$WORK/perf.err" || [ $? -eq 1 ]; then
+        perf report -i "$WORK/perf.data" --no-children --sort comm --stdio -q > "$WORK/perf-comm.txt" 2>/dev/null || true
+        perf report -i "$WORK/perf.data" --no-children --sort comm,symbol --stdio -q > "$WORK/perf-sym.txt" 2>/dev/null || true
         {
           echo "by process:"
-          perf report -i "$WORK/perf.data" --no-children --sort comm --stdio -q 2>/dev/null |
-            grep -E '^ +[0-9]' | head -6
-          echo "by process and symbol (self, top 20):"
-          perf report -i "$WORK/perf.data" --no-children --sort comm,symbol --stdio -q 2>/dev/null |
-            grep -E '^ +[0-9]' | head -20 | cut -c1-140
+          awk '/^ +[0-9]/ && n < 6 { print; n++ }' "$WORK/perf-comm.txt"
+          echo "by process and symbol (self time, top 20):"
+          awk '/^ +[0-9]/ && n < 20 { sub(/ +$/, ""); print substr($0, 1, 140); n++ }' "$WORK/perf-sym.txt"
         } > "$WORK/perf-$size.txt"
         cat "$WORK/perf-$size.txt" >&2
       else
