@@ -119,6 +119,25 @@ class Hardening(unittest.TestCase):
         self.assertNotIn('"complete":true', run.out)
         self.assertIn('"complete":false', run.out.splitlines()[-1])
 
+    def test_a_server_that_never_answers_times_out(self):
+        import socket
+        mute = socket.socket()
+        mute.bind(("127.0.0.1", 0))
+        mute.listen(4)  # accepts the TCP connection, never says a word
+        port = mute.getsockname()[1]
+        try:
+            env = dict(os.environ)
+            env.pop("PGCONNECT_TIMEOUT", None)
+            started = time.monotonic()
+            proc = subprocess.run([TLRECON, "check", "--dsn", f"host=127.0.0.1 port={port} dbname=x", *WINDOW],
+                                  capture_output=True, text=True, env=env, timeout=60)
+            elapsed = time.monotonic() - started
+        finally:
+            mute.close()
+        self.assertEqual(proc.returncode, 3, proc.stderr)
+        self.assertLess(elapsed, 20)  # the default connect timeout is 10 s
+        self.assertIn("connecting to PostgreSQL", proc.stderr)
+
     def test_a_column_of_unexpected_type(self):
         psql("ALTER TABLE system_logs ALTER COLUMN \"timestamp\" TYPE bigint USING 0")
         run = tlrecon("check", *WINDOW, env=self.env)
