@@ -250,6 +250,7 @@ work = sys.argv[1]
 mode = sys.argv[2]
 LABEL = {
     "floor": "(a) floor: psql COPY, same queries",
+    "server": "server alone: COPY … TO '/dev/null' (info)",
     "check": "(b) check",
     "report": "(c) report --format json",
     "timeline": "(d) timeline --format jsonl",
@@ -257,7 +258,7 @@ LABEL = {
     "check_snap": "(e) check --from snapshot",
     "snapshot": "snapshot --out (1 run, info)",
 }
-ORDER = ["floor", "check", "report", "timeline", "timeline_snap", "check_snap", "snapshot"]
+ORDER = ["floor", "server", "check", "report", "timeline", "timeline_snap", "check_snap", "snapshot"]
 
 def rows(name):
     path = os.path.join(work, name)
@@ -442,14 +443,17 @@ elif mode == "final":
         print("results appended to " + results)
 PY
 
-# floor_sql MANIFEST: the floor's psql script, from the snapshot's manifest
-# (the same queries in the same order, in one transaction with tlrecon's
-# session settings). Output of COPY goes to \o /dev/null; stdout carries one
-# "@@ label" line and psql's "Time:" line per query.
+# floor_sql MANIFEST [server]: the floor's psql script, from the snapshot's
+# manifest (the same queries in the same order, in one transaction with
+# tlrecon's session settings). Output of COPY goes to \o /dev/null; stdout
+# carries one "@@ label" line and psql's "Time:" line per query. With
+# "server", COPY … TO '/dev/null' instead: the server produces the rows and
+# writes them nowhere, no client involved.
 floor_sql() {
-  python3 - "$1" <<'PY'
+  python3 - "$1" "${2:-}" <<'PY'
 import json, sys
 m = json.load(open(sys.argv[1], encoding="utf-8"))
+target = "'/dev/null'" if sys.argv[2] == "server" else "STDOUT"
 print("\\o /dev/null")
 print("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY;")
 print("SET LOCAL TimeZone = 'UTC'; SET LOCAL DateStyle = 'ISO'; SET LOCAL IntervalStyle = 'iso_8601';")
@@ -462,7 +466,7 @@ for t in m["tables"]:
         q = t.get(kind)
         if q:
             print("\\echo @@ " + t["table"] + (" prelude" if kind == "prelude_query" else ""))
-            print("COPY (" + q + ") TO STDOUT;")
+            print("COPY (" + q + ") TO " + target + ";")
 print("\\timing off")
 print("COMMIT;")
 PY
@@ -477,6 +481,13 @@ floor_parts() {
 }
 
 server_version=$(psql_admin -Atc "SHOW server_version")
+# The server-alone row needs a role that may write server files.
+if [ "$(psql_admin -Atc "SELECT rolsuper OR pg_has_role(current_user, 'pg_write_server_files', 'MEMBER')
+                         FROM pg_roles WHERE rolname = current_user")" = t ]; then
+  COMMANDS+=(server)
+else
+  log "no superuser or pg_write_server_files: skipping the server-alone row"
+fi
 server_settings=$(psql_admin -Atc "SELECT string_agg(name || '=' || current_setting(name), ', ' ORDER BY name)
   FROM pg_settings WHERE name IN ('shared_buffers', 'work_mem', 'jit', 'max_parallel_workers_per_gather')")
 log "PostgreSQL $server_version ($server_settings)"
@@ -513,6 +524,7 @@ for size in "${SIZES[@]}"; do
   info "$size" snapshot_seconds "$(awk -F'\t' -v s="$size" '$1 == s && $2 == "snapshot" {print $4}' "$WORK/meas.tsv")"
   info "$size" snapshot_bytes "$(du -sb "$snap" | cut -f1)"
   floor_sql "$snap/manifest.json" > "$WORK/floor-$size.sql"
+  floor_sql "$snap/manifest.json" server > "$WORK/server-$size.sql"
 
   # What check finds on this day (unmeasured), to show the day is a realistic one.
   "$TL" check --from "$snap" --format json > "$WORK/findings.json" 2>/dev/null || true
@@ -535,6 +547,9 @@ print("{} ({})".format(len(f), ", ".join("{} {}".format(n, s) for s, n in c.most
           measure "$size" floor "$round" "$WORK/floor.out" \
             psql -X -q -v ON_ERROR_STOP=1 -d "$dbdsn" -f "$WORK/floor-$size.sql"
           floor_parts "$size" "$round" ;;
+        server)
+          measure "$size" server "$round" /dev/null \
+            psql -X -q -v ON_ERROR_STOP=1 -d "$dbdsn" -f "$WORK/server-$size.sql" ;;
         check) measure "$size" check "$round" /dev/null "$TL" check --dsn "$dbdsn" "${common[@]}" ;;
         report) measure "$size" report "$round" /dev/null "$TL" report --dsn "$dbdsn" "${common[@]}" --format json ;;
         timeline) measure "$size" timeline "$round" /dev/null "$TL" timeline --dsn "$dbdsn" "${common[@]}" --format jsonl ;;

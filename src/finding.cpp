@@ -40,6 +40,23 @@ void add_evidence(Finding& f, const Event& e, size_t max) {
   }
 }
 
+void add_evidence(Finding& f, Evidence e, size_t max) {
+  ++f.evidence_total;
+  if (f.evidence.size() < max) {
+    f.evidence.push_back(std::move(e));
+  }
+}
+
+Evidence TaskMark::evidence() const {
+  Event e;
+  e.time = time;
+  e.type = type;
+  e.origin = Origin::tasks;
+  e.key = key;
+  e.worker_id = worker_id;
+  return evidence_of(e);
+}
+
 void number_findings(std::vector<Finding>& findings) {
   std::stable_sort(findings.begin(), findings.end(), [](const Finding& a, const Finding& b) {
     return std::tie(a.start, a.kind, a.entities, a.end) < std::tie(b.start, b.kind, b.entities, b.end);

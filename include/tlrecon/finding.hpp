@@ -45,6 +45,18 @@ struct Finding {
 
 // Adds evidence, keeping at most `max` rows but counting all of them.
 void add_evidence(Finding& f, const Event& e, size_t max = 20);
+void add_evidence(Finding& f, Evidence e, size_t max = 20);
+
+// What a detector keeps of a task event when it must keep tasks for the
+// whole read: a day holds tens of thousands, so not the whole Event.
+struct TaskMark {
+  Time time{};
+  EventType type = EventType::task_queued;
+  std::string key;
+  std::string worker_id;
+  static TaskMark of(const Event& e) { return TaskMark{e.time, e.type, e.key, e.worker_id}; }
+  Evidence evidence() const;
+};
 
 struct DetectorStatus {
   std::string name;

@@ -26,8 +26,8 @@ class ClockSkew : public Detector {
       case EventType::worker_created: m_created.emplace(e.worker_id, e); break;
       case EventType::worker_promoted:
       case EventType::worker_terminated: m_worker_events.push_back(e); break;
-      case EventType::task_queued: m_queued.emplace(e.key, e); break;
-      case EventType::task_claimed: m_claims.push_back(e); break;
+      case EventType::task_queued: m_queued.emplace(e.key, TaskMark::of(e)); break;
+      case EventType::task_claimed: m_claims.push_back(TaskMark::of(e)); break;
       default: break;
     }
   }
@@ -48,9 +48,10 @@ class ClockSkew : public Detector {
       }
     }
     Finding task = start("task_claimed_before_queued", "tasks claimed before they were queued");
-    for (const Event& e : m_claims) {
+    for (const TaskMark& e : m_claims) {
       auto q = m_queued.find(e.key);
-      if (q != m_queued.end() && e.time < q->second.time && touches(ctx, e, q->second)) {
+      if (q != m_queued.end() && e.time < q->second.time &&
+          (ctx.window.contains(e.time) || ctx.window.contains(q->second.time))) {
         pair(task, q->second, e);
       }
     }
@@ -58,11 +59,11 @@ class ClockSkew : public Detector {
       if (f->evidence_total == 0) {
         continue;
       }
-      f->detail = std::to_string(f->evidence_total / 2) + " case(s) of " + f->title +
+      f->detail = std::to_string(m_pairs[f->ref]) + " case(s) of " + f->title +
                   "; the largest difference is " + format_duration(m_largest[f->ref]) +
                   ". The tables' clocks (or the code that writes them) disagree: order events "
                   "from different tables with care around these rows.";
-      f->title = std::to_string(f->evidence_total / 2) + " " + f->title;
+      f->title = std::to_string(m_pairs[f->ref]) + " " + f->title;
       out.push_back(std::move(*f));
     }
   }
@@ -81,13 +82,32 @@ class ClockSkew : public Detector {
     return f;
   }
 
+  void pair(Finding& f, const TaskMark& earlier_expected, const TaskMark& later_expected) {
+    Event a;
+    a.time = earlier_expected.time;
+    Event b;
+    b.time = later_expected.time;
+    b.key = later_expected.key;
+    mark(f, a, b);
+    add_evidence(f, earlier_expected.evidence());
+    add_evidence(f, later_expected.evidence());
+  }
+
   void pair(Finding& f, const Event& earlier_expected, const Event& later_expected) {
+    mark(f, earlier_expected, later_expected);
+    add_evidence(f, earlier_expected);
+    add_evidence(f, later_expected);
+  }
+
+  // Widens the finding's span and counts the largest difference.
+  void mark(Finding& f, const Event& earlier_expected, const Event& later_expected) {
     Time lo = later_expected.time;
     Time hi = earlier_expected.time;
-    if (f.evidence_total == 0 || lo < f.start) {
+    bool first = m_pairs[f.ref] == 0;
+    if (first || lo < f.start) {
       f.start = lo;
     }
-    if (f.evidence_total == 0 || hi > f.end) {
+    if (first || hi > f.end) {
       f.end = hi;
     }
     std::string entity = later_expected.key;
@@ -95,17 +115,17 @@ class ClockSkew : public Detector {
       f.entities.push_back(entity);
     }
     m_largest[f.ref] = std::max(m_largest[f.ref], hi - lo);
-    add_evidence(f, earlier_expected);
-    add_evidence(f, later_expected);
+    ++m_pairs[f.ref];
   }
 
   std::map<std::string, Event> m_decisions;
   std::vector<Event> m_executions;
   std::map<std::string, Event> m_created;
   std::vector<Event> m_worker_events;
-  std::map<std::string, Event> m_queued;
-  std::vector<Event> m_claims;
+  std::map<std::string, TaskMark> m_queued;
+  std::vector<TaskMark> m_claims;
   std::map<std::string, Micros> m_largest;
+  std::map<std::string, size_t> m_pairs;
 };
 
 }  // namespace

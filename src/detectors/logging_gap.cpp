@@ -62,7 +62,7 @@ class LoggingGap : public Detector {
     if (e.origin == Origin::tasks && !e.worker_id.empty() &&
         (e.type == EventType::task_claimed || e.type == EventType::task_finished ||
          e.type == EventType::task_failed)) {
-      m_task_events[e.worker_id].push_back(e);
+      m_task_events[e.worker_id].push_back(TaskMark::of(e));
       return;
     }
     // A source's last log before the window (see read_from) makes it known:
@@ -186,26 +186,26 @@ class LoggingGap : public Detector {
       add_evidence(f, *sil.after);
     }
     // What the other tables show the source doing while it was silent.
-    std::vector<const Event*> activity;
+    std::vector<Evidence> activity;
     if (orchestrator) {
       for (const LifecycleRecord& r : ctx.fleet.records()) {
         if (r.event.time > start && r.event.time < end && r.event.place == Event::Place::inside &&
             r.sources.empty()) {
-          activity.push_back(&r.event);
+          activity.push_back(evidence_of(r.event));
         }
       }
     } else {
       auto it = m_task_events.find(s.worker_id);
       if (it != m_task_events.end()) {
-        for (const Event& e : it->second) {
-          if (e.time > start && e.time < end) {
-            activity.push_back(&e);
+        for (const TaskMark& t : it->second) {
+          if (t.time > start && t.time < end) {
+            activity.push_back(t.evidence());
           }
         }
       }
     }
-    for (const Event* e : activity) {
-      add_evidence(f, *e);
+    for (const Evidence& e : activity) {
+      add_evidence(f, e);
     }
     f.severity = activity.empty() ? Severity::medium : Severity::high;
     std::string who = orchestrator ? "orchestrator " + source : "worker " + source;
@@ -261,7 +261,7 @@ class LoggingGap : public Detector {
       return 0;
     }
     std::map<std::string, bool> open;
-    for (const Event& e : it->second) {
+    for (const TaskMark& e : it->second) {
       if (e.time > t) {
         break;
       }
@@ -279,7 +279,7 @@ class LoggingGap : public Detector {
   std::string m_key;
   std::map<std::string, std::string> m_types;
   std::map<std::string, WorkerLife> m_workers;
-  std::map<std::string, std::vector<Event>> m_task_events;
+  std::map<std::string, std::vector<TaskMark>> m_task_events;
 };
 
 }  // namespace

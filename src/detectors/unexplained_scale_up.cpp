@@ -11,7 +11,7 @@ namespace {
 
 struct Demand {
   size_t queued = 0;
-  std::vector<Event> examples;
+  std::vector<Evidence> examples;
 };
 
 class UnexplainedScaleUp : public Detector {
@@ -24,7 +24,7 @@ class UnexplainedScaleUp : public Detector {
 
   void on_event(const Event& e) override {
     switch (e.type) {
-      case EventType::task_queued: m_queued.emplace(e.key, e); break;
+      case EventType::task_queued: m_queued.emplace(e.key, evidence_of(e)); break;
       case EventType::task_claimed:
       case EventType::task_finished:
       case EventType::task_failed:
@@ -93,7 +93,7 @@ class UnexplainedScaleUp : public Detector {
     if (d != m_demand.end() && ctx.table_ok(TableId::tasks)) {
       f.detail += " Demand at that moment: " + std::to_string(d->second.queued) +
                   " task(s) queued and not yet claimed.";
-      for (const Event& task : d->second.examples) {
+      for (const Evidence& task : d->second.examples) {
         add_evidence(f, task);
       }
     }
@@ -124,7 +124,7 @@ class UnexplainedScaleUp : public Detector {
   }
 
   Thresholds m_th;
-  std::map<std::string, Event> m_queued;
+  std::map<std::string, Evidence> m_queued;  // queued and not yet claimed
   std::map<std::string, Demand> m_demand;
 };
 
