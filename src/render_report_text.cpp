@@ -104,13 +104,50 @@ void write_report_text(std::ostream& out, const Analysis& a, const ReportCollect
   }
 }
 
+namespace {
+
+std::string dumped(const nlohmann::ordered_json& j) {
+  return j.dump(2, ' ', false, nlohmann::ordered_json::error_handler_t::replace);
+}
+
+// Writes `"name": [ … ]` one element at a time, indented as dump(2) would
+// indent it inside the document, so the output is the same bytes as the
+// whole document dumped at once, without holding it.
+template <class Each>
+void stream_array(std::ostream& out, const char* name, size_t count, Each&& element) {
+  out << "  \"" << name << "\": [";
+  if (count == 0) {
+    out << "]";
+    return;
+  }
+  for (size_t i = 0; i < count; ++i) {
+    std::string text = dumped(element(i));
+    std::string indented = "    ";
+    for (char c : text) {
+      indented += c;
+      if (c == '\n') {
+        indented += "    ";
+      }
+    }
+    out << (i == 0 ? "\n" : ",\n") << indented;
+  }
+  out << "\n  ]";
+}
+
+}  // namespace
+
 void write_report_json(std::ostream& out, const Analysis& a, const ReportCollector& r) {
-  nlohmann::ordered_json doc = analysis_to_json(a, "report", Severity::info);
-  nlohmann::ordered_json activity = nlohmann::ordered_json::array();
+  std::string head = dumped(analysis_to_json(a, "report", Severity::info));
+  head.resize(head.size() - 2);  // the closing "\n}": two more keys follow
+  out << head << ",\n";
+  std::vector<std::pair<int64_t, const ActivityRow*>> rows;
   for (const auto& [bucket, row] : r.activity()) {
-    Time start = a.window.since + ReportCollector::k_bucket * bucket;
+    rows.emplace_back(bucket, &row);
+  }
+  stream_array(out, "activity", rows.size(), [&](size_t i) {
+    const ActivityRow& row = *rows[i].second;
     nlohmann::ordered_json j;
-    j["start"] = format_utc(start);
+    j["start"] = format_utc(a.window.since + ReportCollector::k_bucket * rows[i].first);
     j["workers_created"] = row.created;
     j["workers_promoted"] = row.promoted;
     j["workers_terminated"] = row.terminated;
@@ -118,15 +155,11 @@ void write_report_json(std::ostream& out, const Analysis& a, const ReportCollect
     j["decisions"] = row.decisions;
     j["executions"] = row.executions;
     j["logs"] = row.logs;
-    activity.push_back(j);
-  }
-  doc["activity"] = activity;
-  nlohmann::ordered_json timeline = nlohmann::ordered_json::array();
-  for (const Event& e : r.timeline()) {
-    timeline.push_back(event_to_json(e));
-  }
-  doc["timeline"] = timeline;
-  out << doc.dump(2, ' ', false, nlohmann::ordered_json::error_handler_t::replace) << "\n";
+    return j;
+  });
+  out << ",\n";
+  stream_array(out, "timeline", r.timeline().size(), [&](size_t i) { return event_to_json(r.timeline()[i]); });
+  out << "\n}\n";
 }
 
 }  // namespace tlrecon
