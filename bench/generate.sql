@@ -4,7 +4,7 @@
 --
 --   psql -X -v ON_ERROR_STOP=1 -d DB -f bench/generate.sql \
 --        [-v rows=5000000] [-v partitioned=0|1] [-v days=1] [-v history_days=0] \
---        [-v start=2025-10-16] [-v slots=120]
+--        [-v start=2025-10-16] [-v slots=120] [-v tasks_per_day=N]
 --
 -- Run it with -f (the schema files are included relative to this file). It
 -- DROPS and recreates workers, tasks, system_logs, workflow_decisions and
@@ -23,6 +23,8 @@
 --                 one window
 --   slots         workers alive at any time (each slot hosts a worker for 5-9 h,
 --                 then its replacement); 120 slots give ~500 workers a day
+--   tasks_per_day tasks created per day; default rows/days/100 (at least 500),
+--                 so the task volume grows with the log volume
 --
 -- Every table comes from sample_data/src/schema_gpu.sql and
 -- schema_workflows.sql (same columns, same indexes); only system_logs is
@@ -79,6 +81,10 @@
 \else
   \set slots 120
 \endif
+\if :{?tasks_per_day}
+\else
+  \set tasks_per_day 0
+\endif
 
 SET client_min_messages = warning;
 SET TimeZone = 'UTC';
@@ -96,7 +102,8 @@ SELECT :rows::bigint                                   AS nrows,
        :history_days::int                              AS hist,
        :slots::int                                     AS nslots,
        (:days * 86400)::float8                         AS span,   -- seconds of logs from t0
-       greatest(500, :rows::bigint / :days / 100)      AS tasks_per_day;
+       CASE WHEN :tasks_per_day > 0 THEN :tasks_per_day::bigint
+            ELSE greatest(500, :rows::bigint / :days / 100) END AS tasks_per_day;
 
 DO $$
 BEGIN
@@ -462,8 +469,8 @@ CREATE INDEX system_logs_timestamp_idx ON system_logs ("timestamp");
 
 COMMENT ON TABLE system_logs IS 'tlrecon bench/generate.sql';
 SELECT format('COMMENT ON TABLE system_logs IS %L',
-              format('tlrecon bench/generate.sql rows=%s partitioned=%s days=%s history_days=%s start=%s slots=%s',
-                     :rows, :partitioned, :days, :history_days, :'start', :slots))
+              format('tlrecon bench/generate.sql rows=%s partitioned=%s days=%s history_days=%s start=%s slots=%s tasks_per_day=%s',
+                     :rows, :partitioned, :days, :history_days, :'start', :slots, (SELECT tasks_per_day FROM bp)))
 \gexec
 
 VACUUM ANALYZE workers, tasks, system_logs, workflow_decisions, workflow_executions;

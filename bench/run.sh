@@ -18,7 +18,10 @@
 #       settings, output to /dev/null (also timed per table);
 #   (b) tlrecon check            (c) tlrecon report --format json
 #   (d) tlrecon timeline --format jsonl
-#   (e) tlrecon timeline --format jsonl and tlrecon check --from the snapshot.
+#   (e) tlrecon timeline --format jsonl and tlrecon check --from the snapshot;
+#   and, as an info row when the role may write server files (superuser or
+#   pg_write_server_files, as under pg_virtualenv), the server alone: the same
+#   COPYs TO '/dev/null' on the server, no rows sent to any client.
 # tlrecon's output goes to /dev/null. It prints, per size, the median wall
 # time of each, its ratio to the floor's median, the client CPU time and the
 # peak RSS; then how time and RSS grow from the smallest size to the largest;
@@ -37,8 +40,9 @@
 #   --tlrecon PATH   benchmark this binary (no build); default: build/tlrecon, built (release) if needed
 #   --no-build       use build/tlrecon as it is
 #   --partitioned    generate system_logs partitioned by day
-#   --perf           also profile one `tlrecon check` per size with `perf record -a`
-#                    (where the CPU goes: the PostgreSQL backend vs tlrecon, and tlrecon's hottest symbols)
+#   --perf           also profile one `tlrecon check` and one `timeline --format jsonl` per size
+#                    with `perf record -a` (where the CPU goes: the PostgreSQL backend vs
+#                    tlrecon, and the hottest symbols); needs linux-perf
 #   --results FILE   append the results here (default bench/RESULTS.md); --no-results: don't
 #   --note TEXT      a line to add to the results (what changed, say)
 #   --keep           keep the databases (with --dsn) and the work directory
@@ -328,6 +332,10 @@ def text_table(size):
     for cmd, label, med, mn, ratio, cpu, rss, n in size_table(size):
         lines.append("{:<44} {:>9.2f} {:>8.2f} {:>9.2f} {:>8.2f} {:>9.1f}".format(label, med, mn, ratio, cpu, rss))
     lines += ["  " + n for n in size_notes(size)]
+    perf = os.path.join(work, "perf-{}.txt".format(size))
+    if os.path.exists(perf):
+        lines += ["  perf record -a (share of all CPU samples; swapper = idle):"]
+        lines += ["    " + l for l in open(perf, encoding="utf-8", errors="replace").read().rstrip("\n").split("\n")]
     return "\n".join(lines)
 
 def growth():
@@ -385,7 +393,7 @@ def markdown():
             out.append("- " + md_escape(n))
         perf = os.path.join(work, "perf-{}.txt".format(size))
         if os.path.exists(perf):
-            out += ["", "`perf record -a` of one `tlrecon check` (share of samples):", "", "```"]
+            out += ["", "`perf record -a` of one run each (share of all CPU samples, both cores; swapper = idle):", "", "```"]
             out += open(perf, encoding="utf-8", errors="replace").read().rstrip("\n").split("\n")
             out.append("```")
         out.append("")
@@ -417,6 +425,8 @@ command over the rounds, its ratio to the floor (psql running tlrecon's own
 median client CPU time (user + sys of the measured process: tlrecon, or psql
 for the floor; the PostgreSQL backend's CPU is not in it) and the peak RSS
 (the largest over the rounds). Warm cache: the day fits in shared_buffers.
+"server alone" runs the same COPYs `TO '/dev/null'` on the server: what
+producing the rows costs PostgreSQL with no client at all.
 The window is the generated day; `check`, `report` and `timeline` read the
 database, `--from` reads the snapshot taken once before the rounds. See
 bench/run.sh for the method.
@@ -478,6 +488,30 @@ floor_parts() {
     /^@@ / { label = substr($0, 4); next }
     /^Time: / && label != "" { ms = $2; printf "%s\t%s\t%s\t%.4f\n", size, round, label, ms / 1000; label = "" }
   ' "$WORK/floor.out" >> "$WORK/floorparts.tsv"
+}
+
+# perf_profile SIZE LABEL CMD...: one run of CMD under `perf record -a`
+# (every CPU, so the PostgreSQL backend shows up next to tlrecon): the share
+# of samples by process, and the hottest symbols by self time.
+perf_profile() {
+  local size=$1 label=$2 rc=0
+  shift 2
+  log "size $size: perf record -a of one tlrecon $label"
+  perf record -q -a -F 499 -o "$WORK/perf.data" -- "$@" > /dev/null 2> "$WORK/perf.err" || rc=$?
+  if [ "$rc" -gt 1 ]; then
+    log "perf record failed (exit $rc): $(tail -1 "$WORK/perf.err")"
+    return 0
+  fi
+  perf report -i "$WORK/perf.data" --no-children --sort comm --stdio -q > "$WORK/perf-comm.txt" 2>/dev/null || true
+  perf report -i "$WORK/perf.data" --no-children --sort comm,symbol --stdio -q > "$WORK/perf-sym.txt" 2>/dev/null || true
+  {
+    echo "tlrecon $label, by process:"
+    awk '/^ +[0-9]/ && n < 4 { sub(/ +$/, ""); print; n++ }' "$WORK/perf-comm.txt"
+    echo "by process and symbol (self time, top 15):"
+    awk '/^ +[0-9]/ && n < 15 { line = substr($0, 1, 150); sub(/ +$/, "", line); print line; n++ }' "$WORK/perf-sym.txt"
+    echo
+  } >> "$WORK/perf-$size.txt"
+  rm -f "$WORK/perf.data"
 }
 
 server_version=$(psql_admin -Atc "SHOW server_version")
@@ -561,22 +595,9 @@ print("{} ({})".format(len(f), ", ".join("{} {}".format(n, s) for s, n in c.most
 
   if [ "$PERF" = 1 ]; then
     if command -v perf >/dev/null; then
-      log "size $size: perf record -a of one tlrecon check"
-      if perf record -q -a -F 499 -o "$WORK/perf.data" -- "$TL" check --dsn "$dbdsn" "${common[@]}" \
-           > /dev/null 2> "$WORK/perf.err" || [ $? -eq 1 ]; then
-        perf report -i "$WORK/perf.data" --no-children --sort comm --stdio -q > "$WORK/perf-comm.txt" 2>/dev/null || true
-        perf report -i "$WORK/perf.data" --no-children --sort comm,symbol --stdio -q > "$WORK/perf-sym.txt" 2>/dev/null || true
-        {
-          echo "by process:"
-          awk '/^ +[0-9]/ && n < 6 { print; n++ }' "$WORK/perf-comm.txt"
-          echo "by process and symbol (self time, top 20):"
-          awk '/^ +[0-9]/ && n < 20 { sub(/ +$/, ""); print substr($0, 1, 140); n++ }' "$WORK/perf-sym.txt"
-        } > "$WORK/perf-$size.txt"
-        cat "$WORK/perf-$size.txt" >&2
-      else
-        log "perf record failed: $(tail -1 "$WORK/perf.err")"
-      fi
-      rm -f "$WORK/perf.data"
+      : > "$WORK/perf-$size.txt"
+      perf_profile "$size" check "$TL" check --dsn "$dbdsn" "${common[@]}"
+      perf_profile "$size" "timeline --format jsonl" "$TL" timeline --dsn "$dbdsn" "${common[@]}" --format jsonl
     else
       log "perf is not installed (apt-get install linux-perf); skipping --perf"
     fi

@@ -191,25 +191,67 @@ std::optional<Micros> parse_duration(std::string_view text) {
   return total;
 }
 
-std::string format_utc(Time t) {
+namespace {
+
+// "YYYY-MM-DD?HH:MM:SS" by arithmetic: date::format goes through an
+// ostream, which costs more than the rest of a timeline line.
+void append_digits(std::string& out, long value, int width) {
+  char buf[16];
+  int n = 0;
+  for (; n < width; ++n) {
+    buf[width - 1 - n] = static_cast<char>('0' + value % 10);
+    value /= 10;
+  }
+  out.append(buf, static_cast<size_t>(width));
+}
+
+void append_date_time(std::string& out, Time t, char separator) {
   auto secs = date::floor<std::chrono::seconds>(t);
-  long frac = static_cast<long>((t - secs).count());
-  std::string out = date::format("%FT%T", secs);
-  char buf[32];
+  auto days = date::floor<date::days>(secs);
+  date::year_month_day ymd{days};
+  long of_day = static_cast<long>((secs - days).count());
+  int year = static_cast<int>(ymd.year());
+  if (year < 0 || year > 9999) {
+    out += date::format("%F", days);  // outside four digits: the slow, general way
+  } else {
+    append_digits(out, year, 4);
+    out += '-';
+    append_digits(out, static_cast<unsigned>(ymd.month()), 2);
+    out += '-';
+    append_digits(out, static_cast<unsigned>(ymd.day()), 2);
+  }
+  out += separator;
+  append_digits(out, of_day / 3600, 2);
+  out += ':';
+  append_digits(out, of_day / 60 % 60, 2);
+  out += ':';
+  append_digits(out, of_day % 60, 2);
+}
+
+}  // namespace
+
+std::string format_utc(Time t) {
+  std::string out;
+  out.reserve(28);
+  append_date_time(out, t, 'T');
+  long frac = static_cast<long>((t - date::floor<std::chrono::seconds>(t)).count());
   if (frac != 0) {
+    out += '.';
     if (frac % 1000 == 0) {
-      std::snprintf(buf, sizeof buf, ".%03ld", frac / 1000);
+      append_digits(out, frac / 1000, 3);
     } else {
-      std::snprintf(buf, sizeof buf, ".%06ld", frac);
+      append_digits(out, frac, 6);
     }
-    out += buf;
   }
   out += 'Z';
   return out;
 }
 
 std::string format_utc_short(Time t) {
-  return date::format("%F %T", date::floor<std::chrono::seconds>(t));
+  std::string out;
+  out.reserve(20);
+  append_date_time(out, t, ' ');
+  return out;
 }
 
 std::string format_clock(Time t) {

@@ -109,3 +109,13 @@ TEST_CASE("resolve_window") {
 }
 
 TEST_SUITE_END();
+
+TEST_CASE("format_utc: fractions, day boundaries, far dates") {
+  CHECK(format_utc(*parse_time("2025-10-16T17:35:31.412Z")) == "2025-10-16T17:35:31.412Z");
+  CHECK(format_utc(*parse_time("2025-10-16T17:35:31.000001Z")) == "2025-10-16T17:35:31.000001Z");
+  CHECK(format_utc(*parse_time("2024-02-29T23:59:59Z")) == "2024-02-29T23:59:59Z");
+  CHECK(format_utc(*parse_time("1970-01-01T00:00:00Z")) == "1970-01-01T00:00:00Z");
+  CHECK(format_utc(*parse_time("0001-01-01T00:00:00Z")) == "0001-01-01T00:00:00Z");
+  CHECK(format_utc(*parse_time("1969-12-31T23:59:59.5Z")) == "1969-12-31T23:59:59.500Z");
+  CHECK(format_utc_short(*parse_time("2099-12-31T23:59:59.9Z")) == "2099-12-31 23:59:59");
+}
