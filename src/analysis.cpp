@@ -1,6 +1,7 @@
 #include "tlrecon/analysis.hpp"
 
 #include <algorithm>
+#include <deque>
 
 #include "tlrecon/decode.hpp"
 #include "tlrecon/detector.hpp"
@@ -56,11 +57,16 @@ void read_events(Source& source, const Mapping& mapping, const Window& window, c
       continue;
     }
     RowDecoder decoder(t, mapping, window, info);
-    std::vector<Event> events;
+    std::deque<Event> events;
+    std::vector<Event> one_row;
     auto rows = open_rows(source, t, progress);
     Row row;
     while (rows->next(row)) {
-      decoder.decode(row, events);
+      one_row.clear();
+      decoder.decode(row, one_row);
+      for (Event& e : one_row) {
+        events.push_back(std::move(e));
+      }
     }
     streams.push_back(std::make_unique<VectorStream>(std::move(events)));
   }

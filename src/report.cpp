@@ -103,8 +103,12 @@ void ReportCollector::on_event(const Event& e) {
     default: break;
   }
   if (matters(e)) {
-    constexpr uint64_t k_max_warnings = 2000;
-    if (e.type == EventType::log && ++m_warnings > k_max_warnings) {
+    // Warnings and task claims can run to tens of thousands a day: the
+    // first 2000 of each are listed, the rest counted.
+    constexpr uint64_t k_max_each = 2000;
+    bool capped = e.type == EventType::log ? ++m_warnings > k_max_each
+                  : e.type == EventType::task_claimed ? ++m_claims > k_max_each : false;
+    if (capped) {
       ++m_dropped;
     } else {
       m_timeline.push_back(trimmed(e));

@@ -4,6 +4,7 @@
 // stream given first, which is why the streams are given in table order.
 // Events are never copied on the way: each stream owns its current event and
 // hands out a pointer to it, valid until its next call.
+#include <deque>
 #include <memory>
 #include <vector>
 
@@ -21,14 +22,17 @@ class EventStream {
   virtual const Event* next() = 0;
 };
 
-// Events held in memory, sorted on construction.
+// Events held in memory, sorted on construction. A deque, and an unstable
+// sort on a total order, so the events are held once: no doubling while they
+// are read, no sort buffer (event_before never ties within one table).
 class VectorStream : public EventStream {
  public:
+  explicit VectorStream(std::deque<Event> events);
   explicit VectorStream(std::vector<Event> events);
   const Event* next() override;
 
  private:
-  std::vector<Event> m_events;
+  std::deque<Event> m_events;
   size_t m_pos = 0;
 };
 

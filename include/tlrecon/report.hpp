@@ -68,6 +68,7 @@ class ReportCollector {
   std::map<std::string, WorkerLife> m_workers;
   std::vector<Event> m_timeline;
   uint64_t m_warnings = 0;
+  uint64_t m_claims = 0;
   uint64_t m_dropped = 0;
   std::map<std::string, std::pair<Event, Event>> m_first_last;
   std::FILE* m_spool = nullptr;
