@@ -164,31 +164,38 @@ std::optional<Micros> parse_duration(std::string_view text) {
   if (text.empty()) {
     return std::nullopt;
   }
-  Micros total{0};
+  // At most about 100 years: far beyond any window, far below overflow.
+  constexpr long long k_max_seconds = 100LL * 366 * 86400;
+  long long total = 0;
   size_t pos = 0;
   while (pos < text.size()) {
     long long value = 0;
-    size_t start = pos;
+    size_t start_digits = pos;
     while (pos < text.size() && is_digit(text[pos])) {
       value = value * 10 + (text[pos] - '0');
-      if (value > 100000000) {
+      if (value > k_max_seconds) {
         return std::nullopt;
       }
       ++pos;
     }
-    if (pos == start || pos >= text.size()) {
+    if (pos == start_digits || pos >= text.size()) {
       return std::nullopt;
     }
+    long long unit = 0;
     switch (text[pos++]) {
-      case 's': total += std::chrono::seconds(value); break;
-      case 'm': total += std::chrono::minutes(value); break;
-      case 'h': total += std::chrono::hours(value); break;
-      case 'd': total += std::chrono::hours(24 * value); break;
-      case 'w': total += std::chrono::hours(24 * 7 * value); break;
+      case 's': unit = 1; break;
+      case 'm': unit = 60; break;
+      case 'h': unit = 3600; break;
+      case 'd': unit = 86400; break;
+      case 'w': unit = 7 * 86400; break;
       default: return std::nullopt;
     }
+    if (value > (k_max_seconds - total) / unit) {
+      return std::nullopt;
+    }
+    total += value * unit;
   }
-  return total;
+  return Micros(total * 1000000);
 }
 
 namespace {

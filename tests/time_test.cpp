@@ -119,3 +119,10 @@ TEST_CASE("format_utc: fractions, day boundaries, far dates") {
   CHECK(format_utc(*parse_time("1969-12-31T23:59:59.5Z")) == "1969-12-31T23:59:59.500Z");
   CHECK(format_utc_short(*parse_time("2099-12-31T23:59:59.9Z")) == "2099-12-31 23:59:59");
 }
+
+TEST_CASE("parse_duration: huge values are refused, not overflowed (fuzz regressions)") {
+  CHECK_FALSE(parse_duration("99999999w").has_value());
+  CHECK_FALSE(parse_duration("3000000000d").has_value());
+  CHECK_FALSE(parse_duration("36000d36000d36000d").has_value());
+  CHECK(parse_duration("36500d").has_value());
+}
