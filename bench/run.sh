@@ -323,6 +323,11 @@ def size_notes(size):
             "{} {:.3f}".format(k, statistics.median(v)) for k, v in p.items()))
     if i.get("findings"):
         notes.append("findings of check on this day: " + i["findings"])
+    if i.get("load_before"):
+        # The bench itself keeps about 1.5 cores busy; more than that means
+        # something else ran on the machine and the times are noisy.
+        notes.append("1-minute load average before the rounds {}, after {} (the bench alone keeps it near 1-1.5)".format(
+            i["load_before"], i.get("load_after", "?")))
     return notes
 
 def text_table(size):
@@ -571,6 +576,7 @@ print("{} ({})".format(len(f), ", ".join("{} {}".format(n, s) for s, n in c.most
   # Warm-up, not measured: the day into the caches.
   psql -X -q -v ON_ERROR_STOP=1 -d "$dbdsn" -f "$WORK/floor-$size.sql" > /dev/null
 
+  info "$size" load_before "$(cut -d' ' -f1 /proc/loadavg)"
   for round in $(seq 1 "$RUNS"); do
     log "size $size: round $round/$RUNS"
     n=${#COMMANDS[@]}
@@ -593,6 +599,7 @@ print("{} ({})".format(len(f), ", ".join("{} {}".format(n, s) for s, n in c.most
     done
   done
 
+  info "$size" load_after "$(cut -d' ' -f1 /proc/loadavg)"
   if [ "$PERF" = 1 ]; then
     if command -v perf >/dev/null; then
       : > "$WORK/perf-$size.txt"
