@@ -346,7 +346,13 @@ class PgSource : public Source {
         throw source_error(doing + ": cancelled by the statement timeout (" + m_timeout_text +
                            "); raise it with --timeout or narrow the window");
       }
-      throw source_error(redact(doing + ": " + one_line(e.what()), m_secrets));
+      std::string hint;
+      if (e.sqlstate() == "40001") {
+        // On a hot standby: a recovery conflict cancels a long read.
+        hint = " (on a read replica: turn on hot_standby_feedback or raise max_standby_streaming_delay, "
+               "or take a snapshot of the window and read that)";
+      }
+      throw source_error(redact(doing + ": " + one_line(e.what()), m_secrets) + hint);
     } catch (const pqxx::failure& e) {
       throw source_error(redact(doing + ": " + one_line(e.what()), m_secrets));
     }
