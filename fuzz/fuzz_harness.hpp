@@ -170,7 +170,7 @@ inline std::string unsafe_for_terminal(std::string_view s, bool allow_newline) {
                  (cp >= 0x2066 && cp <= 0x2069) || cp == 0x200e || cp == 0x200f || cp == 0x061c ||
                  cp == 0x2028 || cp == 0x2029;
       if (bad) {
-        char buf[32];
+        char buf[64];
         std::snprintf(buf, sizeof buf, "U+%04X at byte %zu", cp, i);
         return buf;
       }
@@ -460,12 +460,47 @@ inline void annotations_one(std::string_view data) {
 // right, so the input reaches the decoders, detectors and renderers.
 constexpr std::string_view k_section = "\n===\n";
 
+// An output stream that refuses to grow past a limit: output that grows
+// with the window rather than with the data is a finding, and is reported
+// as one quickly instead of as an out-of-memory after minutes.
+class BoundedOutput : public std::streambuf {
+ public:
+  BoundedOutput(std::string what, size_t limit) : m_what(std::move(what)), m_limit(limit) {}
+  const std::string& str() const { return m_text; }
+
+ protected:
+  int_type overflow(int_type c) override {
+    if (traits_type::eq_int_type(c, traits_type::eof())) {
+      return traits_type::not_eof(c);
+    }
+    char ch = traits_type::to_char_type(c);
+    return xsputn(&ch, 1) == 1 ? c : traits_type::eof();
+  }
+  std::streamsize xsputn(const char* s, std::streamsize n) override {
+    if (m_text.size() + static_cast<size_t>(n) > m_limit) {
+      fail(m_what + " output passes " + std::to_string(m_limit >> 20) + " MiB for a small snapshot", __FILE__,
+           __LINE__);
+    }
+    m_text.append(s, static_cast<size_t>(n));
+    return n;
+  }
+
+ private:
+  std::string m_what;
+  size_t m_limit;
+  std::string m_text;
+};
+
+constexpr size_t k_output_limit = size_t{32} << 20;
+
 inline void check_text_output(const std::string& out, const char* what) {
   std::string why = unsafe_for_terminal(out, true);
   TLRECON_FUZZ_REQUIRE(why.empty(), std::string(what) + " output has " + why);
 }
 
-inline void snapshot_one(std::string_view data) {
+// Writes the snapshot directory an input describes (see above) into the
+// scratch directory; returns it, and the --annotate file ("" when none).
+inline std::pair<std::string, std::string> build_snapshot(std::string_view data) {
   namespace fs = std::filesystem;
   auto sections = split(data, k_section, 7);
   fs::path dir = Scratch::dir() / "snap";
@@ -525,13 +560,22 @@ inline void snapshot_one(std::string_view data) {
   if (sections.size() > 6) {
     annotate = write_file(Scratch::dir() / "notes.csv", sections[6]);
   }
+  return {dir.string(), annotate};
+}
 
+inline void snapshot_one(std::string_view data) {
+  const auto built = build_snapshot(data);
+  const std::string& annotate = built.second;
   CommonOptions common;
-  common.from = dir.string();
+  common.from = built.first;
   common.quiet = true;
   auto run = [&](const char* what, auto&& command) -> std::optional<std::string> {
-    std::ostringstream out;
-    std::ostringstream err;
+    BoundedOutput out_buf(what, k_output_limit);
+    BoundedOutput err_buf(std::string(what) + " (stderr)", k_output_limit);
+    std::ostream out(&out_buf);
+    std::ostream err(&err_buf);
+    out.exceptions(std::ios::badbit);  // the limit's exception reaches the test, not a stream state
+    err.exceptions(std::ios::badbit);
     try {
       int code = command(out, err);
       TLRECON_FUZZ_REQUIRE(code == k_exit_ok || code == k_exit_findings, std::string(what) + " exit code");
@@ -539,7 +583,7 @@ inline void snapshot_one(std::string_view data) {
       expect_error(e, {k_exit_usage, k_exit_source}, what);
       return std::nullopt;
     }
-    return out.str();
+    return out_buf.str();
   };
 
   CheckOptions check;

@@ -14,4 +14,12 @@ build_release
 "$TLRECON_ROOT/scripts/install_test_tools.sh"   # Chromium and the npm test tools (mermaid, ajv)
 cd "$TLRECON_ROOT"
 export TLRECON_REQUIRE_PG=1
-pg_virtualenv -- ctest --test-dir "$TLRECON_BUILD" --output-on-failure "$@"
+# 1. Every test of the release build, against the throwaway server.
+# 2. The same tests under AddressSanitizer and UBSan, from build-asan.
+# 3. Each fuzz target briefly (scripts/fuzz.sh runs them longer on demand).
+pg_virtualenv -- bash -c '
+  set -e
+  ctest --test-dir "$1" --output-on-failure "${@:3}"
+  SANITIZE_PG_TESTS="postgres hardening" bash "$2/scripts/sanitize.sh"
+' tests "$TLRECON_BUILD" "$TLRECON_ROOT" "$@"
+bash "$TLRECON_ROOT/scripts/fuzz.sh" "${TLRECON_FUZZ_SECONDS:-10}"

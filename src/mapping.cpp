@@ -1,5 +1,6 @@
 #include "tlrecon/mapping.hpp"
 
+#include <cmath>
 #include <fstream>
 #include <sstream>
 
@@ -96,7 +97,7 @@ std::string get_string(const json& v, const std::string& origin, const std::stri
 Micros get_duration(const json& v, const std::string& origin, const std::string& key) {
   if (v.is_number()) {
     double seconds = v.get<double>();
-    if (seconds <= 0 || seconds > 1e9) {
+    if (!std::isfinite(seconds) || seconds <= 0 || seconds > 1e9) {
       bad(origin, key, "expected a positive number of seconds");
     }
     return Micros(static_cast<long long>(seconds * 1e6));
@@ -229,7 +230,8 @@ void apply_mapping(Mapping& m, const json& doc, const std::string& origin) {
         if (name == "gap_min") {
           th.gap_min = get_duration(item, origin, key);
         } else if (name == "gap_factor") {
-          if (!item.is_number() || item.get<double>() < 1.0 || item.get<double>() > 1000.0) {
+          if (!item.is_number() || !std::isfinite(item.get<double>()) || item.get<double>() < 1.0 ||
+              item.get<double>() > 1000.0) {
             bad(origin, key, "expected a number from 1 to 1000");
           }
           th.gap_factor = item.get<double>();
@@ -301,6 +303,9 @@ Mapping load_mapping(const std::string& path) {
     size_t line = 1 + static_cast<size_t>(std::count(text.begin(), text.begin() + static_cast<long>(upto), '\n'));
     throw usage_error("mapping file '" + path + "' line " + std::to_string(line) +
                       ": not valid JSON");
+  } catch (const json::exception& e) {
+    // Not a syntax error, but JSON this library cannot hold (a number like 1e999).
+    throw usage_error("mapping file '" + path + "': not usable JSON (" + e.what() + ")");
   }
   Mapping m = default_mapping();
   apply_mapping(m, doc, "mapping file '" + path + "'");

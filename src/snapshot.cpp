@@ -1,5 +1,6 @@
 #include "tlrecon/snapshot.hpp"
 
+#include <cmath>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
@@ -167,9 +168,13 @@ Manifest parse_manifest(const std::string& dir) {
     if (doc.value("format", "") != "tlrecon-snapshot") {
       throw source_error("snapshot '" + dir + "': " + k_manifest + " is not a tlrecon snapshot manifest");
     }
-    if (doc.at("format_version").get<int>() > k_format_version) {
+    const auto& version = doc.at("format_version");
+    if (!version.is_number_integer() || version.get<long long>() < 1) {
+      throw source_error("snapshot '" + dir + "': format_version in " + k_manifest + " is not a version number");
+    }
+    if (version.get<long long>() > k_format_version) {
       throw source_error("snapshot '" + dir + "' has format version " +
-                         std::to_string(doc.at("format_version").get<int>()) +
+                         std::to_string(version.get<long long>()) +
                          "; this tlrecon reads up to " + std::to_string(k_format_version));
     }
     auto since = parse_time(doc.at("window").at("since").get<std::string>());
@@ -177,17 +182,24 @@ Manifest parse_manifest(const std::string& dir) {
     if (!since || !until) {
       throw source_error("snapshot '" + dir + "': the window in " + k_manifest + " is unreadable");
     }
+    if (*since >= *until || *until - *since > k_max_window) {
+      throw source_error("snapshot '" + dir + "': the window in " + k_manifest + " is empty or longer than 366 days");
+    }
     m.info.window = Window{*since, *until};
     nlohmann::json tables_only = {{"tables", doc.at("mapping").at("tables")}};
     apply_mapping(m.info.mapping, tables_only, path);
-    if (doc.contains("lookback_seconds")) {
-      m.info.mapping.thresholds.lookback =
-          Micros(static_cast<long long>(doc.at("lookback_seconds").get<double>() * 1e6));
-    }
-    if (doc.contains("log_lookback_seconds")) {
-      m.info.mapping.thresholds.log_lookback =
-          Micros(static_cast<long long>(doc.at("log_lookback_seconds").get<double>() * 1e6));
-    }
+    auto seconds = [&](const char* key, Micros& into) {
+      if (!doc.contains(key)) {
+        return;
+      }
+      double s = doc.at(key).get<double>();
+      if (!std::isfinite(s) || s < 0 || s > 1e9) {
+        throw source_error("snapshot '" + dir + "': " + key + " in " + k_manifest + " is out of range");
+      }
+      into = Micros(static_cast<long long>(s * 1e6));
+    };
+    seconds("lookback_seconds", m.info.mapping.thresholds.lookback);
+    seconds("log_lookback_seconds", m.info.mapping.thresholds.log_lookback);
     for (const auto& jt : doc.at("tables")) {
       std::string name = jt.at("table").get<std::string>();
       ManifestTable mt;

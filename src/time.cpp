@@ -361,6 +361,10 @@ Window resolve_window(const WindowOptions& options, Time now, const std::optiona
     throw usage_error("the window is empty: --since (" + format_utc(w.since) +
                       ") must be before --until (" + format_utc(w.until) + ")");
   }
+  if (w.until - w.since > k_max_window) {
+    throw usage_error("the window [" + format_utc(w.since) + ", " + format_utc(w.until) +
+                      ") is longer than 366 days; narrow it with --since/--until");
+  }
   return w;
 }
 

@@ -38,6 +38,10 @@ void check_zone(const std::string& zone, const std::string& option);
 // "1h 02m", "4m 31s", "26s": a human duration.
 std::string format_duration(Micros d);
 
+// The longest window any command accepts: an investigation is days, not years,
+// and the report's per-5-minute table must stay finite.
+constexpr Micros k_max_window = std::chrono::hours(24 * 366);
+
 // The half-open window [since, until) every command works on.
 struct Window {
   Time since;

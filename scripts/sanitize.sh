@@ -1,0 +1,93 @@
+#!/usr/bin/env bash
+# The test suite under AddressSanitizer (with LeakSanitizer) and
+# UndefinedBehaviorSanitizer: builds tlrecon and the unit tests in build-asan,
+# runs the unit tests and the end-to-end tests that need no server, and, when
+# PGHOST is set (inside pg_virtualenv, as scripts/test.sh runs it), the
+# PostgreSQL end-to-end tests too. Exits non-zero when a test fails or any
+# sanitizer reports anything, even in a test that passed (every report is
+# written to build-asan/sanitizer-reports/ and printed at the end).
+#
+#   bash scripts/sanitize.sh                      # standalone: no PostgreSQL tests
+#   pg_virtualenv -- bash scripts/sanitize.sh     # with them
+#
+# Environment: TLRECON_ASAN_BUILD (build dir), CXX_SANITIZE (default g++),
+# SANITIZE_BUILD_TYPE (default RelWithDebInfo), SANITIZE_PG_TESTS (the
+# PostgreSQL tests to run, default "postgres"; e.g. "postgres hardening").
+set -euo pipefail
+source "$(dirname "$0")/common.sh"
+install_packages python3
+
+BUILD=${TLRECON_ASAN_BUILD:-$TLRECON_ROOT/build-asan}
+CXX_SANITIZE=${CXX_SANITIZE:-g++}
+BUILD_TYPE=${SANITIZE_BUILD_TYPE:-RelWithDebInfo}
+SANITIZERS="-fsanitize=address,undefined,float-cast-overflow -fno-sanitize-recover=all"
+# _GLIBCXX_ASSERTIONS: bounds-checked operator[] and friends in libstdc++ (no ABI change).
+CXXFLAGS_SAN="$SANITIZERS -fno-omit-frame-pointer -g -D_GLIBCXX_ASSERTIONS"
+
+# 1. Build. Warnings are the release build's business (-Werror there); with
+#    sanitizers GCC warns about code it instrumented, so they are not fatal here.
+start=$SECONDS
+echo "sanitize: building in $BUILD ($CXX_SANITIZE, $BUILD_TYPE, $SANITIZERS)"
+cmake -S "$TLRECON_ROOT" -B "$BUILD" -DCMAKE_CXX_COMPILER="$CXX_SANITIZE" -DCMAKE_BUILD_TYPE="$BUILD_TYPE" \
+  -DCMAKE_CXX_FLAGS="$CXXFLAGS_SAN" -DCMAKE_EXE_LINKER_FLAGS="$SANITIZERS" \
+  -DTLRECON_WERROR=OFF -DTLRECON_TESTS=ON -DTLRECON_FUZZ=OFF >/dev/null
+if ! cmake --build "$BUILD" --target tlrecon unit_tests -j "$(nproc)" >"$BUILD/sanitize-build.log" 2>&1; then
+  tail -50 "$BUILD/sanitize-build.log"
+  echo "sanitize: the build failed (log: $BUILD/sanitize-build.log)"
+  exit 1
+fi
+echo "sanitize: built in $((SECONDS - start))s"
+
+# 2. Every report goes to a file as well as failing the process: a report in a
+#    child whose exit code a test does not check still fails this script.
+REPORTS="$BUILD/sanitizer-reports"
+rm -rf "$REPORTS"
+mkdir -p "$REPORTS"
+export ASAN_OPTIONS="detect_leaks=1:abort_on_error=1:strict_string_checks=1:detect_stack_use_after_return=1:check_initialization_order=1:log_path=$REPORTS/asan"
+export UBSAN_OPTIONS="print_stacktrace=1:halt_on_error=1:log_path=$REPORTS/ubsan"
+export LSAN_OPTIONS="log_path=$REPORTS/lsan"
+export TLRECON="$BUILD/tlrecon"
+
+failed=()
+passed=()
+run() {  # run NAME COMMAND...
+  local name=$1
+  shift
+  local t0=$SECONDS
+  echo "sanitize: $name"
+  if (cd "$TLRECON_ROOT" && "$@"); then
+    passed+=("$name ($((SECONDS - t0))s)")
+  else
+    failed+=("$name (exit $?)")
+  fi
+}
+
+run unit_tests "$BUILD/tests/unit_tests"
+for t in cli golden report terminal hostile; do
+  run "e2e_$t" python3 "$TLRECON_ROOT/tests/e2e/test_$t.py"
+done
+if [ -n "${PGHOST:-}" ]; then
+  for t in ${SANITIZE_PG_TESTS:-postgres}; do
+    run "e2e_$t" python3 "$TLRECON_ROOT/tests/e2e/test_$t.py"
+  done
+else
+  echo "sanitize: PGHOST is not set: the PostgreSQL tests are skipped (run under pg_virtualenv for them)"
+fi
+
+# 3. The verdict.
+reports=()
+for f in "$REPORTS"/*; do
+  [ -s "$f" ] && reports+=("$f")
+done
+echo
+echo "sanitize: $((SECONDS - start))s in all; passed: ${#passed[@]}, failed: ${#failed[@]}, sanitizer reports: ${#reports[@]}"
+for p in "${passed[@]}"; do echo "  ok      $p"; done
+for f in "${failed[@]}"; do echo "  FAILED  $f"; done
+if [ ${#reports[@]} -gt 0 ]; then
+  for f in "${reports[@]}"; do
+    echo
+    echo "==== $f"
+    head -80 "$f"
+  done
+fi
+[ ${#failed[@]} -eq 0 ] && [ ${#reports[@]} -eq 0 ]
