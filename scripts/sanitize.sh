@@ -4,15 +4,24 @@
 # runs the unit tests and the end-to-end tests that need no server, and, when
 # PGHOST is set (inside pg_virtualenv, as scripts/test.sh runs it), the
 # PostgreSQL end-to-end tests too. Exits non-zero when a test fails or any
-# sanitizer reports anything, even in a test that passed (every report is
-# written to build-asan/sanitizer-reports/ and printed at the end).
+# sanitizer reports anything, even in a test that passed (see below).
 #
 #   bash scripts/sanitize.sh                      # standalone: no PostgreSQL tests
 #   pg_virtualenv -- bash scripts/sanitize.sh     # with them
 #
-# Environment: TLRECON_ASAN_BUILD (build dir), CXX_SANITIZE (default g++),
-# SANITIZE_BUILD_TYPE (default RelWithDebInfo), SANITIZE_PG_TESTS (the
-# PostgreSQL tests to run, default "postgres"; e.g. "postgres hardening").
+# Environment: TLRECON_ASAN_BUILD (build dir), CXX_SANITIZE (default g++;
+# clang++ 14 cannot build tests/detectors_test.cpp, which captures a
+# structured binding in a lambda), SANITIZE_BUILD_TYPE (default
+# RelWithDebInfo), SANITIZE_PG_TESTS (the PostgreSQL tests to run, default
+# "postgres"; e.g. "postgres hardening").
+#
+# Where reports go: AddressSanitizer and LeakSanitizer write them to
+# build-asan/sanitizer-reports/ (log_path), so a report in any process fails
+# this script even when the test around it passed. GCC's UBSan runtime
+# ignores log_path and prints to stderr, then aborts (abort_on_error): the
+# unit tests fail on it, and scripts/sanitize_site/sitecustomize.py records
+# every child of an end-to-end test that dies of SIGABRT in the same
+# directory, with its command line to replay.
 set -euo pipefail
 source "$(dirname "$0")/common.sh"
 install_packages python3
@@ -28,6 +37,15 @@ CXXFLAGS_SAN="$SANITIZERS -fno-omit-frame-pointer -g -D_GLIBCXX_ASSERTIONS"
 #    sanitizers GCC warns about code it instrumented, so they are not fatal here.
 start=$SECONDS
 echo "sanitize: building in $BUILD ($CXX_SANITIZE, $BUILD_TYPE, $SANITIZERS)"
+# Another compiler than the cached one: start from an empty build directory
+# (CMake rebuilds by itself when only the flags change).
+if [ -f "$BUILD/CMakeCache.txt" ]; then
+  cached=$(sed -n 's/^CMAKE_CXX_COMPILER:[A-Z]*=//p' "$BUILD/CMakeCache.txt")
+  wanted=$(command -v "$CXX_SANITIZE" || echo "$CXX_SANITIZE")
+  if [ "$(readlink -f "$cached")" != "$(readlink -f "$wanted")" ]; then
+    rm -rf "$BUILD"
+  fi
+fi
 cmake -S "$TLRECON_ROOT" -B "$BUILD" -DCMAKE_CXX_COMPILER="$CXX_SANITIZE" -DCMAKE_BUILD_TYPE="$BUILD_TYPE" \
   -DCMAKE_CXX_FLAGS="$CXXFLAGS_SAN" -DCMAKE_EXE_LINKER_FLAGS="$SANITIZERS" \
   -DTLRECON_WERROR=OFF -DTLRECON_TESTS=ON -DTLRECON_FUZZ=OFF >/dev/null
@@ -44,9 +62,12 @@ REPORTS="$BUILD/sanitizer-reports"
 rm -rf "$REPORTS"
 mkdir -p "$REPORTS"
 export ASAN_OPTIONS="detect_leaks=1:abort_on_error=1:strict_string_checks=1:detect_stack_use_after_return=1:check_initialization_order=1:log_path=$REPORTS/asan"
-export UBSAN_OPTIONS="print_stacktrace=1:halt_on_error=1:log_path=$REPORTS/ubsan"
+export UBSAN_OPTIONS="print_stacktrace=1:halt_on_error=1:abort_on_error=1:log_path=$REPORTS/ubsan"
 export LSAN_OPTIONS="log_path=$REPORTS/lsan"
 export TLRECON="$BUILD/tlrecon"
+# Python children that die of SIGABRT & co. are recorded there too (see the file).
+export TLRECON_SANITIZER_REPORTS="$REPORTS"
+export PYTHONPATH="$TLRECON_ROOT/scripts/sanitize_site${PYTHONPATH:+:$PYTHONPATH}"
 
 failed=()
 passed=()
