@@ -1,11 +1,11 @@
 #include "tlrecon/analysis.hpp"
 
 #include <algorithm>
-#include <deque>
 
 #include "tlrecon/decode.hpp"
 #include "tlrecon/detector.hpp"
 #include "tlrecon/merge.hpp"
+#include "tlrecon/spill.hpp"
 
 namespace tlrecon {
 
@@ -57,7 +57,7 @@ void read_events(Source& source, const Mapping& mapping, const Window& window, c
       continue;
     }
     RowDecoder decoder(t, mapping, window, info);
-    std::deque<Event> events;
+    SpillSorter events;
     std::vector<Event> one_row;
     auto rows = open_rows(source, t, progress);
     Row row;
@@ -65,10 +65,10 @@ void read_events(Source& source, const Mapping& mapping, const Window& window, c
       one_row.clear();
       decoder.decode(row, one_row);
       for (Event& e : one_row) {
-        events.push_back(std::move(e));
+        events.add(std::move(e));
       }
     }
-    streams.push_back(std::make_unique<VectorStream>(std::move(events)));
+    streams.push_back(events.sorted());
   }
   TableInfo& logs = tables[static_cast<int>(TableId::system_logs)];
   if (logs.state == TableState::ok) {

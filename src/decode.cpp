@@ -2,6 +2,7 @@
 
 #include <cmath>
 #include <cstdlib>
+#include <functional>
 
 namespace tlrecon {
 
@@ -119,7 +120,7 @@ std::optional<Time> RowDecoder::accept(const Row& row) {
     }
     m_last_key = key;
     m_last_time = *row_time;
-  } else if (!m_keys.insert(key).second) {
+  } else if (!m_keys.insert(std::hash<std::string>{}(key)).second) {
     ++m_info.duplicates;
     m_info.note_problem(printable_key(key) + ": duplicate key");
     return std::nullopt;

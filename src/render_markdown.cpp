@@ -396,7 +396,7 @@ void write_report_markdown(std::ostream& out, const Analysis& a, const ReportCol
       line(e.time, e.table, e.type, e.actor, e.summary);
     }
     if (r.timeline_dropped() > 0) {
-      out << "\n" << r.timeline_dropped() << " more warnings and task claims not listed; `--full` lists them.\n";
+      out << "\n" << r.timeline_dropped() << " more warnings and task claims, failures or cancellations not listed; `--full` lists them.\n";
     }
   }
 }

@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "tlrecon/error.hpp"
+#include "tlrecon/spill.hpp"
 #include "tlrecon/text.hpp"
 
 namespace tlrecon {
@@ -47,9 +48,9 @@ ReportCollector::ReportCollector(const Window& window, const Mapping& mapping, b
       m_orchestrator(std::make_unique<PatternSet>(std::vector<std::string>{mapping.patterns.orchestrator_source},
                                                   "patterns.orchestrator_source")) {
   if (full) {
-    m_spool = std::tmpfile();
+    m_spool = ::fdopen(open_temporary_file("--full"), "w+");
     if (m_spool == nullptr) {
-      throw Error(k_exit_internal, "cannot create a temporary file for --full");
+      throw Error(k_exit_internal, "cannot open a temporary file for --full");
     }
   }
 }
@@ -103,12 +104,12 @@ void ReportCollector::on_event(const Event& e) {
     default: break;
   }
   if (matters(e)) {
-    // Warnings and task claims can run to tens of thousands a day: the
-    // first 2000 of each are listed, the rest counted.
+    // Warnings and task claims, failures and cancellations can run to tens
+    // of thousands a day: the first 2000 of each are listed, the rest counted.
     constexpr uint64_t k_max_each = 2000;
-    bool capped = e.type == EventType::log ? ++m_warnings > k_max_each
-                  : e.type == EventType::task_claimed ? ++m_claims > k_max_each : false;
-    if (capped) {
+    bool numerous = e.type == EventType::log || e.type == EventType::task_claimed ||
+                    e.type == EventType::task_failed || e.type == EventType::task_cancelled;
+    if (numerous && ++m_listed[static_cast<size_t>(e.type)] > k_max_each) {
       ++m_dropped;
     } else {
       m_timeline.push_back(trimmed(e));

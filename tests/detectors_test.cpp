@@ -218,3 +218,100 @@ TEST_CASE("workflow_failure and early_termination") {
 }
 
 TEST_SUITE_END();
+
+namespace {
+
+// A task row: queued at `queued`, claimed by `by` at `claimed`, finished (or
+// failed) at `done`; minutes, or -1 for none.
+void task(FakeSource& src, const std::string& id, const std::string& by, int queued, int claimed, int done,
+          const std::string& status = "Complete") {
+  auto when = [](int m) { return m < 0 ? std::string("\\N") : at(m); };
+  src.add(TableId::tasks, {id, "travel", status, by, at(queued), when(done), when(claimed), when(done)});
+}
+
+// A worker w1 logging every 30 s from minute 3 to 20 and from 40 to 55:
+// silent from 17:19:30 to 17:40:00, alive until 17:58.
+void worker_with_silence(FakeSource& src) {
+  orchestrator(src, "orch", 0, 60);
+  worker(src, "w1", 1, 2, 58);
+  for (int s = 3 * 60; s < 55 * 60; s += 30) {
+    if (s < 20 * 60 || s >= 40 * 60) {
+      src.add(TableId::system_logs, {"w-" + std::to_string(s), at(s / 60, s % 60), "worker", "w1", "INFO", "hb"});
+    }
+  }
+  src.declare(TableId::tasks);
+}
+
+}  // namespace
+
+TEST_CASE("logging_gap: a worker that kept working while silent cites the task events inside the silence") {
+  FakeSource src;
+  worker_with_silence(src);
+  task(src, "t-before", "w1", 4, 5, 10);     // all before the silence: not cited
+  task(src, "t-inside", "w1", 20, 25, 30);   // claimed and finished inside
+  task(src, "t-spans", "w1", 18, 19, 45);    // claimed before, finished after
+  task(src, "t-other", "w2", 20, 25, 30);    // another worker's
+  Analysis a = run(src);
+  auto gaps = of_kind(a, "logging_gap");
+  REQUIRE(gaps.size() == 1);
+  CHECK(gaps[0]->severity == Severity::high);
+  CHECK(gaps[0]->title.find("while it claimed or finished 2 task events") != std::string::npos);
+  std::vector<std::string> keys;
+  for (const Evidence& e : gaps[0]->evidence) {
+    if (e.table == "tasks") {
+      keys.push_back(e.key);
+    }
+  }
+  CHECK(keys == std::vector<std::string>{"t-inside", "t-inside"});
+}
+
+TEST_CASE("logging_gap: an idle silent worker reports the tasks it held through the silence") {
+  FakeSource src;
+  worker_with_silence(src);
+  task(src, "t-held", "w1", 17, 18, 45);     // claimed before, finished after: held
+  task(src, "t-held2", "w1", 17, 19, -1, "Running");
+  task(src, "t-done", "w1", 10, 11, 12);     // finished before: not held
+  task(src, "t-failed", "w1", 10, 11, 13, "Failed");
+  Analysis a = run(src);
+  auto gaps = of_kind(a, "logging_gap");
+  REQUIRE(gaps.size() == 1);
+  CHECK(gaps[0]->severity == Severity::medium);
+  CHECK(gaps[0]->detail.find("It held 2 claimed task(s) through the silence.") != std::string::npos);
+}
+
+TEST_CASE("logging_gap: the silence after a worker's last log cites what it did until the window's end") {
+  FakeSource src;
+  orchestrator(src, "orch", 0, 60);
+  worker(src, "w1", 1, 2);
+  for (int s = 3 * 60; s < 20 * 60; s += 30) {
+    src.add(TableId::system_logs, {"w-" + std::to_string(s), at(s / 60, s % 60), "worker", "w1", "INFO", "hb"});
+  }
+  src.declare(TableId::tasks);
+  for (int i = 0; i < 30; ++i) {
+    task(src, "t" + std::to_string(100 + i), "w1", 20 + i, 21 + i, 22 + i);
+  }
+  Analysis a = run(src);
+  auto gaps = of_kind(a, "logging_gap");
+  REQUIRE(gaps.size() == 1);
+  CHECK(gaps[0]->open);
+  // 30 tasks claimed and finished after the last log: 60 events, 20 cited, all counted.
+  CHECK(gaps[0]->title.find("while it claimed or finished 60 task events") != std::string::npos);
+  CHECK(gaps[0]->evidence_total == 61);  // and the last log
+  CHECK(gaps[0]->evidence.size() == 20);
+}
+
+TEST_CASE("clock_skew: tasks claimed before they were queued, cited in the order of the claims") {
+  FakeSource src;
+  orchestrator(src, "orch", 0, 60);
+  src.declare(TableId::tasks);
+  task(src, "t-ok", "w1", 10, 11, 12);
+  task(src, "t-late", "w1", 30, 20, 35);   // claimed 10 min before queued
+  task(src, "t-early", "w1", 25, 15, 35);  // claimed 10 min before queued, earlier claim
+  task(src, "t-same", "w1", 40, 40, 41);   // claimed the same second: in order
+  Analysis a = run(src);
+  auto skew = of_kind(a, "clock_skew");
+  REQUIRE(skew.size() == 1);
+  CHECK(skew[0]->title == "2 tasks claimed before they were queued");
+  CHECK(skew[0]->entities == std::vector<std::string>{"t-early", "t-late"});
+  CHECK(skew[0]->detail.find("the largest difference is 10m") != std::string::npos);
+}

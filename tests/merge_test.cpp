@@ -3,6 +3,9 @@
 #include "fake_source.hpp"
 #include "tlrecon/analysis.hpp"
 #include "tlrecon/merge.hpp"
+#include "tlrecon/spill.hpp"
+
+#include <cstdlib>
 
 using namespace tlrecon;
 using tlrecon::test::FakeSource;
@@ -98,3 +101,74 @@ TEST_CASE("Merger: ties between streams go to the stream given first") {
 }
 
 TEST_SUITE_END();
+
+namespace {
+
+Event numbered(int i) {
+  Event e;
+  // Times collide on purpose: the order must fall back to type and key.
+  e.time = *parse_time("2025-10-16T17:00:00Z") + std::chrono::seconds((i * 7919) % 97);
+  e.type = static_cast<EventType>(i % 5);
+  e.origin = Origin::workers;
+  e.place = static_cast<Event::Place>(i % 3);
+  e.key = "key-" + std::to_string(i);
+  e.worker_id = i % 2 ? "" : "worker-" + std::to_string(i % 13);
+  e.message = std::string(static_cast<size_t>(i % 4 == 0 ? 40000 : i % 50), static_cast<char>('a' + i % 26));
+  e.detail = std::string("tab\there\nnul", 12) + '\0' + "after";
+  if (i % 3 == 0) {
+    e.cycle = -int64_t(i) * 1000000007;
+  }
+  return e;
+}
+
+std::vector<std::string> drain(EventStream& s) {
+  std::vector<std::string> out;
+  while (const Event* e = s.next()) {
+    out.push_back(format_utc(e->time) + "|" + event_type_name(e->type) + "|" + origin_name(e->origin) + "|" +
+                  std::to_string(static_cast<int>(e->place)) + "|" + e->key + "|" + e->worker_id + "|" +
+                  e->message + "|" + e->detail + "|" + (e->cycle ? std::to_string(*e->cycle) : "-"));
+  }
+  return out;
+}
+
+}  // namespace
+
+TEST_CASE("spill: events sorted through the temporary file equal those sorted in memory") {
+  std::vector<Event> all;
+  for (int i = 0; i < 600; ++i) {
+    all.push_back(numbered(i));
+  }
+  VectorStream in_memory(all);
+  std::vector<std::string> expected = drain(in_memory);
+  REQUIRE(expected.size() == 600);
+  for (size_t budget : {size_t(1), size_t(5000), size_t(200000)}) {
+    CAPTURE(budget);
+    SpillSorter sorter(budget);
+    for (const Event& e : all) {
+      Event copy = e;
+      sorter.add(std::move(copy));
+    }
+    CHECK(sorter.runs() > 0);
+    auto stream = sorter.sorted();
+    CHECK(drain(*stream) == expected);
+  }
+}
+
+TEST_CASE("spill: within the budget nothing is written") {
+  SpillSorter sorter(size_t(1) << 30);
+  for (int i = 0; i < 100; ++i) {
+    sorter.add(numbered(i));
+  }
+  auto stream = sorter.sorted();
+  CHECK(sorter.runs() == 0);
+  CHECK(drain(*stream).size() == 100);
+}
+
+TEST_CASE("spill: TLRECON_SORT_MEMORY sets the budget") {
+  ::setenv("TLRECON_SORT_MEMORY", "1234", 1);
+  CHECK(SpillSorter::default_budget() == 1234);
+  ::setenv("TLRECON_SORT_MEMORY", "12x", 1);
+  CHECK(SpillSorter::default_budget() == (size_t(8) << 20));
+  ::unsetenv("TLRECON_SORT_MEMORY");
+  CHECK(SpillSorter::default_budget() == (size_t(8) << 20));
+}

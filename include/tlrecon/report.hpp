@@ -3,6 +3,7 @@
 // summary. The ReportCollector watches the event stream for what the report
 // shows (it never holds the whole stream); the renderers write markdown
 // (GitHub-flavoured, with a Mermaid gantt chart), text, or JSON.
+#include <array>
 #include <cstdio>
 #include <map>
 #include <memory>
@@ -67,8 +68,7 @@ class ReportCollector {
   std::map<std::string, std::string> m_column_of_source;
   std::map<std::string, WorkerLife> m_workers;
   std::vector<Event> m_timeline;
-  uint64_t m_warnings = 0;
-  uint64_t m_claims = 0;
+  std::array<uint64_t, 32> m_listed{};  // timeline entries so far, by event type
   uint64_t m_dropped = 0;
   std::map<std::string, std::pair<Event, Event>> m_first_last;
   std::FILE* m_spool = nullptr;

@@ -2,7 +2,10 @@
 // execution that starts before its decision, a worker promoted or
 // terminated before its creation, a task claimed before it was queued.
 // One finding per kind of contradiction, citing the rows.
+#include <algorithm>
 #include <map>
+#include <tuple>
+#include <unordered_map>
 
 #include "tlrecon/detector.hpp"
 
@@ -26,8 +29,8 @@ class ClockSkew : public Detector {
       case EventType::worker_created: m_created.emplace(e.worker_id, e); break;
       case EventType::worker_promoted:
       case EventType::worker_terminated: m_worker_events.push_back(e); break;
-      case EventType::task_queued: m_queued.emplace(e.key, TaskMark::of(e)); break;
-      case EventType::task_claimed: m_claims.push_back(TaskMark::of(e)); break;
+      case EventType::task_queued: on_queued(e); break;
+      case EventType::task_claimed: on_claimed(e); break;
       default: break;
     }
   }
@@ -48,11 +51,13 @@ class ClockSkew : public Detector {
       }
     }
     Finding task = start("task_claimed_before_queued", "tasks claimed before they were queued");
-    for (const TaskMark& e : m_claims) {
-      auto q = m_queued.find(e.key);
-      if (q != m_queued.end() && e.time < q->second.time &&
-          (ctx.window.contains(e.time) || ctx.window.contains(q->second.time))) {
-        pair(task, q->second, e);
+    // In the order of the claims, as the timeline has them.
+    std::sort(m_claimed_early.begin(), m_claimed_early.end(), [](const auto& a, const auto& b) {
+      return std::tie(a.second.time, a.second.key) < std::tie(b.second.time, b.second.key);
+    });
+    for (const auto& [queued, claimed] : m_claimed_early) {
+      if (ctx.window.contains(claimed.time) || ctx.window.contains(queued.time)) {
+        pair(task, queued, claimed);
       }
     }
     for (Finding* f : {&exec, &worker, &task}) {
@@ -122,8 +127,31 @@ class ClockSkew : public Detector {
   std::vector<Event> m_executions;
   std::map<std::string, Event> m_created;
   std::vector<Event> m_worker_events;
-  std::map<std::string, TaskMark> m_queued;
-  std::vector<TaskMark> m_claims;
+  // Tasks are paired as they stream by, so only the unpaired are held:
+  // tasks queued and not claimed yet, and claims whose queueing is still to
+  // come (a claim before its queueing arrives first).
+  void on_queued(const Event& e) {
+    auto early = m_claims_waiting.find(e.key);
+    if (early == m_claims_waiting.end()) {
+      m_queued.emplace(e.key, TaskMark::of(e));
+      return;
+    }
+    m_claimed_early.emplace_back(TaskMark::of(e), std::move(early->second));
+    m_claims_waiting.erase(early);
+  }
+
+  void on_claimed(const Event& e) {
+    auto q = m_queued.find(e.key);
+    if (q != m_queued.end()) {
+      m_queued.erase(q);  // claimed at or after its queueing: in order
+      return;
+    }
+    m_claims_waiting.emplace(e.key, TaskMark::of(e));
+  }
+
+  std::unordered_map<std::string, TaskMark> m_queued;
+  std::unordered_map<std::string, TaskMark> m_claims_waiting;
+  std::vector<std::pair<TaskMark, TaskMark>> m_claimed_early;  // (queued, claimed)
   std::map<std::string, Micros> m_largest;
   std::map<std::string, size_t> m_pairs;
 };

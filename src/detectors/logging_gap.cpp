@@ -6,7 +6,9 @@
 #include <array>
 #include <cmath>
 #include <map>
+#include <deque>
 #include <unordered_map>
+#include <unordered_set>
 
 #include "tlrecon/detector.hpp"
 
@@ -32,15 +34,30 @@ Micros bucket_upper(int b) {
   return Micros(static_cast<long long>(1000.0 * std::pow(k_bucket_ratio, b)));
 }
 
+struct SourceState;
+
+// What the tasks table shows a worker doing, kept only as long as a silence
+// of one of its log sources may still need it: memory follows the silences,
+// not the day's tasks.
+struct WorkerTasks {
+  std::deque<TaskMark> recent;        // since the oldest last log of its sources
+  std::unordered_set<std::string> open;  // claimed, not finished or failed yet
+  std::vector<const SourceState*> sources;
+};
+
 struct Silence {
   Event before;
   std::optional<Event> after;
+  size_t held = 0;                // tasks the worker held when the silence began
+  std::vector<TaskMark> activity;  // its task events inside the silence
 };
 
 struct SourceState {
   bool orchestrator = false;
   std::string worker_id;
+  WorkerTasks* tasks = nullptr;
   std::optional<Event> last;
+  size_t held_at_last = 0;
   uint64_t intervals = 0;
   std::array<uint32_t, k_buckets> histogram{};
   std::vector<Silence> silences;  // intervals longer than gap_min
@@ -62,7 +79,7 @@ class LoggingGap : public Detector {
     if (e.origin == Origin::tasks && !e.worker_id.empty() &&
         (e.type == EventType::task_claimed || e.type == EventType::task_finished ||
          e.type == EventType::task_failed)) {
-      m_task_events[e.worker_id].push_back(TaskMark::of(e));
+      on_task(e);
       return;
     }
     // A source's last log before the window (see read_from) makes it known:
@@ -81,6 +98,8 @@ class LoggingGap : public Detector {
     if (fresh) {
       m_types[m_key] = e.source_type;
       s.worker_id = e.source_id.empty() ? e.worker_id : e.source_id;
+      s.tasks = &m_tasks[s.worker_id];
+      s.tasks->sources.push_back(&s);
     }
     if (s.last && e.place == Event::Place::before) {
       *s.last = e;
@@ -92,12 +111,17 @@ class LoggingGap : public Detector {
         ++s.histogram[bucket_of(interval)];
       }
       if (interval > m_th.gap_min) {
-        s.silences.push_back(Silence{*s.last, e});
+        Silence sil{*s.last, e, s.held_at_last, activity_between(*s.tasks, s.last->time, e.time)};
+        s.silences.push_back(std::move(sil));
       }
       *s.last = e;
     } else {
       s.last = e;
     }
+    // Every task event at or before this log is in: the count of held tasks
+    // is the one a silence starting here needs.
+    s.held_at_last = s.tasks->open.size();
+    forget_seen(*s.tasks);
   }
 
   void finish(const DetectorContext& ctx, std::vector<Finding>& out) override {
@@ -128,7 +152,9 @@ class LoggingGap : public Detector {
         }
       }
       std::vector<Silence> silences = s.silences;
-      silences.push_back(Silence{*s.last, std::nullopt});  // the silence after the last log
+      // The silence after the last log.
+      silences.push_back(Silence{*s.last, std::nullopt, s.held_at_last,
+                                 activity_between(*s.tasks, s.last->time, ctx.window.until)});
       for (const Silence& sil : silences) {
         Time start = sil.before.time;
         Time end = sil.after ? sil.after->time : ctx.window.until;
@@ -140,7 +166,7 @@ class LoggingGap : public Detector {
         if (end - start <= threshold) {
           continue;
         }
-        Finding f = make_gap(ctx, source, s, orchestrator, sil, start, end, threshold, cadence);
+        Finding f = make_gap(ctx, source, orchestrator, sil, start, end, threshold, cadence);
         if (closed_by_end && ended) {
           f.open = false;
           add_evidence(f, *ended);
@@ -168,7 +194,7 @@ class LoggingGap : public Detector {
     return bucket_upper(k_buckets - 1);
   }
 
-  Finding make_gap(const DetectorContext& ctx, const std::string& source, const SourceState& s,
+  Finding make_gap(const DetectorContext& ctx, const std::string& source,
                    bool orchestrator, const Silence& sil, Time start, Time end, Micros threshold,
                    Micros cadence) {
     Finding f;
@@ -195,12 +221,9 @@ class LoggingGap : public Detector {
         }
       }
     } else {
-      auto it = m_task_events.find(s.worker_id);
-      if (it != m_task_events.end()) {
-        for (const TaskMark& t : it->second) {
-          if (t.time > start && t.time < end) {
-            activity.push_back(t.evidence());
-          }
+      for (const TaskMark& t : sil.activity) {
+        if (t.time > start && t.time < end) {
+          activity.push_back(t.evidence());
         }
       }
     }
@@ -246,32 +269,46 @@ class LoggingGap : public Detector {
                   "working while its logs stopped.";
     } else {
       f.detail += "The worker had not ended; nothing in the tasks table shows it working in that time.";
-      auto held = held_tasks(s.worker_id, start);
-      if (held > 0) {
-        f.detail += " It held " + std::to_string(held) + " claimed task(s) through the silence.";
+      if (sil.held > 0) {
+        f.detail += " It held " + std::to_string(sil.held) + " claimed task(s) through the silence.";
       }
     }
     return f;
   }
 
-  // Tasks the worker claimed before `t` and had not finished by then.
-  size_t held_tasks(const std::string& worker, Time t) const {
-    auto it = m_task_events.find(worker);
-    if (it == m_task_events.end()) {
-      return 0;
+  void on_task(const Event& e) {
+    WorkerTasks& w = m_tasks[e.worker_id];
+    if (e.type == EventType::task_claimed) {
+      w.open.insert(e.key);
+    } else {
+      w.open.erase(e.key);
     }
-    std::map<std::string, bool> open;
-    for (const TaskMark& e : it->second) {
-      if (e.time > t) {
-        break;
+    // A worker none of whose sources has logged yet has no silence to explain.
+    if (!w.sources.empty()) {
+      w.recent.push_back(TaskMark::of(e));
+    }
+  }
+
+  static std::vector<TaskMark> activity_between(const WorkerTasks& w, Time start, Time end) {
+    std::vector<TaskMark> out;
+    for (const TaskMark& t : w.recent) {
+      if (t.time > start && t.time < end) {
+        out.push_back(t);
       }
-      open[e.key] = e.type == EventType::task_claimed;
     }
-    size_t n = 0;
-    for (const auto& [key, is_open] : open) {
-      n += is_open;
+    return out;
+  }
+
+  // Drops the marks no silence can contain any more: those at or before the
+  // last log of every source of the worker.
+  static void forget_seen(WorkerTasks& w) {
+    Time oldest = Time::max();
+    for (const SourceState* src : w.sources) {
+      oldest = std::min(oldest, src->last->time);
     }
-    return n;
+    while (!w.recent.empty() && w.recent.front().time <= oldest) {
+      w.recent.pop_front();
+    }
   }
 
   Thresholds m_th;
@@ -279,7 +316,7 @@ class LoggingGap : public Detector {
   std::string m_key;
   std::map<std::string, std::string> m_types;
   std::map<std::string, WorkerLife> m_workers;
-  std::map<std::string, std::vector<TaskMark>> m_task_events;
+  std::unordered_map<std::string, WorkerTasks> m_tasks;
 };
 
 }  // namespace

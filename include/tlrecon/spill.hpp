@@ -1,0 +1,60 @@
+#pragma once
+// Events of one small table (workers, tasks, decisions, executions), put in
+// timeline order in bounded memory. A row becomes events at several times
+// (a task is queued, claimed and finished hours apart), so these tables
+// cannot be streamed in the order they are read; and all of them must be
+// read before system_logs starts streaming (one stream at a time). Events
+// are held in memory up to a budget; beyond it they are sorted and written
+// as runs to one unlinked temporary file in $TMPDIR (or /tmp), and read back
+// merged. A day of ordinary size never touches the disk.
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "tlrecon/event.hpp"
+#include "tlrecon/merge.hpp"
+
+namespace tlrecon {
+
+// A new temporary file in $TMPDIR (or /tmp), already unlinked: it goes
+// away with the process however that ends. Throws an internal Error naming
+// `purpose` when it cannot be made.
+int open_temporary_file(const std::string& purpose);
+
+// The bytes an event holds: the struct and its strings' heap buffers.
+size_t footprint(const Event& e);
+
+class SpillSorter {
+ public:
+  // `budget`: bytes of events held in memory before a run is written; by
+  // default $TLRECON_SORT_MEMORY (bytes), else 8 MiB.
+  explicit SpillSorter(size_t budget = default_budget());
+  ~SpillSorter();
+  SpillSorter(const SpillSorter&) = delete;
+  SpillSorter& operator=(const SpillSorter&) = delete;
+
+  void add(Event&& e);
+  // Every event added, in the order of event_before(). Call once.
+  std::unique_ptr<EventStream> sorted();
+  // Runs written to the temporary file so far (0 when all fit in memory).
+  size_t runs() const { return m_runs.size(); }
+
+  static size_t default_budget();
+
+ private:
+  struct Run {
+    uint64_t offset;
+    uint64_t bytes;
+  };
+  void write_run();
+
+  size_t m_budget;
+  size_t m_held = 0;
+  std::vector<Event> m_events;
+  std::shared_ptr<int> m_fd;  // the temporary file, closed by the last reader
+  uint64_t m_end = 0;
+  std::vector<Run> m_runs;
+};
+
+}  // namespace tlrecon
