@@ -1,5 +1,6 @@
 #include "tlrecon/decode.hpp"
 
+#include <algorithm>
 #include <cmath>
 #include <cstdlib>
 #include <functional>
@@ -39,6 +40,32 @@ std::string printable_key(const std::string& key) {
 }
 
 }  // namespace
+
+bool RowDecoder::KeyHashes::insert(uint64_t hash) {
+  hash = hash == 0 ? 1 : hash;
+  if (2 * (m_size + 1) > m_slots.size()) {
+    // Kept at most half full; doubling re-places every hash.
+    std::vector<uint64_t> old(std::max<size_t>(1024, 2 * m_slots.size()));
+    old.swap(m_slots);
+    m_size = 0;
+    for (uint64_t h : old) {
+      if (h != 0) {
+        insert(h);
+      }
+    }
+  }
+  size_t mask = m_slots.size() - 1;
+  for (size_t i = hash & mask;; i = (i + 1) & mask) {
+    if (m_slots[i] == hash) {
+      return false;
+    }
+    if (m_slots[i] == 0) {
+      m_slots[i] = hash;
+      ++m_size;
+      return true;
+    }
+  }
+}
 
 RowDecoder::RowDecoder(TableId table, const Mapping& mapping, const Window& window, TableInfo& info)
     : m_table(table),
@@ -120,7 +147,7 @@ std::optional<Time> RowDecoder::accept(const Row& row) {
     }
     m_last_key = key;
     m_last_time = *row_time;
-  } else if (!m_keys.insert(std::hash<std::string>{}(key)).second) {
+  } else if (!m_keys.insert(std::hash<std::string>{}(key))) {
     ++m_info.duplicates;
     m_info.note_problem(printable_key(key) + ": duplicate key");
     return std::nullopt;

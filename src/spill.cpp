@@ -7,6 +7,7 @@
 #include <cerrno>
 #include <cstdlib>
 #include <cstring>
+#include <string_view>
 
 #include "tlrecon/error.hpp"
 
@@ -24,10 +25,14 @@ Error temp_error(const std::string& what) {
                                     " (set TMPDIR to a directory with room)");
 }
 
-// The strings of an event, in the order they are written.
+// A serialized event: time (8 bytes), origin, type, place, has-cycle (1
+// each), cycle (8), then the key and the other strings, each a 4-byte length
+// and its bytes. The sort reads the first fields and the key in place.
+constexpr size_t k_key_at = 20;
+
+// The strings of an event after the key, in the order they are written.
 template <class E, class F>
-void each_string(E& e, F&& f) {
-  f(e.key);
+void each_other_string(E& e, F&& f) {
   f(e.source_type);
   f(e.source_id);
   f(e.worker_id);
@@ -40,26 +45,79 @@ void each_string(E& e, F&& f) {
 }
 
 template <class T>
-void put(std::string& out, T v) {
-  out.append(reinterpret_cast<const char*>(&v), sizeof v);
+void put(std::vector<char>& out, T v) {
+  const char* p = reinterpret_cast<const char*>(&v);
+  out.insert(out.end(), p, p + sizeof v);
 }
 
-void serialize(const Event& e, std::string& out) {
+void put_string(std::vector<char>& out, const std::string& s) {
+  if (s.size() > UINT32_MAX) {
+    throw Error(k_exit_internal, "a field of " + std::to_string(s.size()) + " bytes is too long to sort");
+  }
+  put<uint32_t>(out, static_cast<uint32_t>(s.size()));
+  out.insert(out.end(), s.begin(), s.end());
+}
+
+void serialize(const Event& e, std::vector<char>& out) {
   put<int64_t>(out, e.time.time_since_epoch().count());
-  put<uint8_t>(out, static_cast<uint8_t>(e.type));
   put<uint8_t>(out, static_cast<uint8_t>(e.origin));
+  put<uint8_t>(out, static_cast<uint8_t>(e.type));
   put<uint8_t>(out, static_cast<uint8_t>(e.place));
   put<uint8_t>(out, e.cycle.has_value());
   put<int64_t>(out, e.cycle.value_or(0));
-  each_string(e, [&](const std::string& s) {
-    put<uint64_t>(out, s.size());
-    out += s;
-  });
+  put_string(out, e.key);
+  each_other_string(e, [&](const std::string& s) { put_string(out, s); });
 }
 
-void write_all(int fd, const std::string& bytes) {
-  const char* p = bytes.data();
-  size_t left = bytes.size();
+template <class T>
+T get(const char*& p) {
+  T v;
+  std::memcpy(&v, p, sizeof v);
+  p += sizeof v;
+  return v;
+}
+
+void get_string(const char*& p, std::string& s) {
+  auto n = get<uint32_t>(p);
+  s.assign(p, n);
+  p += n;
+}
+
+void parse(const char* p, Event& e) {
+  e.time = Time(Micros(get<int64_t>(p)));
+  e.origin = static_cast<Origin>(get<uint8_t>(p));
+  e.type = static_cast<EventType>(get<uint8_t>(p));
+  e.place = static_cast<Event::Place>(get<uint8_t>(p));
+  bool has_cycle = get<uint8_t>(p) != 0;
+  auto cycle = get<int64_t>(p);
+  e.cycle = has_cycle ? std::optional<int64_t>(cycle) : std::nullopt;
+  get_string(p, e.key);
+  each_other_string(e, [&](std::string& s) { get_string(p, s); });
+}
+
+// event_before() on two serialized events: time, table, type, key.
+bool record_before(const char* a, const char* b) {
+  int64_t ta = 0;
+  int64_t tb = 0;
+  std::memcpy(&ta, a, sizeof ta);
+  std::memcpy(&tb, b, sizeof tb);
+  if (ta != tb) {
+    return ta < tb;
+  }
+  if (a[8] != b[8]) {
+    return static_cast<uint8_t>(a[8]) < static_cast<uint8_t>(b[8]);
+  }
+  if (a[9] != b[9]) {
+    return static_cast<uint8_t>(a[9]) < static_cast<uint8_t>(b[9]);
+  }
+  uint32_t na = 0;
+  uint32_t nb = 0;
+  std::memcpy(&na, a + k_key_at, sizeof na);
+  std::memcpy(&nb, b + k_key_at, sizeof nb);
+  return std::string_view(a + k_key_at + 4, na) < std::string_view(b + k_key_at + 4, nb);
+}
+
+void write_all(int fd, const char* p, size_t left) {
   while (left > 0) {
     ssize_t n = ::write(fd, p, left);
     if (n < 0 && errno == EINTR) {
@@ -73,7 +131,28 @@ void write_all(int fd, const std::string& bytes) {
   }
 }
 
-// One sorted run, read back an event at a time through a small buffer.
+// The events that fit in memory, handed out in sorted order.
+class ArenaStream : public EventStream {
+ public:
+  ArenaStream(std::vector<char> arena, std::vector<uint64_t> order)
+      : m_arena(std::move(arena)), m_order(std::move(order)) {}
+  const Event* next() override {
+    if (m_pos == m_order.size()) {
+      return nullptr;
+    }
+    parse(m_arena.data() + m_order[m_pos++], m_event);
+    return &m_event;
+  }
+
+ private:
+  std::vector<char> m_arena;
+  std::vector<uint64_t> m_order;
+  size_t m_pos = 0;
+  Event m_event;
+};
+
+// One sorted run of the temporary file, read back an event at a time
+// through a small buffer: each event is its length (4 bytes), then itself.
 class RunStream : public EventStream {
  public:
   RunStream(std::shared_ptr<int> fd, uint64_t offset, uint64_t bytes)
@@ -83,38 +162,15 @@ class RunStream : public EventStream {
     if (m_pos == m_end && m_have == m_used) {
       return nullptr;
     }
-    int64_t time = 0;
-    uint8_t type = 0;
-    uint8_t origin = 0;
-    uint8_t place = 0;
-    uint8_t has_cycle = 0;
-    int64_t cycle = 0;
-    get(time);
-    get(type);
-    get(origin);
-    get(place);
-    get(has_cycle);
-    get(cycle);
-    m_event.time = Time(Micros(time));
-    m_event.type = static_cast<EventType>(type);
-    m_event.origin = static_cast<Origin>(origin);
-    m_event.place = static_cast<Event::Place>(place);
-    m_event.cycle = has_cycle != 0 ? std::optional<int64_t>(cycle) : std::nullopt;
-    each_string(m_event, [&](std::string& s) {
-      uint64_t size = 0;
-      get(size);
-      s.resize(size);
-      read(s.data(), size);
-    });
+    uint32_t n = 0;
+    read(&n, sizeof n);
+    m_record.resize(n);
+    read(m_record.data(), n);
+    parse(m_record.data(), m_event);
     return &m_event;
   }
 
  private:
-  template <class T>
-  void get(T& v) {
-    read(&v, sizeof v);
-  }
-
   void read(void* dst, size_t n) {
     char* out = static_cast<char*>(dst);
     while (n > 0) {
@@ -152,13 +208,9 @@ class RunStream : public EventStream {
   std::vector<char> m_buffer = std::vector<char>(16384);
   size_t m_have = 0;
   size_t m_used = 0;
+  std::vector<char> m_record;
   Event m_event;
 };
-
-size_t heap_bytes(const std::string& s) {
-  // Short strings live inside the struct (libstdc++ keeps 15 bytes there).
-  return s.capacity() > 15 ? s.capacity() + 1 : 0;
-}
 
 }  // namespace
 
@@ -173,12 +225,6 @@ int open_temporary_file(const std::string& purpose) {
   return fd;
 }
 
-size_t footprint(const Event& e) {
-  size_t bytes = sizeof(Event);
-  each_string(e, [&](const std::string& s) { bytes += heap_bytes(s); });
-  return bytes;
-}
-
 size_t SpillSorter::default_budget() {
   if (const char* v = std::getenv("TLRECON_SORT_MEMORY"); v != nullptr && *v != '\0') {
     char* end = nullptr;
@@ -187,23 +233,35 @@ size_t SpillSorter::default_budget() {
       return static_cast<size_t>(n);
     }
   }
-  return size_t(8) << 20;
+  return size_t(4) << 20;
 }
 
 SpillSorter::SpillSorter(size_t budget) : m_budget(budget) {}
 
 SpillSorter::~SpillSorter() = default;
 
-void SpillSorter::add(Event&& e) {
-  m_held += footprint(e);
-  m_events.push_back(std::move(e));
-  if (m_held >= m_budget) {
+void SpillSorter::add(const Event& e) {
+  if (m_arena.capacity() == 0 && m_budget <= (size_t(256) << 20)) {
+    // Room for the whole budget at once: growing by doubling would hold the
+    // old buffer and a new one twice its size at the same time.
+    m_arena.reserve(m_budget + (size_t(64) << 10));
+  }
+  uint64_t at = m_arena.size();
+  serialize(e, m_arena);
+  m_records.push_back(Record{at, static_cast<uint32_t>(m_arena.size() - at)});
+  if (m_arena.size() >= m_budget) {
     write_run();
   }
 }
 
+void SpillSorter::sort_records() {
+  const char* base = m_arena.data();
+  std::sort(m_records.begin(), m_records.end(),
+            [base](const Record& a, const Record& b) { return record_before(base + a.offset, base + b.offset); });
+}
+
 void SpillSorter::write_run() {
-  if (m_events.empty()) {
+  if (m_records.empty()) {
     return;
   }
   if (!m_fd) {
@@ -213,31 +271,54 @@ void SpillSorter::write_run() {
       delete p;
     });
   }
-  std::sort(m_events.begin(), m_events.end(), event_before);
-  std::string chunk;
-  uint64_t bytes = 0;
-  for (const Event& e : m_events) {
-    serialize(e, chunk);
-    if (chunk.size() >= (size_t(1) << 20)) {
-      write_all(*m_fd, chunk);
-      bytes += chunk.size();
-      chunk.clear();
-    }
+  sort_records();
+  // Through one fixed buffer, allocated once: a buffer grown per run would
+  // leave freed pages behind in the heap.
+  constexpr size_t k_out = size_t(256) << 10;
+  if (m_out.size() != k_out) {
+    m_out.resize(k_out);
   }
-  write_all(*m_fd, chunk);
-  bytes += chunk.size();
+  size_t used = 0;
+  uint64_t bytes = 0;
+  auto emit = [&](const char* p, size_t n) {
+    bytes += n;
+    if (used + n > k_out) {
+      write_all(*m_fd, m_out.data(), used);
+      used = 0;
+    }
+    if (n > k_out) {
+      write_all(*m_fd, p, n);
+      return;
+    }
+    std::memcpy(m_out.data() + used, p, n);
+    used += n;
+  };
+  for (const Record& r : m_records) {
+    emit(reinterpret_cast<const char*>(&r.bytes), sizeof r.bytes);
+    emit(m_arena.data() + r.offset, r.bytes);
+  }
+  write_all(*m_fd, m_out.data(), used);
   m_runs.push_back(Run{m_end, bytes});
   m_end += bytes;
-  // Give the memory back, not only the elements.
-  std::vector<Event>().swap(m_events);
-  m_held = 0;
+  // The buffers keep their capacity for the next run.
+  m_arena.clear();
+  m_records.clear();
 }
 
 std::unique_ptr<EventStream> SpillSorter::sorted() {
   if (m_runs.empty()) {
-    return std::make_unique<VectorStream>(std::move(m_events));
+    sort_records();
+    std::vector<uint64_t> order;
+    order.reserve(m_records.size());
+    for (const Record& r : m_records) {
+      order.push_back(r.offset);
+    }
+    std::vector<Record>().swap(m_records);
+    return std::make_unique<ArenaStream>(std::move(m_arena), std::move(order));
   }
   write_run();
+  std::vector<char>().swap(m_arena);
+  std::vector<Record>().swap(m_records);
   std::vector<std::unique_ptr<EventStream>> runs;
   for (const Run& r : m_runs) {
     runs.push_back(std::make_unique<RunStream>(m_fd, r.offset, r.bytes));

@@ -168,7 +168,7 @@ TEST_CASE("spill: TLRECON_SORT_MEMORY sets the budget") {
   ::setenv("TLRECON_SORT_MEMORY", "1234", 1);
   CHECK(SpillSorter::default_budget() == 1234);
   ::setenv("TLRECON_SORT_MEMORY", "12x", 1);
-  CHECK(SpillSorter::default_budget() == (size_t(8) << 20));
+  CHECK(SpillSorter::default_budget() == (size_t(4) << 20));
   ::unsetenv("TLRECON_SORT_MEMORY");
-  CHECK(SpillSorter::default_budget() == (size_t(8) << 20));
+  CHECK(SpillSorter::default_budget() == (size_t(4) << 20));
 }

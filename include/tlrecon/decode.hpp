@@ -5,7 +5,6 @@
 // counted; a secondary time that cannot be read is counted as a bad value.
 #include <cstdint>
 #include <string>
-#include <unordered_set>
 #include <vector>
 
 #include "tlrecon/event.hpp"
@@ -39,9 +38,19 @@ class RowDecoder {
   Time m_read_from;
   TableInfo& m_info;
   // Small tables: a 64-bit hash of every key seen, not the keys (a day's
-  // tasks would cost megabytes). Two keys sharing a hash (odds about n²/2^65:
-  // 1e-10 at 50,000 tasks) would count the second as a duplicate.
-  std::unordered_set<uint64_t> m_keys;
+  // tasks would cost megabytes), in an open-addressing table of 8-byte
+  // slots. Two keys sharing a hash (odds about n²/2^65: 1e-10 at 50,000
+  // tasks) would count the second as a duplicate.
+  class KeyHashes {
+   public:
+    // False when the hash was there already.
+    bool insert(uint64_t hash);
+
+   private:
+    std::vector<uint64_t> m_slots;  // 0: empty; a hash of 0 is stored as 1
+    size_t m_size = 0;
+  };
+  KeyHashes m_keys;
   std::string m_last_key;                  // system_logs: keys arrive sorted by (time, key)
   Time m_last_time{};
 };

@@ -22,19 +22,16 @@ namespace tlrecon {
 // `purpose` when it cannot be made.
 int open_temporary_file(const std::string& purpose);
 
-// The bytes an event holds: the struct and its strings' heap buffers.
-size_t footprint(const Event& e);
-
 class SpillSorter {
  public:
   // `budget`: bytes of events held in memory before a run is written; by
-  // default $TLRECON_SORT_MEMORY (bytes), else 8 MiB.
+  // default $TLRECON_SORT_MEMORY (bytes), else 4 MiB.
   explicit SpillSorter(size_t budget = default_budget());
   ~SpillSorter();
   SpillSorter(const SpillSorter&) = delete;
   SpillSorter& operator=(const SpillSorter&) = delete;
 
-  void add(Event&& e);
+  void add(const Event& e);
   // Every event added, in the order of event_before(). Call once.
   std::unique_ptr<EventStream> sorted();
   // Runs written to the temporary file so far (0 when all fit in memory).
@@ -47,11 +44,19 @@ class SpillSorter {
     uint64_t offset;
     uint64_t bytes;
   };
+  struct Record {
+    uint64_t offset;  // in m_arena
+    uint32_t bytes;
+  };
+  void sort_records();
   void write_run();
 
   size_t m_budget;
-  size_t m_held = 0;
-  std::vector<Event> m_events;
+  // Events are held serialized, one after the other, in one buffer that is
+  // reused for every run: no per-event allocation, nothing to fragment.
+  std::vector<char> m_arena;
+  std::vector<Record> m_records;
+  std::vector<char> m_out;    // what write_run() writes, in pieces
   std::shared_ptr<int> m_fd;  // the temporary file, closed by the last reader
   uint64_t m_end = 0;
   std::vector<Run> m_runs;
