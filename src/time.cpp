@@ -240,6 +240,11 @@ void append_date_time(std::string& out, Time t, char separator) {
 std::string format_utc(Time t) {
   std::string out;
   out.reserve(28);
+  append_utc(out, t);
+  return out;
+}
+
+void append_utc(std::string& out, Time t) {
   append_date_time(out, t, 'T');
   long frac = static_cast<long>((t - date::floor<std::chrono::seconds>(t)).count());
   if (frac != 0) {
@@ -251,7 +256,6 @@ std::string format_utc(Time t) {
     }
   }
   out += 'Z';
-  return out;
 }
 
 std::string format_utc_short(Time t) {

@@ -1,5 +1,10 @@
 #include <doctest/doctest.h>
 
+#include <string>
+#include <vector>
+
+#include "tlrecon/json_writer.hpp"
+#include "tlrecon/render_timeline.hpp"
 #include "tlrecon/text.hpp"
 
 using namespace tlrecon;
@@ -25,6 +30,69 @@ TEST_CASE("valid_utf8: invalid bytes become U+FFFD, the rest is kept") {
 TEST_CASE("truncate_text cuts at a character boundary") {
   CHECK(truncate_text("✅✅", 4) == "✅…");
   CHECK(truncate_text("short", 10) == "short");
+}
+
+namespace {
+
+// Strings that test every escape and every way UTF-8 can be broken,
+// including at the edges where the JSONL writer joins two fields.
+const std::vector<std::string> k_hostile = {
+    "",
+    "plain",
+    "quote \" backslash \\ slash /",
+    std::string("nul \0 bell \x07 esc \x1b del \x7f", 30),
+    "\b\f\n\r\t\x01\x1f",
+    "✅ é 中 \xf0\x9f\x98\x80",
+    "ends in a cut sequence \xe2\x9c",
+    "\x9c\x85 starts with continuation bytes",
+    "\xff\xfe lone bytes \xc0\xaf overlong \xed\xa0\x80 surrogate",
+    "\xe2",
+};
+
+}  // namespace
+
+TEST_CASE("JSONL event records: the bytes nlohmann writes, and log fields escaped in place as if joined") {
+  for (const std::string& a : k_hostile) {
+    for (const std::string& b : k_hostile) {
+      Event e;
+      e.time = *parse_time("2025-10-16T17:35:31.25Z");
+      e.type = EventType::log;
+      e.origin = Origin::system_logs;
+      e.key = b;
+      e.source_type = a;
+      e.source_id = b;
+      e.status = a;
+      e.message = b;
+      e.cycle = -3;
+      std::string line;
+      append_event_record(line, e);
+      // The log fast path writes actor and summary from their parts.
+      std::string actor;
+      append_json_string(actor, actor_of(e));
+      std::string summary;
+      append_json_string(summary, summary_of(e));
+      CHECK(line.find(",\"actor\":" + actor + ",\"summary\":" + summary + ",") != std::string::npos);
+      // On valid text the record is exactly nlohmann's dump of event_to_json.
+      if (valid_utf8(a) == a && valid_utf8(b) == b) {
+        nlohmann::ordered_json j;
+        j["record"] = "event";
+        const nlohmann::ordered_json fields = event_to_json(e);
+        for (auto it = fields.begin(); it != fields.end(); ++it) {
+          j[it.key()] = it.value();
+        }
+        CHECK(line == j.dump());
+      }
+      Event task = e;
+      task.type = EventType::task_failed;
+      task.origin = Origin::tasks;
+      task.worker_id = a;
+      std::string other;
+      append_event_record(other, task);
+      std::string task_summary;
+      append_json_string(task_summary, summary_of(task));
+      CHECK(other.find(",\"summary\":" + task_summary + ",") != std::string::npos);
+    }
+  }
 }
 
 TEST_SUITE_END();

@@ -26,6 +26,8 @@ std::optional<Micros> parse_duration(std::string_view text);
 // RFC 3339 in UTC with a Z: "2025-10-16T17:35:31Z", with ".123456" only when
 // the instant has a fraction (trailing zeros dropped to milliseconds or microseconds).
 std::string format_utc(Time t);
+// The same, appended to `out`.
+void append_utc(std::string& out, Time t);
 // "2025-10-16 17:35:31" (UTC, seconds), the compact form for aligned text.
 std::string format_utc_short(Time t);
 // "17:35:31", the time of day in UTC.

@@ -154,6 +154,17 @@ class Errors(unittest.TestCase):
         self.assertEqual(tlrecon("check", "--from", ORCH, "--fail-on", "urgent").code, 2)
         self.assertEqual(tlrecon("timeline", "--from", ORCH, "--format", "xml").code, 2)
 
+    def test_unusable_tmpdir_is_exit_4_with_one_line_only_when_the_sort_spills(self):
+        env = {"TMPDIR": "/nonexistent/tlrecon-tmp", "TLRECON_SORT_MEMORY": "1"}
+        run = tlrecon("check", "--from", ORCH, "-q", env=env)
+        self.assertEqual(run.code, 4)
+        self.assertEqual(run.err, "tlrecon: error: cannot create a temporary file for sorting events in "
+                                  "/nonexistent/tlrecon-tmp: No such file or directory (set TMPDIR to a "
+                                  "directory with room)\n")
+        # Within the default budget the bundled day never touches the disk.
+        run = tlrecon("check", "--from", ORCH, "-q", env={"TMPDIR": "/nonexistent/tlrecon-tmp"})
+        self.assertEqual(run.code, 1)
+
     def test_window_outside_the_snapshot(self):
         run = tlrecon("timeline", "--from", ORCH, "--since", "2025-10-16T09:00:00Z", "--until", "2025-10-16T12:00:00Z")
         self.assertEqual(run.code, 2)
