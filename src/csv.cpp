@@ -4,9 +4,23 @@
 
 namespace tlrecon {
 
+namespace {
+
+// A field must be quoted when it holds one of these (find_first_of would
+// call memchr for every byte of a field).
+bool needs_quotes(std::string_view text) {
+  for (char c : text) {
+    if (c == ',' || c == '"' || c == '\r' || c == '\n') {
+      return true;
+    }
+  }
+  return false;
+}
+
+}  // namespace
+
 void append_csv_field(std::string& out, std::string_view text) {
-  bool quote = text.empty() || text == "\\." ||
-               text.find_first_of(",\"\r\n") != std::string_view::npos;
+  bool quote = text.empty() || text == "\\." || needs_quotes(text);
   if (!quote) {
     out.append(text.data(), text.size());
     return;

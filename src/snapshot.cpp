@@ -71,9 +71,10 @@ SnapshotSummary write_snapshot(Source& source, const Mapping& mapping, const Win
     auto stream = source.open(info.id);
     Row row;
     uint64_t rows = 0;
+    const size_t fields = field_names(info.id).size();
     while (stream->next(row)) {
       line.clear();
-      for (size_t i = 0; i < field_names(info.id).size(); ++i) {
+      for (size_t i = 0; i < fields; ++i) {
         if (i > 0) {
           line += ',';
         }
