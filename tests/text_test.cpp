@@ -40,7 +40,7 @@ const std::vector<std::string> k_hostile = {
     "",
     "plain",
     "quote \" backslash \\ slash /",
-    std::string("nul \0 bell \x07 esc \x1b del \x7f", 30),
+    std::string("nul \0 bell \x07 esc \x1b del \x7f", 24),
     "\b\f\n\r\t\x01\x1f",
     "✅ é 中 \xf0\x9f\x98\x80",
     "ends in a cut sequence \xe2\x9c",
