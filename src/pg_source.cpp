@@ -241,9 +241,9 @@ namespace {
 
 class PgStream : public RowStream {
  public:
-  PgStream(Transaction& tx, const std::string& query, TableId table,
-           const std::vector<std::string>& secrets)
-      : m_stream(tx, "(" + query + ")"), m_table(table), m_secrets(secrets) {}
+  // Errors are redacted by Guarded, around every stream.
+  PgStream(Transaction& tx, const std::string& query, TableId table)
+      : m_stream(tx, "(" + query + ")"), m_table(table) {}
 
   bool next(Row& row) override {
     if (m_done) {
@@ -268,7 +268,6 @@ class PgStream : public RowStream {
  private:
   pqxx::stream_from m_stream;
   TableId m_table;
-  const std::vector<std::string>& m_secrets;
   std::string m_line;
   bool m_done = false;
 };
@@ -321,7 +320,7 @@ class PgSource : public Source {
       queries.push_back(info.prelude_query);
     }
     queries.push_back(info.query);
-    return std::make_unique<Guarded>(std::make_unique<Chain>(*m_tx, queries, table, m_secrets), *this,
+    return std::make_unique<Guarded>(std::make_unique<Chain>(*m_tx, queries, table), *this,
                                      "reading " + info.relation);
   }
 
@@ -362,15 +361,15 @@ class PgSource : public Source {
   // may be open at a time), as one stream.
   class Chain : public RowStream {
    public:
-    Chain(Transaction& tx, std::vector<std::string> queries, TableId table, const std::vector<std::string>& secrets)
-        : m_tx(tx), m_queries(std::move(queries)), m_table(table), m_secrets(secrets) {}
+    Chain(Transaction& tx, std::vector<std::string> queries, TableId table)
+        : m_tx(tx), m_queries(std::move(queries)), m_table(table) {}
     bool next(Row& row) override {
       while (true) {
         if (!m_current) {
           if (m_next == m_queries.size()) {
             return false;
           }
-          m_current = std::make_unique<PgStream>(m_tx, m_queries[m_next++], m_table, m_secrets);
+          m_current = std::make_unique<PgStream>(m_tx, m_queries[m_next++], m_table);
         }
         if (m_current->next(row)) {
           return true;
@@ -383,7 +382,6 @@ class PgSource : public Source {
     Transaction& m_tx;
     std::vector<std::string> m_queries;
     TableId m_table;
-    const std::vector<std::string>& m_secrets;
     size_t m_next = 0;
     std::unique_ptr<PgStream> m_current;
   };
