@@ -64,8 +64,8 @@ void read_events(Source& source, const Mapping& mapping, const Window& window, c
     while (rows->next(row)) {
       one_row.clear();
       decoder.decode(row, one_row);
-      for (Event& e : one_row) {
-        events.add(std::move(e));
+      for (const Event& e : one_row) {
+        events.add(e);
       }
     }
     streams.push_back(events.sorted());

@@ -6,12 +6,9 @@
 
 namespace tlrecon {
 
-VectorStream::VectorStream(std::deque<Event> events) : m_events(std::move(events)) {
+VectorStream::VectorStream(std::vector<Event> events) : m_events(std::move(events)) {
   std::sort(m_events.begin(), m_events.end(), event_before);
 }
-
-VectorStream::VectorStream(std::vector<Event> events)
-    : VectorStream(std::deque<Event>(std::make_move_iterator(events.begin()), std::make_move_iterator(events.end()))) {}
 
 const Event* VectorStream::next() {
   return m_pos == m_events.size() ? nullptr : &m_events[m_pos++];

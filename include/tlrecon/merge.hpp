@@ -4,7 +4,6 @@
 // stream given first, which is why the streams are given in table order.
 // Events are never copied on the way: each stream owns its current event and
 // hands out a pointer to it, valid until its next call.
-#include <deque>
 #include <memory>
 #include <vector>
 
@@ -22,17 +21,15 @@ class EventStream {
   virtual const Event* next() = 0;
 };
 
-// Events held in memory, sorted on construction. A deque, and an unstable
-// sort on a total order, so the events are held once: no doubling while they
-// are read, no sort buffer (event_before never ties within one table).
+// A few events held in memory (annotations), sorted on construction. The
+// small tables, which can be large, go through SpillSorter (spill.hpp).
 class VectorStream : public EventStream {
  public:
-  explicit VectorStream(std::deque<Event> events);
   explicit VectorStream(std::vector<Event> events);
   const Event* next() override;
 
  private:
-  std::deque<Event> m_events;
+  std::vector<Event> m_events;
   size_t m_pos = 0;
 };
 
