@@ -397,8 +397,8 @@ inline void mapping_one(std::string_view data) {
     return;
   }
   try {
-    FleetAccounting fleet(m);
-    (void)fleet;
+    Catalogue catalogue(m);
+    (void)catalogue;
     // A message one pattern alone matches, the compiled set matches too.
     PatternSet all(m.patterns.scale_up, "patterns.scale_up");
     const std::vector<std::string> samples = {"", "Spawning 2 new workers", "scale up", "orchestrator starting",

@@ -47,10 +47,11 @@ std::unique_ptr<RowStream> open_rows(Source& source, TableId t, std::ostream* pr
 
 }  // namespace
 
-void read_events(Source& source, const Mapping& mapping, const Window& window, const EventSink& sink,
-                 std::vector<Event> annotations, std::ostream* progress) {
+std::vector<TableInfo> read_events(Source& source, const Mapping& mapping, const Window& window,
+                                   const EventSink& sink, std::vector<Event> annotations,
+                                   std::ostream* progress) {
   std::vector<std::unique_ptr<EventStream>> streams;
-  std::vector<TableInfo>& tables = source.tables();
+  std::vector<TableInfo> tables = source.tables();
   for (TableId t : k_all_tables) {
     TableInfo& info = tables[static_cast<int>(t)];
     if (info.state != TableState::ok || t == TableId::system_logs) {
@@ -83,6 +84,7 @@ void read_events(Source& source, const Mapping& mapping, const Window& window, c
     sink(*e);
   }
   source.finish();
+  return tables;
 }
 
 namespace {
@@ -107,11 +109,12 @@ void name_triggers(std::vector<Finding>& findings, const std::vector<Event>& ann
 
 }  // namespace
 
-Analysis analyze(Source& source, const Mapping& mapping, const Window& window, const EventSink& sink,
+Analysis analyze(Source& source, const Mapping& mapping, const Window& window, const ObservationSink& sink,
                  std::vector<Event> annotations, std::ostream* progress) {
   Analysis a;
   std::vector<Event> notes = annotations;
   a.window = window;
+  const Catalogue catalogue(mapping);
   FleetAccounting fleet(mapping);
   std::vector<std::unique_ptr<Detector>> all = make_detectors(mapping);
   // A detector whose tables are missing does not watch; it is listed as
@@ -124,25 +127,28 @@ Analysis analyze(Source& source, const Mapping& mapping, const Window& window, c
       running.push_back(d.get());
     }
   }
-  read_events(source, mapping, window, [&](const Event& e) {
-    if (e.origin == Origin::annotations) {
-      if (sink) {
-        sink(e);
+  a.tables = read_events(source, mapping, window, [&](const Event& e) {
+    Observation o{e, Role::other, Fact{}};
+    if (e.origin == Origin::system_logs) {
+      o.role = catalogue.role_of(e.source_type);
+      if (o.role == Role::orchestrator) {
+        o.fact = catalogue.fact_of(e.message);
       }
-      return;
     }
-    fleet.on_event(e);
-    for (Detector* d : running) {
-      d->on_event(e);
+    if (e.origin != Origin::annotations) {
+      a.workers.on_event(e);
+      fleet.on_event(o);
+      for (Detector* d : running) {
+        d->on_event(o);
+      }
     }
     if (sink) {
-      sink(e);
+      sink(o);
     }
   }, std::move(annotations), progress);
   fleet.finish();
-  a.tables = source.tables();
-  for (Detector* d : running) {
-    DetectorContext ctx{window, mapping, a.tables, fleet, a.findings};
+  for (Detector* d : finishing_order(running)) {
+    DetectorContext ctx{window, mapping, a.tables, a.workers, fleet, a.findings};
     std::vector<Finding> found;
     d->finish(ctx, found);
     for (Finding& f : found) {

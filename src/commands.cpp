@@ -133,8 +133,9 @@ int run_timeline(const CommonOptions& common, const TimelineOptions& options, st
   // 2. Merge every table into one stream, writing each event as it comes.
   auto writer = make_timeline_writer(options, out);
   writer->header(in.window);
+  std::vector<TableInfo> tables;
   try {
-    read_events(*in.source, in.mapping, in.window, [&](const Event& e) {
+    tables = read_events(*in.source, in.mapping, in.window, [&](const Event& e) {
       if (e.place == Event::Place::inside) {
         writer->event(e);
       }
@@ -146,10 +147,10 @@ int run_timeline(const CommonOptions& common, const TimelineOptions& options, st
     throw;
   }
   // 3. Close with what was read, so a reader can tell a complete output.
-  writer->trailer(in.window, in.source->tables());
+  writer->trailer(in.window, tables);
   out.flush();
   if (!common.quiet) {
-    warn_about_rows(in.source->tables(), err);
+    warn_about_rows(tables, err);
   }
   return k_exit_ok;
 }
@@ -193,8 +194,8 @@ int run_report(const CommonOptions& common, const ReportCommandOptions& options,
   }
   // 2. Read the tables in one snapshot, merge by time, detect; the collector
   //    keeps what the report shows of the stream.
-  ReportCollector collector(in.window, in.mapping, options.full);
-  Analysis a = analyze(*in.source, in.mapping, in.window, [&](const Event& e) { collector.on_event(e); },
+  ReportCollector collector(in.window, options.full);
+  Analysis a = analyze(*in.source, in.mapping, in.window, [&](const Observation& o) { collector.on_event(o); },
                        std::move(notes), common.progress ? &err : nullptr);
   // 3. Render.
   ReportOptions ro;

@@ -5,6 +5,7 @@
 #include <tuple>
 
 #include "tlrecon/detector.hpp"
+#include "tlrecon/error.hpp"
 #include "tlrecon/text.hpp"
 
 namespace tlrecon {
@@ -32,6 +33,27 @@ std::optional<Severity> parse_severity(const std::string& text) {
 Evidence evidence_of(const Event& e) {
   return Evidence{origin_name(e.origin), e.key, e.time, summary_of(e), event_type_name(e.type), actor_of(e)};
 }
+
+Finding new_finding(std::string kind, Severity severity, Time start, Time end,
+                    std::vector<std::string> entities) {
+  Finding f;
+  f.kind = std::move(kind);
+  f.severity = severity;
+  f.start = start;
+  f.end = end;
+  f.entities = std::move(entities);
+  return f;
+}
+
+std::string ref_of(const Finding& f) {
+  std::string ref = f.kind;
+  for (const std::string& e : f.entities) {
+    ref += '\x1f' + e;
+  }
+  return ref + '\x1f' + format_utc(f.start);
+}
+
+void relate(Finding& f, const Finding& other) { f.related_refs.push_back(ref_of(other)); }
 
 void add_evidence(Finding& f, const Event& e, size_t max) {
   ++f.evidence_total;
@@ -70,7 +92,7 @@ void number_findings(std::vector<Finding>& findings) {
   std::map<std::string, std::string> ids;
   for (size_t i = 0; i < findings.size(); ++i) {
     findings[i].id = "F" + std::to_string(i + 1);
-    ids[findings[i].ref] = findings[i].id;
+    ids[ref_of(findings[i])] = findings[i].id;
   }
   for (Finding& f : findings) {
     for (const std::string& ref : f.related_refs) {
@@ -94,6 +116,34 @@ void number_findings(std::vector<Finding>& findings) {
       return std::stoul(a.substr(1)) < std::stoul(b.substr(1));
     });
   }
+}
+
+std::vector<Detector*> finishing_order(const std::vector<Detector*>& detectors) {
+  // A handful of detectors: repeated passes take each whose readers are done.
+  std::vector<Detector*> order;
+  std::vector<Detector*> left = detectors;
+  while (!left.empty()) {
+    size_t before = left.size();
+    for (auto it = left.begin(); it != left.end();) {
+      bool ready = true;
+      for (const std::string& name : (*it)->reads()) {
+        for (Detector* other : left) {
+          ready = ready && (other == *it || name != other->name());
+        }
+      }
+      if (ready) {
+        order.push_back(*it);
+        it = left.erase(it);
+      } else {
+        ++it;
+      }
+    }
+    if (left.size() == before) {
+      throw Error(k_exit_internal, std::string("detectors read each other's findings in a cycle: ") +
+                                       left.front()->name());
+    }
+  }
+  return order;
 }
 
 std::string skip_reason(const Detector& d, const std::vector<TableInfo>& tables) {

@@ -1,73 +1,10 @@
 #include "tlrecon/fleet.hpp"
 
 #include <algorithm>
-#include <unordered_map>
-
-#include <re2/re2.h>
-
-#include "tlrecon/error.hpp"
 
 namespace tlrecon {
 
-struct PatternSet::Impl {
-  std::unique_ptr<RE2> re;
-  std::unordered_map<std::string, bool> memo;
-};
-
-PatternSet::PatternSet(const std::vector<std::string>& patterns, const std::string& what)
-    : m_impl(std::make_unique<Impl>()) {
-  std::string combined;
-  for (const std::string& p : patterns) {
-    RE2 one(p, RE2::Quiet);
-    if (!one.ok()) {
-      throw usage_error(what + ": pattern '" + p + "' does not compile: " + one.error());
-    }
-    combined += (combined.empty() ? "" : "|") + std::string("(?:") + p + ")";
-  }
-  if (!combined.empty()) {
-    RE2::Options options;
-    options.set_log_errors(false);
-    options.set_max_mem(64 << 20);
-    m_impl->re = std::make_unique<RE2>(combined, options);
-  }
-}
-
-PatternSet::~PatternSet() = default;
-
-bool PatternSet::matches(const std::string& text) const {
-  return m_impl->re && RE2::PartialMatch(text, *m_impl->re);
-}
-
-bool PatternSet::matches_cached(const std::string& text) const {
-  auto it = m_impl->memo.find(text);
-  if (it != m_impl->memo.end()) {
-    return it->second;
-  }
-  bool result = matches(text);
-  constexpr size_t k_max_memo = 4096;  // source types are few; never let hostile data grow it
-  if (m_impl->memo.size() < k_max_memo) {
-    m_impl->memo.emplace(text, result);
-  }
-  return result;
-}
-
-FleetAccounting::FleetAccounting(const Mapping& mapping)
-    : m_tolerance(mapping.thresholds.tolerance),
-      m_orchestrator(std::make_unique<PatternSet>(std::vector<std::string>{mapping.patterns.orchestrator_source},
-                                                  "patterns.orchestrator_source")),
-      m_worker(std::make_unique<PatternSet>(std::vector<std::string>{mapping.patterns.worker_source},
-                                            "patterns.worker_source")),
-      m_scale_up(std::make_unique<PatternSet>(mapping.patterns.scale_up, "patterns.scale_up")) {}
-
-FleetAccounting::~FleetAccounting() = default;
-
-bool FleetAccounting::is_orchestrator(const std::string& source_type) const {
-  return m_orchestrator->matches_cached(source_type);
-}
-
-bool FleetAccounting::is_worker_source(const std::string& source_type) const {
-  return m_worker->matches_cached(source_type);
-}
+FleetAccounting::FleetAccounting(const Mapping& mapping) : m_tolerance(mapping.thresholds.tolerance) {}
 
 void FleetAccounting::check(LifecycleRecord& record, const RecentLog& log) {
   const Event& e = record.event;
@@ -93,7 +30,8 @@ void FleetAccounting::check(LifecycleRecord& record, const RecentLog& log) {
   }
 }
 
-void FleetAccounting::on_event(const Event& e) {
+void FleetAccounting::on_event(const Observation& o) {
+  const Event& e = o.event;
   while (!m_recent.empty() && m_recent.front().event.time < e.time - m_tolerance) {
     m_recent.pop_front();
   }
@@ -101,10 +39,10 @@ void FleetAccounting::on_event(const Event& e) {
     ++m_open_from;
   }
   if (e.type == EventType::log) {
-    if (!is_orchestrator(e.source_type)) {
+    if (o.role != Role::orchestrator) {
       return;
     }
-    RecentLog log{e, m_scale_up->matches(e.message)};
+    RecentLog log{e, o.fact.kind == FactKind::scale_up};
     // Only what accounting needs is kept, and not a whole huge message.
     constexpr size_t k_max_message = 4096;
     if (log.event.message.size() > k_max_message) {
@@ -130,11 +68,11 @@ void FleetAccounting::on_event(const Event& e) {
 
 void FleetAccounting::finish() { m_recent.clear(); }
 
-void track_worker(std::map<std::string, WorkerLife>& workers, const Event& e) {
+void WorkerTracker::on_event(const Event& e) {
   if (e.origin != Origin::workers) {
     return;
   }
-  WorkerLife& w = workers[e.worker_id];
+  WorkerLife& w = m_workers[e.worker_id];
   switch (e.type) {
     case EventType::worker_created: w.created = e; break;
     case EventType::worker_promoted: w.promoted = e; break;
@@ -143,6 +81,11 @@ void track_worker(std::map<std::string, WorkerLife>& workers, const Event& e) {
     case EventType::worker_heartbeat: w.heartbeat = e; break;
     default: break;
   }
+}
+
+const WorkerLife* WorkerTracker::find(const std::string& worker_id) const {
+  auto it = m_workers.find(worker_id);
+  return it == m_workers.end() ? nullptr : &it->second;
 }
 
 std::optional<Time> WorkerLife::end() const {

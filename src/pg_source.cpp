@@ -311,10 +311,10 @@ class PgSource : public Source {
 
   ~PgSource() override { set_canceller(nullptr); }
 
-  std::vector<TableInfo>& tables() override { return m_tables; }
+  const std::vector<TableInfo>& tables() const override { return m_tables; }
 
   std::unique_ptr<RowStream> open(TableId table) override {
-    TableInfo& info = m_tables[static_cast<int>(table)];
+    const TableInfo& info = m_tables[static_cast<int>(table)];
     std::vector<std::string> queries;
     if (!info.prelude_query.empty()) {
       queries.push_back(info.prelude_query);

@@ -77,7 +77,7 @@ std::string chart_time(Time t) { return format_utc_short(t); }
 
 }  // namespace
 
-std::string mermaid_chart(const Analysis& a, const ReportCollector& r) {
+std::string mermaid_chart(const Analysis& a) {
   const Window& w = a.window;
   std::ostringstream out;
   out << "gantt\n"
@@ -109,7 +109,7 @@ std::string mermaid_chart(const Analysis& a, const ReportCollector& r) {
   }
   // Workers alive inside the window: those in findings first, at most 40.
   std::vector<std::pair<std::string, const WorkerLife*>> shown;
-  for (const auto& [id, life] : r.workers()) {
+  for (const auto& [id, life] : a.workers.workers()) {
     if (!life.created) {
       continue;
     }
@@ -348,7 +348,7 @@ void write_report_markdown(std::ostream& out, const Analysis& a, const ReportCol
   out << "\n";
 
   // 4. The picture.
-  out << "## Chart\n\n```mermaid\n" << mermaid_chart(a, r) << "```\n\n";
+  out << "## Chart\n\n```mermaid\n" << mermaid_chart(a) << "```\n\n";
 
   // 5. The merged timeline.
   out << "## Timeline\n\n";

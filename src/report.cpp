@@ -43,10 +43,7 @@ Event trimmed(const Event& e) {
 
 }  // namespace
 
-ReportCollector::ReportCollector(const Window& window, const Mapping& mapping, bool full)
-    : m_window(window),
-      m_orchestrator(std::make_unique<PatternSet>(std::vector<std::string>{mapping.patterns.orchestrator_source},
-                                                  "patterns.orchestrator_source")) {
+ReportCollector::ReportCollector(const Window& window, bool full) : m_window(window) {
   if (full) {
     m_spool = ::fdopen(open_temporary_file("--full"), "w+");
     if (m_spool == nullptr) {
@@ -61,14 +58,15 @@ ReportCollector::~ReportCollector() {
   }
 }
 
-std::string ReportCollector::column_of(const Event& e) {
+std::string ReportCollector::column_of(const Observation& o) {
+  const Event& e = o.event;
   std::string source = actor_of(e);
   auto it = m_column_of_source.find(source);
   if (it != m_column_of_source.end()) {
     return it->second;
   }
   // Orchestrators get a column each; other sources one per source type.
-  std::string column = m_orchestrator->matches_cached(e.source_type) ? source : e.source_type + " (all)";
+  std::string column = o.role == Role::orchestrator ? source : e.source_type + " (all)";
   m_column_of_source.emplace(source, column);
   if (std::find(m_columns.begin(), m_columns.end(), column) == m_columns.end()) {
     m_columns.insert(std::upper_bound(m_columns.begin(), m_columns.end(), column), column);
@@ -76,8 +74,8 @@ std::string ReportCollector::column_of(const Event& e) {
   return column;
 }
 
-void ReportCollector::on_event(const Event& e) {
-  track_worker(m_workers, e);
+void ReportCollector::on_event(const Observation& o) {
+  const Event& e = o.event;
   if (e.place != Event::Place::inside) {
     return;
   }
@@ -91,7 +89,7 @@ void ReportCollector::on_event(const Event& e) {
     case EventType::decision: ++row.decisions; break;
     case EventType::execution_started: ++row.executions; break;
     case EventType::log: {
-      ++row.logs[column_of(e)];
+      ++row.logs[column_of(o)];
       std::string source = actor_of(e);
       auto it = m_first_last.find(source);
       if (it == m_first_last.end()) {

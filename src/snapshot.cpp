@@ -49,7 +49,8 @@ SnapshotSummary write_snapshot(Source& source, const Mapping& mapping, const Win
   SnapshotSummary summary;
   summary.dir = dir;
   ojson tables = ojson::array();
-  for (TableInfo& info : source.tables()) {
+  std::vector<TableInfo> infos = source.tables();
+  for (TableInfo& info : infos) {
     ojson jt;
     jt["table"] = table_name(info.id);
     jt["relation"] = info.relation;
@@ -133,7 +134,7 @@ SnapshotSummary write_snapshot(Source& source, const Mapping& mapping, const Win
     throw source_error("cannot write the manifest in '" + dir + "': " + ec.message());
   }
   summary.files.push_back((fs::path(dir) / k_manifest).string());
-  summary.tables = source.tables();
+  summary.tables = infos;
   return summary;
 }
 
@@ -315,7 +316,7 @@ class SnapshotSource : public Source {
     }
   }
 
-  std::vector<TableInfo>& tables() override { return m_tables; }
+  const std::vector<TableInfo>& tables() const override { return m_tables; }
 
   std::unique_ptr<RowStream> open(TableId table) override {
     return std::make_unique<SnapshotStream>(m_files[static_cast<int>(table)], table);

@@ -29,7 +29,7 @@ class FakeSource : public Source {
     m_rows[t].push_back(std::move(values));
   }
   void declare(TableId t) { m_tables[static_cast<int>(t)].state = TableState::ok; }
-  std::vector<TableInfo>& tables() override { return m_tables; }
+  const std::vector<TableInfo>& tables() const override { return m_tables; }
   // Rows come in the order of the SQL's ORDER BY time, key. The timestamps
   // here are all "YYYY-MM-DD HH:MM:SS+00", so text order is time order.
   std::unique_ptr<RowStream> open(TableId t) override {

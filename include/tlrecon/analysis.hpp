@@ -8,18 +8,21 @@
 #include <vector>
 
 #include "tlrecon/finding.hpp"
+#include "tlrecon/fleet.hpp"
 #include "tlrecon/source.hpp"
 
 namespace tlrecon {
 
 struct Analysis {
   Window window{};
-  std::vector<TableInfo> tables;
+  std::vector<TableInfo> tables;  // what the source found, with what the read counted
+  WorkerTracker workers;
   std::vector<DetectorStatus> detectors;
   std::vector<Finding> findings;  // numbered F1… in timeline order
 };
 
 using EventSink = std::function<void(const Event&)>;
+using ObservationSink = std::function<void(const Observation&)>;
 
 // Reads every ok table of the source and hands each event to `sink` in
 // timeline order (events before and after the window included; see
@@ -28,12 +31,16 @@ using EventSink = std::function<void(const Event&)>;
 // are small. system_logs, the big one, streams last, merged as it arrives.
 // Annotations (--annotate) are merged in as one more stream.
 // With `progress`, rows read per table are counted there as they come.
-void read_events(Source& source, const Mapping& mapping, const Window& window, const EventSink& sink,
-                 std::vector<Event> annotations = {}, std::ostream* progress = nullptr);
+// Returns the source's tables with what the read counted (rows, events,
+// rejected rows …); the source itself is never written into.
+std::vector<TableInfo> read_events(Source& source, const Mapping& mapping, const Window& window,
+                                   const EventSink& sink, std::vector<Event> annotations = {},
+                                   std::ostream* progress = nullptr);
 
-// read_events, with every detector watching. `sink` may be empty. A finding
-// that begins shortly after an annotation names it as a possible trigger.
-Analysis analyze(Source& source, const Mapping& mapping, const Window& window, const EventSink& sink,
+// read_events, with every detector watching, each event classified once by
+// the catalogue. `sink` (the report) may be empty. A finding that begins
+// shortly after an annotation names it as a possible trigger.
+Analysis analyze(Source& source, const Mapping& mapping, const Window& window, const ObservationSink& sink,
                  std::vector<Event> annotations = {}, std::ostream* progress = nullptr);
 
 // Findings most severe first, then in timeline order.

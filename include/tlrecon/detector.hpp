@@ -2,9 +2,11 @@
 // Detectors consume the merged event stream and report findings when it
 // ends. Adding one is a new file in src/detectors/ and one line in
 // registry.cpp. Each sees every event, including those before and after the
-// window (Event::place), in timeline order.
+// window (Event::place), in timeline order, already classified by the
+// catalogue; the workers' lifecycles and the fleet accounting are shared.
 #include <memory>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "tlrecon/finding.hpp"
@@ -14,35 +16,51 @@
 namespace tlrecon {
 
 // What detectors share at the end: the window, the knobs, what the sources
-// held, the fleet accounting, and the findings of detectors that ran before.
+// held, the workers and the fleet accounting, and the findings of the
+// detectors this one reads (Detector::reads()).
 struct DetectorContext {
   Window window;
   const Mapping& mapping;
   const std::vector<TableInfo>& tables;
+  const WorkerTracker& workers;
   const FleetAccounting& fleet;
   const std::vector<Finding>& earlier;
   bool table_ok(TableId t) const { return tables[static_cast<int>(t)].state == TableState::ok; }
 };
 
+// The (table, field) pairs a detector cannot run without; field -1: the table only.
+using Needs = std::vector<std::pair<TableId, int>>;
+
 class Detector {
  public:
+  // `reads`: the detectors whose findings this one relates its own to; they
+  // finish first, whatever the registry's order.
+  Detector(const char* name, Needs needs, std::vector<std::string> reads = {})
+      : m_name(name), m_needs(std::move(needs)), m_reads(std::move(reads)) {}
   virtual ~Detector() = default;
-  virtual const char* name() const = 0;
-  // The (table, field) pairs it cannot run without.
-  virtual std::vector<std::pair<TableId, int>> needs() const = 0;
-  virtual void on_event(const Event& e) = 0;
+  const char* name() const { return m_name; }
+  const Needs& needs() const { return m_needs; }
+  const std::vector<std::string>& reads() const { return m_reads; }
+  virtual void on_event(const Observation&) {}
   virtual void finish(const DetectorContext& ctx, std::vector<Finding>& out) = 0;
+
+ private:
+  const char* m_name;
+  Needs m_needs;
+  std::vector<std::string> m_reads;
 };
 
-// Every detector, in the order they finish (logging_gap before
-// unexplained_scale_up, which relates its findings to gaps).
+// Every detector, in the order of the registry.
 std::vector<std::unique_ptr<Detector>> make_detectors(const Mapping& mapping);
+
+// The detectors in an order where each finishes after those it reads.
+std::vector<Detector*> finishing_order(const std::vector<Detector*>& detectors);
 
 // Why a detector cannot run on these tables, or "" when it can.
 std::string skip_reason(const Detector& d, const std::vector<TableInfo>& tables);
 
 // Orders findings by start, kind and entities, then gives them ids F1, F2, …
-// and resolves related_refs into related ids.
+// and resolves relations into related ids, both ways.
 void number_findings(std::vector<Finding>& findings);
 
 }  // namespace tlrecon

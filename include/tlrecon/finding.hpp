@@ -6,6 +6,7 @@
 #include <string>
 #include <vector>
 
+#include "tlrecon/catalogue.hpp"
 #include "tlrecon/event.hpp"
 
 namespace tlrecon {
@@ -32,16 +33,23 @@ struct Finding {
   Time end{};
   bool open = false;  // still going at the window's end
   std::vector<std::string> entities;
+  Role role = Role::other;  // the role of the log source it is about (logging_gap)
   std::string title;
   std::string detail;
   std::vector<Evidence> evidence;
   uint64_t evidence_total = 0;  // evidence rows before the list was cut short
   std::vector<std::string> related;  // ids of related findings
-  // Set by the detector: a name unique among findings, so related findings
-  // can point at each other before ids are assigned.
-  std::string ref;
-  std::vector<std::string> related_refs;
+  std::vector<std::string> related_refs;  // ref_of() the related findings, before ids exist
 };
+
+// The one way to start a finding; title, detail and evidence follow.
+Finding new_finding(std::string kind, Severity severity, Time start, Time end,
+                    std::vector<std::string> entities);
+// A name unique among findings (kind, entities, start), so related findings
+// can point at each other before ids are assigned.
+std::string ref_of(const Finding& f);
+// Records that `f` relates to `other`; the relation is shown both ways.
+void relate(Finding& f, const Finding& other);
 
 // Adds evidence, keeping at most `max` rows but counting all of them.
 void add_evidence(Finding& f, const Event& e, size_t max = 20);

@@ -40,15 +40,14 @@ struct ActivityRow {
 
 class ReportCollector {
  public:
-  ReportCollector(const Window& window, const Mapping& mapping, bool full);
+  ReportCollector(const Window& window, bool full);
   ~ReportCollector();
-  void on_event(const Event& e);
+  void on_event(const Observation& o);
 
   static constexpr Micros k_bucket = std::chrono::minutes(5);
   const Window& window() const { return m_window; }
   const std::map<int64_t, ActivityRow>& activity() const { return m_activity; }
   const std::vector<std::string>& log_columns() const { return m_columns; }
-  const std::map<std::string, WorkerLife>& workers() const { return m_workers; }
   // The events that matter (lifecycles, decisions, executions, task claims
   // and failures, annotations, warnings and above), in timeline order.
   const std::vector<Event>& timeline() const { return m_timeline; }
@@ -60,13 +59,11 @@ class ReportCollector {
   uint64_t events() const { return m_events; }
 
  private:
-  std::string column_of(const Event& e);
+  std::string column_of(const Observation& o);
   Window m_window;
-  std::unique_ptr<PatternSet> m_orchestrator;
   std::map<int64_t, ActivityRow> m_activity;
   std::vector<std::string> m_columns;
   std::map<std::string, std::string> m_column_of_source;
-  std::map<std::string, WorkerLife> m_workers;
   std::vector<Event> m_timeline;
   std::array<uint64_t, 32> m_listed{};  // timeline entries so far, by event type
   uint64_t m_dropped = 0;
@@ -89,6 +86,6 @@ std::string md_text(const std::string& text);
 std::string md_code(const std::string& text, bool in_table = true);
 
 // The Mermaid gantt chart of worker lifecycles, gaps and findings.
-std::string mermaid_chart(const Analysis& a, const ReportCollector& r);
+std::string mermaid_chart(const Analysis& a);
 
 }  // namespace tlrecon

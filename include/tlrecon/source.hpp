@@ -59,8 +59,9 @@ struct TableInfo {
 class Source {
  public:
   virtual ~Source() = default;
-  // One entry per table of k_all_tables, in that order.
-  virtual std::vector<TableInfo>& tables() = 0;
+  // One entry per table of k_all_tables, in that order: what the source
+  // found. The read's counters are filled in a copy (read_events).
+  virtual const std::vector<TableInfo>& tables() const = 0;
   // Streams the rows of an ok table for the window (and its lookback).
   // Only one stream may be open at a time.
   virtual std::unique_ptr<RowStream> open(TableId table) = 0;

@@ -13,12 +13,19 @@ namespace tlrecon {
 
 namespace {
 
+// One kind of contradiction: its finding, with the pairs counted.
+struct Tally {
+  Finding finding;
+  size_t pairs = 0;
+  Micros largest{0};
+};
+
 class ClockSkew : public Detector {
  public:
-  const char* name() const override { return "clock_skew"; }
-  std::vector<std::pair<TableId, int>> needs() const override { return {}; }
+  ClockSkew() : Detector("clock_skew", {}) {}
 
-  void on_event(const Event& e) override {
+  void on_event(const Observation& o) override {
+    const Event& e = o.event;
     switch (e.type) {
       case EventType::decision: m_decisions.emplace(e.key, e); break;
       case EventType::execution_started:
@@ -36,21 +43,21 @@ class ClockSkew : public Detector {
   }
 
   void finish(const DetectorContext& ctx, std::vector<Finding>& out) override {
-    Finding exec = start("execution_before_decision", "executions that start before their decision");
+    Tally exec = start("executions that start before their decision");
     for (const Event& e : m_executions) {
       auto d = m_decisions.find(e.decision_id);
       if (d != m_decisions.end() && e.time < d->second.time && touches(ctx, e, d->second)) {
         pair(exec, d->second, e);
       }
     }
-    Finding worker = start("worker_event_before_creation", "worker events before the worker's creation");
+    Tally worker = start("worker events before the worker's creation");
     for (const Event& e : m_worker_events) {
       auto c = m_created.find(e.worker_id);
       if (c != m_created.end() && e.time < c->second.time && touches(ctx, e, c->second)) {
         pair(worker, c->second, e);
       }
     }
-    Finding task = start("task_claimed_before_queued", "tasks claimed before they were queued");
+    Tally task = start("tasks claimed before they were queued");
     // In the order of the claims, as the timeline has them.
     std::sort(m_claimed_early.begin(), m_claimed_early.end(), [](const auto& a, const auto& b) {
       return std::tie(a.second.time, a.second.key) < std::tie(b.second.time, b.second.key);
@@ -60,16 +67,17 @@ class ClockSkew : public Detector {
         pair(task, queued, claimed);
       }
     }
-    for (Finding* f : {&exec, &worker, &task}) {
-      if (f->evidence_total == 0) {
+    for (Tally* t : {&exec, &worker, &task}) {
+      Finding& f = t->finding;
+      if (t->pairs == 0) {
         continue;
       }
-      f->detail = std::to_string(m_pairs[f->ref]) + " case(s) of " + f->title +
-                  "; the largest difference is " + format_duration(m_largest[f->ref]) +
-                  ". The tables' clocks (or the code that writes them) disagree: order events "
-                  "from different tables with care around these rows.";
-      f->title = std::to_string(m_pairs[f->ref]) + " " + f->title;
-      out.push_back(std::move(*f));
+      f.detail = std::to_string(t->pairs) + " case(s) of " + f.title + "; the largest difference is " +
+                 format_duration(t->largest) +
+                 ". The tables' clocks (or the code that writes them) disagree: order events "
+                 "from different tables with care around these rows.";
+      f.title = std::to_string(t->pairs) + " " + f.title;
+      out.push_back(std::move(f));
     }
   }
 
@@ -78,37 +86,35 @@ class ClockSkew : public Detector {
     return ctx.window.contains(a.time) || ctx.window.contains(b.time);
   }
 
-  Finding start(const std::string& what, const std::string& title) {
-    Finding f;
-    f.kind = "clock_skew";
-    f.severity = Severity::low;
-    f.ref = "clock_skew:" + what;
-    f.title = title;
-    return f;
+  static Tally start(const std::string& title) {
+    Tally t{new_finding("clock_skew", Severity::low, Time{}, Time{}, {})};
+    t.finding.title = title;
+    return t;
   }
 
-  void pair(Finding& f, const TaskMark& earlier_expected, const TaskMark& later_expected) {
+  void pair(Tally& t, const TaskMark& earlier_expected, const TaskMark& later_expected) {
     Event a;
     a.time = earlier_expected.time;
     Event b;
     b.time = later_expected.time;
     b.key = later_expected.key;
-    mark(f, a, b);
-    add_evidence(f, earlier_expected.evidence());
-    add_evidence(f, later_expected.evidence());
+    mark(t, a, b);
+    add_evidence(t.finding, earlier_expected.evidence());
+    add_evidence(t.finding, later_expected.evidence());
   }
 
-  void pair(Finding& f, const Event& earlier_expected, const Event& later_expected) {
-    mark(f, earlier_expected, later_expected);
-    add_evidence(f, earlier_expected);
-    add_evidence(f, later_expected);
+  void pair(Tally& t, const Event& earlier_expected, const Event& later_expected) {
+    mark(t, earlier_expected, later_expected);
+    add_evidence(t.finding, earlier_expected);
+    add_evidence(t.finding, later_expected);
   }
 
   // Widens the finding's span and counts the largest difference.
-  void mark(Finding& f, const Event& earlier_expected, const Event& later_expected) {
+  static void mark(Tally& t, const Event& earlier_expected, const Event& later_expected) {
+    Finding& f = t.finding;
     Time lo = later_expected.time;
     Time hi = earlier_expected.time;
-    bool first = m_pairs[f.ref] == 0;
+    bool first = t.pairs == 0;
     if (first || lo < f.start) {
       f.start = lo;
     }
@@ -119,8 +125,8 @@ class ClockSkew : public Detector {
     if (f.entities.size() < 20) {
       f.entities.push_back(entity);
     }
-    m_largest[f.ref] = std::max(m_largest[f.ref], hi - lo);
-    ++m_pairs[f.ref];
+    t.largest = std::max(t.largest, hi - lo);
+    ++t.pairs;
   }
 
   std::map<std::string, Event> m_decisions;
@@ -152,8 +158,6 @@ class ClockSkew : public Detector {
   std::unordered_map<std::string, TaskMark> m_queued;
   std::unordered_map<std::string, TaskMark> m_claims_waiting;
   std::vector<std::pair<TaskMark, TaskMark>> m_claimed_early;  // (queued, claimed)
-  std::map<std::string, Micros> m_largest;
-  std::map<std::string, size_t> m_pairs;
 };
 
 }  // namespace

@@ -1,7 +1,5 @@
 // early_termination: a worker terminated within `early_termination` of its
 // promotion to active: it was paid for spawning and did almost nothing.
-#include <map>
-
 #include "tlrecon/detector.hpp"
 
 namespace tlrecon {
@@ -10,15 +8,13 @@ namespace {
 
 class EarlyTermination : public Detector {
  public:
-  explicit EarlyTermination(const Mapping& mapping) : m_limit(mapping.thresholds.early_termination) {}
-  const char* name() const override { return "early_termination"; }
-  std::vector<std::pair<TableId, int>> needs() const override {
-    return {{TableId::workers, field::w_promoted_at}, {TableId::workers, field::w_terminated_at}};
-  }
-  void on_event(const Event& e) override { track_worker(m_workers, e); }
+  explicit EarlyTermination(const Mapping& mapping)
+      : Detector("early_termination",
+                 {{TableId::workers, field::w_promoted_at}, {TableId::workers, field::w_terminated_at}}),
+        m_limit(mapping.thresholds.early_termination) {}
 
-  void finish(const DetectorContext&, std::vector<Finding>& out) override {
-    for (const auto& [id, w] : m_workers) {
+  void finish(const DetectorContext& ctx, std::vector<Finding>& out) override {
+    for (const auto& [id, w] : ctx.workers.workers()) {
       if (!w.promoted || !w.terminated || w.terminated->place != Event::Place::inside) {
         continue;
       }
@@ -26,13 +22,7 @@ class EarlyTermination : public Detector {
       if (lived < Micros(0) || lived > m_limit) {
         continue;
       }
-      Finding f;
-      f.kind = "early_termination";
-      f.severity = Severity::low;
-      f.start = w.promoted->time;
-      f.end = w.terminated->time;
-      f.entities = {id};
-      f.ref = "early_termination:" + id;
+      Finding f = new_finding("early_termination", Severity::low, w.promoted->time, w.terminated->time, {id});
       if (w.created) {
         add_evidence(f, *w.created);
       }
@@ -52,7 +42,6 @@ class EarlyTermination : public Detector {
 
  private:
   Micros m_limit;
-  std::map<std::string, WorkerLife> m_workers;
 };
 
 }  // namespace

@@ -53,7 +53,7 @@ struct Silence {
 };
 
 struct SourceState {
-  bool orchestrator = false;
+  Role role = Role::other;
   std::string worker_id;
   WorkerTasks* tasks = nullptr;
   std::optional<Event> last;
@@ -65,17 +65,11 @@ struct SourceState {
 
 class LoggingGap : public Detector {
  public:
-  explicit LoggingGap(const Mapping& mapping) : m_th(mapping.thresholds) {}
-  const char* name() const override { return "logging_gap"; }
-  std::vector<std::pair<TableId, int>> needs() const override {
-    return {{TableId::system_logs, field::l_source_id}};
-  }
+  explicit LoggingGap(const Mapping& mapping)
+      : Detector("logging_gap", {{TableId::system_logs, field::l_source_id}}), m_th(mapping.thresholds) {}
 
-  void on_event(const Event& e) override {
-    if (e.origin == Origin::workers) {
-      track_worker(m_workers, e);
-      return;
-    }
+  void on_event(const Observation& o) override {
+    const Event& e = o.event;
     if (e.origin == Origin::tasks && !e.worker_id.empty() &&
         (e.type == EventType::task_claimed || e.type == EventType::task_finished ||
          e.type == EventType::task_failed)) {
@@ -96,7 +90,7 @@ class LoggingGap : public Detector {
     }
     SourceState& s = it->second;
     if (fresh) {
-      m_types[m_key] = e.source_type;
+      s.role = o.role;
       s.worker_id = e.source_id.empty() ? e.worker_id : e.source_id;
       s.tasks = &m_tasks[s.worker_id];
       s.tasks->sources.push_back(&s);
@@ -132,9 +126,8 @@ class LoggingGap : public Detector {
     }
     for (auto& [source, state] : sorted) {
       SourceState& s = *state;
-      const std::string& type = m_types[source];
-      bool orchestrator = ctx.fleet.is_orchestrator(type);
-      bool worker = !orchestrator && ctx.fleet.is_worker_source(type);
+      bool orchestrator = s.role == Role::orchestrator;
+      bool worker = s.role == Role::worker;
       if (!orchestrator && !worker) {
         continue;
       }
@@ -145,10 +138,10 @@ class LoggingGap : public Detector {
       Time expected_until = ctx.window.until;
       std::optional<Event> ended;
       if (worker) {
-        auto w = m_workers.find(s.worker_id);
-        if (w != m_workers.end() && w->second.end()) {
-          expected_until = std::min(expected_until, *w->second.end());
-          ended = w->second.terminated ? w->second.terminated : w->second.error;
+        const WorkerLife* w = ctx.workers.find(s.worker_id);
+        if (w != nullptr && w->end()) {
+          expected_until = std::min(expected_until, *w->end());
+          ended = w->terminated ? w->terminated : w->error;
         }
       }
       std::vector<Silence> silences = s.silences;
@@ -197,16 +190,10 @@ class LoggingGap : public Detector {
   Finding make_gap(const DetectorContext& ctx, const std::string& source,
                    bool orchestrator, const Silence& sil, Time start, Time end, Micros threshold,
                    Micros cadence) {
-    Finding f;
-    f.kind = "logging_gap";
-    f.start = start;
-    f.end = end;
+    Finding f = new_finding("logging_gap", Severity::medium, start, end,
+                            {sil.before.source_id.empty() ? source : sil.before.source_id});
+    f.role = orchestrator ? Role::orchestrator : Role::worker;
     f.open = !sil.after && end == ctx.window.until;
-    f.entities = {sil.before.source_id.empty() ? source : sil.before.source_id};
-    f.ref = "logging_gap:" + source + ":" + format_utc(start);
-    if (orchestrator) {
-      f.ref = "logging_gap:orchestrator:" + source + ":" + format_utc(start);
-    }
     add_evidence(f, sil.before);
     if (sil.after) {
       add_evidence(f, *sil.after);
@@ -314,8 +301,6 @@ class LoggingGap : public Detector {
   Thresholds m_th;
   std::unordered_map<std::string, SourceState> m_sources;
   std::string m_key;
-  std::map<std::string, std::string> m_types;
-  std::map<std::string, WorkerLife> m_workers;
   std::unordered_map<std::string, WorkerTasks> m_tasks;
 };
 

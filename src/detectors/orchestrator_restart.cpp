@@ -20,21 +20,17 @@ struct Restart {
 class OrchestratorRestart : public Detector {
  public:
   explicit OrchestratorRestart(const Mapping& mapping)
-      : m_tolerance(mapping.thresholds.tolerance), m_startup(mapping.patterns.startup, "patterns.startup"),
-        m_orchestrator({mapping.patterns.orchestrator_source}, "patterns.orchestrator_source") {}
-  const char* name() const override { return "orchestrator_restart"; }
-  std::vector<std::pair<TableId, int>> needs() const override {
-    return {{TableId::system_logs, field::l_source_type}};
-  }
+      : Detector("orchestrator_restart", {{TableId::system_logs, field::l_source_type}}),
+        m_tolerance(mapping.thresholds.tolerance) {}
 
-  void on_event(const Event& e) override {
-    if (e.type != EventType::log || e.place != Event::Place::inside ||
-        !m_orchestrator.matches_cached(e.source_type)) {
+  void on_event(const Observation& o) override {
+    const Event& e = o.event;
+    if (e.type != EventType::log || e.place != Event::Place::inside || o.role != Role::orchestrator) {
       return;
     }
     std::string source = actor_of(e);
     State& s = m_state[source];
-    bool startup = m_startup.matches(e.message);
+    bool startup = o.fact.kind == FactKind::startup;
     bool reset = e.cycle && s.cycle && *e.cycle < *s.cycle;
     if (startup || reset) {
       std::vector<Restart>& list = m_restarts[source];
@@ -60,13 +56,8 @@ class OrchestratorRestart : public Detector {
   void finish(const DetectorContext&, std::vector<Finding>& out) override {
     for (const auto& [source, list] : m_restarts) {
       for (const Restart& r : list) {
-        Finding f;
-        f.kind = "orchestrator_restart";
-        f.severity = Severity::low;
-        f.start = r.before ? r.before->time : r.first.time;
-        f.end = r.first.time;
-        f.entities = {r.first.source_id};
-        f.ref = "orchestrator_restart:" + source + ":" + format_utc(r.first.time);
+        Finding f = new_finding("orchestrator_restart", Severity::low, r.before ? r.before->time : r.first.time,
+                                r.first.time, {r.first.source_id});
         if (r.before) {
           add_evidence(f, *r.before);
         }
@@ -97,8 +88,6 @@ class OrchestratorRestart : public Detector {
     std::optional<Event> last;
   };
   Micros m_tolerance;
-  PatternSet m_startup;
-  PatternSet m_orchestrator;
   std::map<std::string, State> m_state;
   std::map<std::string, std::vector<Restart>> m_restarts;
 };

@@ -17,14 +17,13 @@ bool is_run(const std::string& action) {
 
 class OrphanedDecision : public Detector {
  public:
-  explicit OrphanedDecision(const Mapping& mapping) : m_grace(mapping.thresholds.grace) {}
-  const char* name() const override { return "orphaned_decision"; }
-  std::vector<std::pair<TableId, int>> needs() const override {
-    return {{TableId::workflow_decisions, field::d_action},
-            {TableId::workflow_executions, field::e_decision_id}};
-  }
+  explicit OrphanedDecision(const Mapping& mapping)
+      : Detector("orphaned_decision", {{TableId::workflow_decisions, field::d_action},
+                                       {TableId::workflow_executions, field::e_decision_id}}),
+        m_grace(mapping.thresholds.grace) {}
 
-  void on_event(const Event& e) override {
+  void on_event(const Observation& o) override {
+    const Event& e = o.event;
     if (e.type == EventType::decision) {
       m_decisions.push_back(e);
     } else if (e.type == EventType::execution_started && !e.decision_id.empty()) {
@@ -42,14 +41,8 @@ class OrphanedDecision : public Detector {
       if (d.time + m_grace > ctx.window.until) {
         continue;  // it may still run
       }
-      Finding f;
-      f.kind = "orphaned_decision";
-      f.severity = Severity::high;
-      f.start = d.time;
-      f.end = ctx.window.until;
+      Finding f = new_finding("orphaned_decision", Severity::high, d.time, ctx.window.until, {d.key});
       f.open = true;
-      f.entities = {d.key};
-      f.ref = "orphaned_decision:" + d.key;
       add_evidence(f, d);
       std::vector<std::string> ran;
       std::vector<std::string> orphaned;

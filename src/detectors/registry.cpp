@@ -16,7 +16,7 @@ std::vector<std::unique_ptr<Detector>> make_detectors(const Mapping& mapping) {
   std::vector<std::unique_ptr<Detector>> all;
   all.push_back(make_logging_gap(mapping));
   all.push_back(make_orphaned_decision(mapping));
-  all.push_back(make_unexplained_scale_up(mapping));  // after logging_gap: relates to its gaps
+  all.push_back(make_unexplained_scale_up(mapping));
   all.push_back(make_orchestrator_restart(mapping));
   all.push_back(make_early_termination(mapping));
   all.push_back(make_worker_never_promoted(mapping));

@@ -1,7 +1,5 @@
 // stale_heartbeat: an active worker, not ended by the window's end, whose
 // last heartbeat is older than `heartbeat_stale` at that time.
-#include <map>
-
 #include "tlrecon/detector.hpp"
 
 namespace tlrecon {
@@ -10,15 +8,12 @@ namespace {
 
 class StaleHeartbeat : public Detector {
  public:
-  explicit StaleHeartbeat(const Mapping& mapping) : m_limit(mapping.thresholds.heartbeat_stale) {}
-  const char* name() const override { return "stale_heartbeat"; }
-  std::vector<std::pair<TableId, int>> needs() const override {
-    return {{TableId::workers, field::w_last_heartbeat}};
-  }
-  void on_event(const Event& e) override { track_worker(m_workers, e); }
+  explicit StaleHeartbeat(const Mapping& mapping)
+      : Detector("stale_heartbeat", {{TableId::workers, field::w_last_heartbeat}}),
+        m_limit(mapping.thresholds.heartbeat_stale) {}
 
   void finish(const DetectorContext& ctx, std::vector<Finding>& out) override {
-    for (const auto& [id, w] : m_workers) {
+    for (const auto& [id, w] : ctx.workers.workers()) {
       if (!w.heartbeat || !w.promoted || w.heartbeat->place == Event::Place::after) {
         continue;
       }
@@ -33,14 +28,8 @@ class StaleHeartbeat : public Detector {
       if (age <= m_limit) {
         continue;
       }
-      Finding f;
-      f.kind = "stale_heartbeat";
-      f.severity = Severity::medium;
-      f.start = w.heartbeat->time;
-      f.end = ctx.window.until;
+      Finding f = new_finding("stale_heartbeat", Severity::medium, w.heartbeat->time, ctx.window.until, {id});
       f.open = true;
-      f.entities = {id};
-      f.ref = "stale_heartbeat:" + id;
       add_evidence(f, *w.heartbeat);
       f.title = "worker " + id + " has not sent a heartbeat for " + format_duration(age);
       f.detail = "Its last heartbeat is at " + format_utc(w.heartbeat->time) +
@@ -52,7 +41,6 @@ class StaleHeartbeat : public Detector {
 
  private:
   Micros m_limit;
-  std::map<std::string, WorkerLife> m_workers;
 };
 
 }  // namespace

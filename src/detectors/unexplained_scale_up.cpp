@@ -16,13 +16,14 @@ struct Demand {
 
 class UnexplainedScaleUp : public Detector {
  public:
-  explicit UnexplainedScaleUp(const Mapping& mapping) : m_th(mapping.thresholds) {}
-  const char* name() const override { return "unexplained_scale_up"; }
-  std::vector<std::pair<TableId, int>> needs() const override {
-    return {{TableId::workers, field::w_created_at}, {TableId::system_logs, field::l_message}};
-  }
+  explicit UnexplainedScaleUp(const Mapping& mapping)
+      : Detector("unexplained_scale_up",
+                 {{TableId::workers, field::w_created_at}, {TableId::system_logs, field::l_message}},
+                 {"logging_gap"}),
+        m_th(mapping.thresholds) {}
 
-  void on_event(const Event& e) override {
+  void on_event(const Observation& o) override {
+    const Event& e = o.event;
     switch (e.type) {
       case EventType::task_queued: m_queued.emplace(e.key, evidence_of(e)); break;
       case EventType::task_claimed:
@@ -70,17 +71,17 @@ class UnexplainedScaleUp : public Detector {
 
  private:
   Finding make_finding(const DetectorContext& ctx, const std::vector<const LifecycleRecord*>& burst) {
-    Finding f;
-    f.kind = "unexplained_scale_up";
-    f.start = burst.front()->event.time;
-    f.end = burst.back()->event.time;
+    std::vector<std::string> ids;
+    for (const LifecycleRecord* r : burst) {
+      ids.push_back(r->event.worker_id);
+    }
+    Finding f = new_finding("unexplained_scale_up", Severity::medium, burst.front()->event.time,
+                            burst.back()->event.time, ids);
     std::string names;
     for (const LifecycleRecord* r : burst) {
-      f.entities.push_back(r->event.worker_id);
       add_evidence(f, r->event);
       names += (names.empty() ? "" : ", ") + r->event.worker_id;
     }
-    f.ref = "unexplained_scale_up:" + format_utc(f.start);
     size_t n = burst.size();
     f.title = std::to_string(n) + (n == 1 ? " worker" : " workers") + " created at " +
               format_clock(f.start) + (n > 1 ? "–" + format_clock(f.end) : "") +
@@ -101,15 +102,14 @@ class UnexplainedScaleUp : public Detector {
     // it without its logs reaching the database.
     const Finding* gap = nullptr;
     for (const Finding& g : ctx.earlier) {
-      if (g.kind == "logging_gap" && g.ref.rfind("logging_gap:orchestrator:", 0) == 0 &&
-          f.start > g.start && f.start <= g.end) {
+      if (g.kind == "logging_gap" && g.role == Role::orchestrator && f.start > g.start && f.start <= g.end) {
         gap = &g;
         break;
       }
     }
     if (gap != nullptr) {
       f.severity = Severity::high;
-      f.related_refs.push_back(gap->ref);
+      relate(f, *gap);
       f.detail += " This falls inside the logging gap of orchestrator " + gap->entities.front() +
                   " that began at " + format_utc(gap->start) +
                   ": the orchestrator most likely created them while its logs were not reaching "

@@ -1,8 +1,6 @@
 // worker_never_promoted: a worker that ended without ever being promoted to
 // active, or that is still not promoted `promotion_timeout` after creation
 // at the window's end.
-#include <map>
-
 #include "tlrecon/detector.hpp"
 
 namespace tlrecon {
@@ -11,15 +9,12 @@ namespace {
 
 class WorkerNeverPromoted : public Detector {
  public:
-  explicit WorkerNeverPromoted(const Mapping& mapping) : m_timeout(mapping.thresholds.promotion_timeout) {}
-  const char* name() const override { return "worker_never_promoted"; }
-  std::vector<std::pair<TableId, int>> needs() const override {
-    return {{TableId::workers, field::w_promoted_at}};
-  }
-  void on_event(const Event& e) override { track_worker(m_workers, e); }
+  explicit WorkerNeverPromoted(const Mapping& mapping)
+      : Detector("worker_never_promoted", {{TableId::workers, field::w_promoted_at}}),
+        m_timeout(mapping.thresholds.promotion_timeout) {}
 
   void finish(const DetectorContext& ctx, std::vector<Finding>& out) override {
-    for (const auto& [id, w] : m_workers) {
+    for (const auto& [id, w] : ctx.workers.workers()) {
       if (!w.created || w.promoted) {
         continue;
       }
@@ -31,16 +26,11 @@ class WorkerNeverPromoted : public Detector {
       if (!ended_inside && !still_waiting) {
         continue;
       }
-      Finding f;
-      f.kind = "worker_never_promoted";
-      f.severity = Severity::medium;
-      f.start = w.created->time;
-      f.end = ended_inside ? *end : ctx.window.until;
+      Finding f = new_finding("worker_never_promoted", Severity::medium, w.created->time,
+                              ended_inside ? *end : ctx.window.until, {id});
       f.open = !ended_inside;
-      f.entities = {id};
-      f.ref = "worker_never_promoted:" + id;
       add_evidence(f, *w.created);
-      const std::optional<Event>& stop = w.error ? w.error : w.terminated;
+      const std::optional<Event>& stop = w.stop();
       if (ended_inside && stop) {
         add_evidence(f, *stop);
       }
@@ -63,7 +53,6 @@ class WorkerNeverPromoted : public Detector {
 
  private:
   Micros m_timeout;
-  std::map<std::string, WorkerLife> m_workers;
 };
 
 }  // namespace

@@ -11,12 +11,10 @@ namespace {
 
 class WorkflowFailure : public Detector {
  public:
-  const char* name() const override { return "workflow_failure"; }
-  std::vector<std::pair<TableId, int>> needs() const override {
-    return {{TableId::workflow_executions, field::e_status}};
-  }
+  WorkflowFailure() : Detector("workflow_failure", {{TableId::workflow_executions, field::e_status}}) {}
 
-  void on_event(const Event& e) override {
+  void on_event(const Observation& o) override {
+    const Event& e = o.event;
     if (e.place != Event::Place::inside) {
       return;
     }
@@ -33,13 +31,7 @@ class WorkflowFailure : public Detector {
         if (e.type != EventType::execution_failed) {
           continue;
         }
-        Finding f;
-        f.kind = "execution_failed";
-        f.severity = Severity::low;
-        f.start = e.time;
-        f.end = e.time;
-        f.entities = {e.key};
-        f.ref = "execution_failed:" + e.key;
+        Finding f = new_finding("execution_failed", Severity::low, e.time, e.time, {e.key});
         add_evidence(f, e);
         f.title = "execution of " + workflow + " failed at " + format_clock(e.time);
         f.detail = "Execution " + e.key + " of " + workflow + " failed" +
@@ -51,14 +43,8 @@ class WorkflowFailure : public Detector {
       if (last.type != EventType::execution_failed) {
         continue;
       }
-      Finding f;
-      f.kind = "workflow_unrecovered";
-      f.severity = Severity::high;
-      f.start = last.time;
-      f.end = ctx.window.until;
+      Finding f = new_finding("workflow_unrecovered", Severity::high, last.time, ctx.window.until, {workflow});
       f.open = true;
-      f.entities = {workflow};
-      f.ref = "workflow_unrecovered:" + workflow;
       add_evidence(f, last);
       std::string later;
       auto d = m_decisions.find(workflow);
