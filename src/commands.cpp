@@ -97,15 +97,9 @@ void warn_about_rows(const std::vector<TableInfo>& tables, std::ostream& err) {
       err << "tlrecon: note: " << name << " " << table_state_name(t.state) << ": " << t.reason << "\n";
       continue;
     }
-    if (t.rejected > 0) {
-      err << "tlrecon: warning: " << name << ": " << t.rejected
-          << " rows could not be placed on the timeline\n";
-    }
-    if (t.duplicates > 0) {
-      err << "tlrecon: warning: " << name << ": " << t.duplicates << " duplicate rows skipped\n";
-    }
-    if (t.bad_values > 0) {
-      err << "tlrecon: warning: " << name << ": " << t.bad_values << " unreadable times\n";
+    std::string counts = count_words(t);
+    if (!counts.empty()) {
+      err << "tlrecon: warning: " << name << ": " << counts << "\n";
     }
     for (const std::string& p : t.problems) {
       err << "tlrecon:   " << name << " " << visible(p) << "\n";

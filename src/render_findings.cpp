@@ -102,9 +102,8 @@ void write_check_text(std::ostream& out, const Analysis& a, Severity min_severit
   for (const TableInfo& t : a.tables) {
     if (t.state != TableState::ok) {
       out << "source " << table_name(t.id) << ": " << table_state_name(t.state) << " (" << visible(t.reason) << ")\n";
-    } else if (t.rejected + t.duplicates + t.bad_values > 0) {
-      out << "source " << table_name(t.id) << ": " << t.rejected << " rows rejected, " << t.duplicates
-          << " duplicates, " << t.bad_values << " unreadable times\n";
+    } else if (!count_words(t).empty()) {
+      out << "source " << table_name(t.id) << ": " << count_words(t) << "\n";
     }
   }
   for (const DetectorStatus& d : a.detectors) {

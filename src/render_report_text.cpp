@@ -65,9 +65,9 @@ void write_report_text(std::ostream& out, const Analysis& a, const ReportCollect
     if (t.has_time) {
       out << ", " << format_utc_short(t.first) << " to " << format_utc_short(t.last);
     }
-    if (t.rejected + t.duplicates + t.bad_values > 0) {
-      out << " (" << t.rejected << " rejected, " << t.duplicates << " duplicates, " << t.bad_values
-          << " unreadable times)";
+    std::string counts = count_words(t);
+    if (!counts.empty()) {
+      out << " (" << counts << ")";
     }
     out << "\n";
   }

@@ -65,14 +65,9 @@ class TextWriter : public TimelineWriter {
         m_out << table_state_name(t.state);
       } else {
         m_out << t.rows << " rows, " << t.events << " events";
-        if (t.rejected > 0) {
-          m_out << ", " << t.rejected << " rejected";
-        }
-        if (t.duplicates > 0) {
-          m_out << ", " << t.duplicates << " duplicates";
-        }
-        if (t.bad_values > 0) {
-          m_out << ", " << t.bad_values << " bad values";
+        std::string counts = count_words(t);
+        if (!counts.empty()) {
+          m_out << ", " << counts;
         }
       }
     }

@@ -11,6 +11,27 @@ const char* table_state_name(TableState state) {
   return "?";
 }
 
+namespace {
+
+std::string count_of(uint64_t n, const char* one, const char* many) {
+  return std::to_string(n) + " " + (n == 1 ? one : many);
+}
+
+}  // namespace
+
+std::string count_words(const TableInfo& t) {
+  std::string out;
+  auto add = [&](uint64_t n, const char* one, const char* many) {
+    if (n > 0) {
+      out += (out.empty() ? "" : ", ") + count_of(n, one, many);
+    }
+  };
+  add(t.rejected, "row could not be placed on the timeline", "rows could not be placed on the timeline");
+  add(t.duplicates, "duplicate row skipped", "duplicate rows skipped");
+  add(t.bad_values, "unreadable time", "unreadable times");
+  return out;
+}
+
 void TableInfo::note_problem(const std::string& what) {
   constexpr size_t k_max_problems = 5;
   if (problems.size() < k_max_problems) {

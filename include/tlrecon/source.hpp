@@ -56,6 +56,11 @@ struct TableInfo {
   void count_null_time_rows(uint64_t n);
 };
 
+// What reading a table counted that a reader must be told, in words:
+// "2 rows could not be placed on the timeline, 1 duplicate row skipped";
+// empty when every row was placed. Every output says it this way.
+std::string count_words(const TableInfo& t);
+
 class Source {
  public:
   virtual ~Source() = default;
