@@ -587,7 +587,7 @@ inline void snapshot_one(std::string_view data) {
   };
 
   CheckOptions check;
-  check.format = "json";
+  check.format = CheckFormat::json;
   if (auto out = run("check --format json", [&](std::ostream& o, std::ostream& e) { return run_check(common, check, o, e); })) {
     auto doc = nlohmann::json::parse(*out, nullptr, false);
     TLRECON_FUZZ_REQUIRE(!doc.is_discarded(), "check --format json is not JSON");
@@ -599,19 +599,19 @@ inline void snapshot_one(std::string_view data) {
     check_text_output(*out, "check");
   }
   ReportCommandOptions report;
-  report.format = "markdown";
+  report.format = ReportFormat::markdown;
   report.full = true;
   report.tz = "America/New_York";
-  report.color = "never";
+  report.color = ColorMode::never;
   report.annotate = annotate;
   if (auto out = run("report", [&](std::ostream& o, std::ostream& e) { return run_report(common, report, o, e, false); })) {
     check_text_output(*out, "report (markdown)");
   }
-  report.format = "text";
+  report.format = ReportFormat::text;
   if (auto out = run("report --format text", [&](std::ostream& o, std::ostream& e) { return run_report(common, report, o, e, false); })) {
     check_text_output(*out, "report (text)");
   }
-  report.format = "json";
+  report.format = ReportFormat::json;
   if (auto out = run("report --format json", [&](std::ostream& o, std::ostream& e) { return run_report(common, report, o, e, false); })) {
     auto doc = nlohmann::json::parse(*out, nullptr, false);
     TLRECON_FUZZ_REQUIRE(!doc.is_discarded(), "report --format json is not JSON");

@@ -158,7 +158,7 @@ int run_check(const CommonOptions& common, const CheckOptions& options, std::ost
   // 2. Read the tables in one snapshot, merge by time, run every detector.
   Analysis a = analyze(*in.source, in.mapping, in.window, nullptr, {}, common.progress ? &err : nullptr);
   // 3. Findings only; the exit code says whether any reaches --fail-on.
-  if (options.format == "json") {
+  if (options.format == CheckFormat::json) {
     out << analysis_to_json(a, "check", min_severity).dump(2, ' ', false, nlohmann::ordered_json::error_handler_t::replace)
         << "\n";
   } else {
@@ -193,18 +193,15 @@ int run_report(const CommonOptions& common, const ReportCommandOptions& options,
                        std::move(notes), common.progress ? &err : nullptr);
   // 3. Render.
   ReportOptions ro;
-  ro.format = options.format;
   ro.tz = options.tz;
   ro.full = options.full;
   ro.source = common.from.empty() ? "PostgreSQL" : "snapshot " + common.from;
-  ro.color = options.color == "always" ||
-             (options.color == "auto" && stdout_is_terminal && std::getenv("NO_COLOR") == nullptr);
-  if (options.format == "json") {
-    write_report_json(out, a, collector);
-  } else if (options.format == "text") {
-    write_report_text(out, a, collector, ro);
-  } else {
-    write_report_markdown(out, a, collector, ro);
+  ro.color = options.color == ColorMode::always ||
+             (options.color == ColorMode::automatic && stdout_is_terminal && std::getenv("NO_COLOR") == nullptr);
+  switch (options.format) {
+    case ReportFormat::json: write_report_json(out, a, collector); break;
+    case ReportFormat::text: write_report_text(out, a, collector, ro); break;
+    case ReportFormat::markdown: write_report_markdown(out, a, collector, ro); break;
   }
   out.flush();
   if (!common.quiet) {

@@ -41,6 +41,28 @@ void add_thresholds(CLI::App* cmd, CommonOptions& o) {
   cmd->add_option("--tolerance", o.tolerance, "how near a log must be to account for a creation (default 2m)");
 }
 
+// An option whose values name an enum: matched without regard to case,
+// refused with the list of values otherwise.
+template <class E>
+void add_choice(CLI::App* cmd, const std::string& name, E& target,
+                const std::vector<std::pair<std::string, E>>& choices, const std::string& help) {
+  std::vector<std::string> names;
+  for (const auto& choice : choices) {
+    names.push_back(choice.first);
+  }
+  cmd->add_option_function<std::string>(
+         name,
+         [&target, choices](const std::string& value) {
+           for (const auto& [text, e] : choices) {
+             if (text == value) {
+               target = e;
+             }
+           }
+         },
+         help)
+      ->check(CLI::IsMember(names, CLI::ignore_case));
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -54,23 +76,25 @@ int main(int argc, char** argv) {
   CommonOptions common;
 
   TimelineOptions timeline;
-  std::string timeline_format = "text";
   CLI::App* timeline_cmd = app.add_subcommand("timeline", "every event, merged and time-ordered, streamed");
   add_common(timeline_cmd, common);
-  timeline_cmd->add_option("--format", timeline_format, "text, jsonl or csv (Timesketch)")
-      ->check(CLI::IsMember({"text", "jsonl", "csv"}));
+  add_choice(timeline_cmd, "--format", timeline.format,
+             {{"text", TimelineFormat::text}, {"jsonl", TimelineFormat::jsonl}, {"csv", TimelineFormat::csv}},
+             "text, jsonl or csv (Timesketch)");
   timeline_cmd->add_option("--tz", timeline.tz, "also show local times in this zone (text format)");
 
   ReportCommandOptions report;
   CLI::App* report_cmd = app.add_subcommand("report", "findings, the merged timeline and an activity summary");
   add_common(report_cmd, common);
   add_thresholds(report_cmd, common);
-  report_cmd->add_option("--format", report.format, "markdown (default), text or json")
-      ->check(CLI::IsMember({"markdown", "text", "json"}));
+  add_choice(report_cmd, "--format", report.format,
+             {{"markdown", ReportFormat::markdown}, {"text", ReportFormat::text}, {"json", ReportFormat::json}},
+             "markdown (default), text or json");
   report_cmd->add_option("--tz", report.tz, "also show local times in this zone (human formats)");
   report_cmd->add_flag("--full", report.full, "list every event in the timeline, not only those that matter");
-  report_cmd->add_option("--color", report.color, "auto (default), always or never; text format")
-      ->check(CLI::IsMember({"auto", "always", "never"}));
+  add_choice(report_cmd, "--color", report.color,
+             {{"auto", ColorMode::automatic}, {"always", ColorMode::always}, {"never", ColorMode::never}},
+             "auto (default), always or never; text format");
   report_cmd->add_option("--annotate", report.annotate,
                          "external events (CSV time,source,message or JSONL) to merge in, e.g. deploys");
   report_cmd->add_option("--fail-on", report.fail_on, "exit 1 when a finding is at or above this");
@@ -79,7 +103,8 @@ int main(int argc, char** argv) {
   CLI::App* check_cmd = app.add_subcommand("check", "findings only, for CI: exit 1 at or above --fail-on");
   add_common(check_cmd, common);
   add_thresholds(check_cmd, common);
-  check_cmd->add_option("--format", check.format, "text or json")->check(CLI::IsMember({"text", "json"}));
+  add_choice(check_cmd, "--format", check.format, {{"text", CheckFormat::text}, {"json", CheckFormat::json}},
+             "text or json");
   check_cmd->add_option("--fail-on", check.fail_on, "exit 1 when a finding is at or above this (default high)");
   check_cmd->add_option("--min-severity", check.min_severity, "show only findings at or above this");
 
@@ -103,8 +128,6 @@ int main(int argc, char** argv) {
   install_interrupt_handler();
   try {
     if (timeline_cmd->parsed()) {
-      timeline.format = timeline_format == "jsonl" ? TimelineFormat::jsonl
-                        : timeline_format == "csv" ? TimelineFormat::csv : TimelineFormat::text;
       return run_timeline(common, timeline, std::cout, std::cerr);
     }
     if (report_cmd->parsed()) {

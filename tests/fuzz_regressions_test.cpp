@@ -170,7 +170,7 @@ TEST_CASE("report: a window of ten thousand years does not make a report of giga
   common.from = built.first;
   common.quiet = true;
   ReportCommandOptions report;
-  report.color = "never";
+  report.color = ColorMode::never;
   fuzz::BoundedOutput out_buf("report", size_t{1} << 20);
   std::ostream out(&out_buf);
   out.exceptions(std::ios::badbit);

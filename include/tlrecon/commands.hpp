@@ -27,8 +27,12 @@ struct CommonOptions {
   std::string tolerance;
 };
 
+enum class CheckFormat { text, json };
+enum class ReportFormat { markdown, text, json };
+enum class ColorMode { automatic, always, never };
+
 struct CheckOptions {
-  std::string format = "text";  // text or json
+  CheckFormat format = CheckFormat::text;
   std::string fail_on = "high";
   std::string min_severity = "info";
 };
@@ -36,10 +40,10 @@ struct CheckOptions {
 int run_timeline(const CommonOptions& common, const TimelineOptions& options, std::ostream& out,
                  std::ostream& err);
 struct ReportCommandOptions {
-  std::string format = "markdown";
+  ReportFormat format = ReportFormat::markdown;
   std::string tz;
   bool full = false;
-  std::string color = "auto";
+  ColorMode color = ColorMode::automatic;
   std::string annotate;
   std::string fail_on;  // empty: report always exits 0
 };

@@ -17,7 +17,6 @@
 namespace tlrecon {
 
 struct ReportOptions {
-  std::string format = "markdown";  // markdown, text or json
   std::string tz;                   // local times beside UTC in the human formats
   bool full = false;                // every event in the timeline, not only those that matter
   bool color = false;               // text: ANSI colours
