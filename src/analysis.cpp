@@ -115,7 +115,8 @@ Analysis analyze(Source& source, const Mapping& mapping, const Window& window, c
   std::vector<Event> notes = annotations;
   a.window = window;
   const Catalogue catalogue(mapping);
-  FleetAccounting fleet(mapping);
+  FleetAccounting fleet(mapping, catalogue);
+  InstanceTracker instances;
   std::vector<std::unique_ptr<Detector>> all = make_detectors(mapping);
   // A detector whose tables are missing does not watch; it is listed as
   // skipped, so "nothing found" is never confused with "not checked".
@@ -138,6 +139,7 @@ Analysis analyze(Source& source, const Mapping& mapping, const Window& window, c
     if (e.origin != Origin::annotations) {
       a.workers.on_event(e);
       fleet.on_event(o);
+      instances.on_event(o);
       for (Detector* d : running) {
         d->on_event(o);
       }
@@ -147,8 +149,10 @@ Analysis analyze(Source& source, const Mapping& mapping, const Window& window, c
     }
   }, std::move(annotations), progress);
   fleet.finish();
+  const std::vector<Succession> successions =
+      instances.successions(mapping.thresholds.handover, mapping.thresholds.tolerance);
   for (Detector* d : finishing_order(running)) {
-    DetectorContext ctx{window, mapping, a.tables, a.workers, fleet, a.findings};
+    DetectorContext ctx{window, mapping, catalogue, a.tables, a.workers, fleet, instances, successions, a.findings};
     std::vector<Finding> found;
     d->finish(ctx, found);
     for (Finding& f : found) {

@@ -1,22 +1,28 @@
 #include "tlrecon/fleet.hpp"
 
 #include <algorithm>
+#include <set>
+#include <tuple>
 
 namespace tlrecon {
 
-FleetAccounting::FleetAccounting(const Mapping& mapping) : m_tolerance(mapping.thresholds.tolerance) {}
+FleetAccounting::FleetAccounting(const Mapping& mapping, const Catalogue& catalogue)
+    : m_catalogue(catalogue), m_tolerance(mapping.thresholds.tolerance) {}
 
 void FleetAccounting::check(LifecycleRecord& record, const RecentLog& log) {
   const Event& e = record.event;
   const Event& l = log.event;
   Micros distance = l.time > e.time ? l.time - e.time : e.time - l.time;
-  if (distance > m_tolerance) {
+  if (distance > m_tolerance || e.worker_id.empty()) {
     return;
   }
-  bool names = !e.worker_id.empty() &&
-               (l.worker_id == e.worker_id || l.message.find(e.worker_id) != std::string::npos);
-  bool spawn = e.type == EventType::worker_created && log.scale_up;
-  if (!names && !spawn) {
+  bool names = l.worker_id == e.worker_id || l.message.find(e.worker_id) != std::string::npos;
+  if (!names) {
+    return;
+  }
+  if (log.failure) {
+    // "Failed to launch worker X" explains no worker X.
+    record.named_as_failed = record.named_as_failed || e.type == EventType::worker_created;
     return;
   }
   std::string source = actor_of(l);
@@ -24,10 +30,42 @@ void FleetAccounting::check(LifecycleRecord& record, const RecentLog& log) {
   if (it == record.sources.end() || *it != source) {
     record.sources.insert(it, source);
   }
+  if (!record.named_in && log.cycle) {
+    record.named_in = log.cycle;
+  }
   constexpr size_t k_max_logs = 3;
   if (record.accounting_logs.size() < k_max_logs) {
     record.accounting_logs.push_back(l);
   }
+}
+
+// The instance's cycle this line belongs to: a new one at a cycle start, at
+// another cycle number, or after a pause longer than the tolerance.
+size_t FleetAccounting::cycle_of(const Observation& o) {
+  const Event& e = o.event;
+  std::string instance = actor_of(e);
+  std::optional<int64_t> number = o.fact.cycle ? o.fact.cycle : e.cycle;
+  auto it = m_current.find(instance);
+  bool fresh = it == m_current.end();
+  if (!fresh) {
+    const Cycle& c = m_cycles[it->second];
+    fresh = o.fact.kind == FactKind::cycle_start || (number && c.number && *number != *c.number) ||
+            e.time - c.last > m_tolerance;
+  }
+  if (fresh) {
+    // A cycle that said nothing about spawning is not kept.
+    if (it != m_current.end() && !m_cycles[it->second].says_anything() && it->second + 1 == m_cycles.size()) {
+      m_cycles.pop_back();
+    }
+    m_cycles.push_back(Cycle{instance, number, e.time, e.time, 0, 0, 0, 0, {}});
+    it = m_current.insert_or_assign(instance, m_cycles.size() - 1).first;
+  }
+  Cycle& c = m_cycles[it->second];
+  c.last = e.time;
+  if (!c.number) {
+    c.number = number;
+  }
+  return it->second;
 }
 
 void FleetAccounting::on_event(const Observation& o) {
@@ -42,7 +80,33 @@ void FleetAccounting::on_event(const Observation& o) {
     if (o.role != Role::orchestrator) {
       return;
     }
-    RecentLog log{e, o.fact.kind == FactKind::scale_up};
+    size_t index = cycle_of(o);
+    Cycle& c = m_cycles[index];
+    const Fact& f = o.fact;
+    bool spawn_line = true;
+    switch (f.kind) {
+      case FactKind::scale_up:
+        if (f.n) {
+          c.stated = std::max(c.stated, *f.n);
+        } else {
+          ++c.unstated;
+        }
+        break;
+      case FactKind::worker_spawned: c.stated = std::max(c.stated, f.n.value_or(0)); break;
+      case FactKind::cycle_completed: c.stated = std::max(c.stated, f.spawned.value_or(0)); break;
+      case FactKind::spawn_failed: ++c.failed; break;  // its "i/n" is the n of a scale-up line, if any
+      case FactKind::scale_blocked: c.blocked += f.n.value_or(1); break;
+      case FactKind::worker_created: break;
+      default: spawn_line = false; break;
+    }
+    constexpr size_t k_max_lines = 5;
+    if (spawn_line && c.lines.size() < k_max_lines && (f.kind != FactKind::cycle_completed || f.spawned > 0)) {
+      c.lines.push_back(e);
+    }
+    RecentLog log{e, std::nullopt, f.kind == FactKind::spawn_failed};
+    if (c.says_anything()) {
+      log.cycle = index;
+    }
     // Only what accounting needs is kept, and not a whole huge message.
     constexpr size_t k_max_message = 4096;
     if (log.event.message.size() > k_max_message) {
@@ -56,9 +120,10 @@ void FleetAccounting::on_event(const Observation& o) {
       m_recent.pop_front();
     }
     m_recent.push_back(std::move(log));
-  } else if (e.type == EventType::worker_created || e.type == EventType::worker_promoted ||
-             e.type == EventType::worker_terminated) {
-    LifecycleRecord record{e, {}, {}};
+  } else if ((e.type == EventType::worker_created || e.type == EventType::worker_promoted ||
+              e.type == EventType::worker_terminated) &&
+             m_catalogue.managed(e.name)) {
+    LifecycleRecord record{e, {}, {}, false, std::nullopt};
     for (const RecentLog& log : m_recent) {
       check(record, log);
     }
@@ -66,7 +131,64 @@ void FleetAccounting::on_event(const Observation& o) {
   }
 }
 
-void FleetAccounting::finish() { m_recent.clear(); }
+void FleetAccounting::finish() {
+  m_recent.clear();
+  assign_scale_ups();
+}
+
+void FleetAccounting::assign_scale_ups() {
+  // What each cycle has left once the creations its lines name are counted.
+  std::vector<int64_t> left;
+  for (const Cycle& c : m_cycles) {
+    left.push_back(c.capacity());
+  }
+  std::vector<size_t> creations;
+  for (size_t i = 0; i < m_records.size(); ++i) {
+    const LifecycleRecord& r = m_records[i];
+    if (r.event.type != EventType::worker_created) {
+      continue;
+    }
+    if (r.named_in) {
+      --left[*r.named_in];
+    } else if (r.sources.empty()) {
+      creations.push_back(i);  // in time order, as the stream gave them
+    }
+  }
+  // Every (cycle, creation) pair within the tolerance of the cycle's lines,
+  // nearest first; ties go to the earlier creation, then the earlier cycle.
+  struct Pair {
+    Micros distance;
+    size_t creation;
+    size_t cycle;
+  };
+  std::vector<Pair> pairs;
+  for (size_t c = 0; c < m_cycles.size(); ++c) {
+    if (left[c] <= 0) {
+      continue;
+    }
+    const Cycle& cycle = m_cycles[c];
+    auto from = std::lower_bound(creations.begin(), creations.end(), cycle.first - m_tolerance,
+                                 [&](size_t i, Time t) { return m_records[i].event.time < t; });
+    for (auto it = from; it != creations.end() && m_records[*it].event.time <= cycle.last + m_tolerance; ++it) {
+      Time t = m_records[*it].event.time;
+      Micros d = t < cycle.first ? cycle.first - t : t > cycle.last ? t - cycle.last : Micros(0);
+      pairs.push_back(Pair{d, *it, c});
+    }
+  }
+  std::sort(pairs.begin(), pairs.end(), [](const Pair& a, const Pair& b) {
+    return std::tie(a.distance, a.creation, a.cycle) < std::tie(b.distance, b.creation, b.cycle);
+  });
+  for (const Pair& p : pairs) {
+    LifecycleRecord& r = m_records[p.creation];
+    if (left[p.cycle] <= 0 || !r.sources.empty()) {
+      continue;
+    }
+    --left[p.cycle];
+    const Cycle& cycle = m_cycles[p.cycle];
+    r.sources = {cycle.instance};
+    r.accounting_logs.assign(cycle.lines.begin(), cycle.lines.begin() + std::min<size_t>(3, cycle.lines.size()));
+  }
+}
 
 void WorkerTracker::on_event(const Event& e) {
   if (e.origin != Origin::workers) {
@@ -81,6 +203,75 @@ void WorkerTracker::on_event(const Event& e) {
     case EventType::worker_heartbeat: w.heartbeat = e; break;
     default: break;
   }
+}
+
+void InstanceTracker::on_event(const Observation& o) {
+  const Event& e = o.event;
+  if (o.role != Role::orchestrator || e.type != EventType::log) {
+    return;
+  }
+  auto [it, fresh] = m_instances.try_emplace(actor_of(e), Instance{e.source_type, e.source_id, e, e, std::nullopt});
+  Instance& in = it->second;
+  if (!fresh) {
+    in.last = e;
+  }
+  if (o.fact.kind == FactKind::startup && !in.startup) {
+    in.startup = e;
+  }
+  // Only what the findings cite is kept, and not a whole huge message.
+  constexpr size_t k_max_message = 500;
+  if (in.last.message.size() > k_max_message) {
+    in.last.message.resize(k_max_message);
+  }
+}
+
+std::vector<Succession> InstanceTracker::successions(Micros handover, Micros overlap) const {
+  struct Candidate {
+    Micros apart;
+    const Instance* old_instance;
+    const Instance* new_instance;
+    bool before_window;
+  };
+  std::vector<Candidate> candidates;
+  for (const auto& [old_key, a] : m_instances) {
+    for (const auto& [new_key, b] : m_instances) {
+      if (&a == &b || a.source_type != b.source_type || b.first.time <= a.first.time ||
+          b.last.time <= a.last.time) {
+        continue;  // not the same kind of orchestrator, or not the newer one
+      }
+      bool before = a.last.place == Event::Place::before && b.first.place == Event::Place::before;
+      Micros apart = b.first.time > a.last.time ? b.first.time - a.last.time : a.last.time - b.first.time;
+      bool near = b.first.time >= a.last.time ? apart <= handover : apart <= overlap;
+      if (before ? b.first.time >= a.last.time : near) {
+        candidates.push_back(Candidate{before ? Micros(0) : apart, &a, &b, before});
+      }
+    }
+  }
+  // The nearest pairs first, in a fixed order; each side in one pair only.
+  std::sort(candidates.begin(), candidates.end(), [](const Candidate& x, const Candidate& y) {
+    return std::tie(x.apart, x.old_instance->last.time, x.new_instance->first.time, x.new_instance->source_id) <
+           std::tie(y.apart, y.old_instance->last.time, y.new_instance->first.time, y.new_instance->source_id);
+  });
+  std::vector<Succession> out;
+  std::set<const Instance*> used_old;
+  std::set<const Instance*> used_new;
+  for (const Candidate& c : candidates) {
+    if (used_old.count(c.old_instance) == 0 && used_new.count(c.new_instance) == 0) {
+      used_old.insert(c.old_instance);
+      used_new.insert(c.new_instance);
+      out.push_back(Succession{c.old_instance, c.new_instance, c.before_window});
+    }
+  }
+  return out;
+}
+
+const Succession* InstanceTracker::succeeded(const std::vector<Succession>& all, const std::string& key) {
+  for (const Succession& s : all) {
+    if (actor_of(s.old_instance->last) == key) {
+      return &s;
+    }
+  }
+  return nullptr;
 }
 
 const WorkerLife* WorkerTracker::find(const std::string& worker_id) const {

@@ -4,6 +4,12 @@
 // and the report: a source_type gets a role (orchestrator, worker, other),
 // and an orchestrator's message becomes a typed fact (a scale-up of n
 // workers, a startup …). Nothing downstream matches raw patterns.
+//
+// The built-in entries cover the real orchestrator's lines of every era
+// (../shared/REAL-SYSTEM.md §2) and the incident reports' lines; a mapping
+// file adds entries before them or replaces them. The first entry that
+// matches a line decides its fact, so failures and blocked scale-ups come
+// before the scale-ups they resemble.
 #include <cstdint>
 #include <memory>
 #include <optional>
@@ -33,15 +39,33 @@ class PatternSet {
 
 enum class Role : uint8_t { other, orchestrator, worker };
 
+// What an orchestrator's line states. The named groups each kind reads are
+// listed in k_fact_kinds (catalogue.cpp) and the man page.
 enum class FactKind : uint8_t {
   none,
-  scale_up,  // the orchestrator reports spawning workers
-  startup,   // the orchestrator (re)started
+  cycle_start,       // a cycle begins (cycle, queued, active)
+  task_count,        // the tasks it sees (queued, active, cycle)
+  scaling_decision,  // current, spawning, desired (cycle)
+  scale_up,          // it spawns n workers (n)
+  worker_spawned,    // worker i of n spawned (i, n)
+  worker_created,    // names a worker it creates (id)
+  spawn_failed,      // a spawn failed (i of n, or id): accounts for no worker
+  scale_blocked,     // a scale-up blocked or suppressed (n): accounts for none
+  promoted,          // promotes a worker (id)
+  terminating,       // terminates a worker (id, reason)
+  cycle_completed,   // a cycle ends (spawned, promoted, terminated, failed)
+  startup,           // the first line after a start (id)
+  shutdown,          // stopped on purpose
 };
+const char* fact_kind_name(FactKind kind);
 
-// One orchestrator message, read.
+// One orchestrator line, read. A value the line does not state is absent.
 struct Fact {
   FactKind kind = FactKind::none;
+  std::optional<int64_t> cycle, queued, active, current, spawning, desired, n, i, spawned, promoted,
+      terminated, failed;
+  std::string id;      // a worker id, or the orchestrator's own id (startup)
+  std::string reason;
 };
 
 class Catalogue {
@@ -54,12 +78,21 @@ class Catalogue {
   Role role_of(const std::string& source_type) const;
   // What an orchestrator's message says; FactKind::none for anything else.
   Fact fact_of(const std::string& message) const;
+  // Whether a worker's instance type is one the orchestrator manages.
+  bool managed(const std::string& instance_type) const;
 
  private:
+  struct Entries;
   PatternSet m_orchestrator;
   PatternSet m_worker;
-  PatternSet m_scale_up;
-  PatternSet m_startup;
+  std::unique_ptr<Entries> m_entries;
+  std::vector<std::string> m_unmanaged;
 };
+
+// The built-in catalogue, in the order it is tried.
+const std::vector<FactPattern>& default_facts();
+// The catalogue a mapping makes: its entries, the old scale_up/startup
+// lists, then (unless default_facts is false) the built-in ones.
+std::vector<FactPattern> catalogue_entries(const Patterns& patterns);
 
 }  // namespace tlrecon

@@ -21,9 +21,12 @@ namespace tlrecon {
 struct DetectorContext {
   Window window;
   const Mapping& mapping;
+  const Catalogue& catalogue;
   const std::vector<TableInfo>& tables;
   const WorkerTracker& workers;
   const FleetAccounting& fleet;
+  const InstanceTracker& instances;
+  const std::vector<Succession>& successions;  // of the orchestrator instances
   const std::vector<Finding>& earlier;
   bool table_ok(TableId t) const { return tables[static_cast<int>(t)].state == TableState::ok; }
 };

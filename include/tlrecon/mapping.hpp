@@ -78,27 +78,31 @@ struct Thresholds {
   Micros lookback = std::chrono::hours(24);       // context read before the window
   Micros log_lookback = std::chrono::hours(2);    // how far back to find each log source's last log
   Micros trigger_window = std::chrono::minutes(5);  // an annotation this soon before a finding may be its trigger
+  Micros handover = std::chrono::minutes(10);     // a new orchestrator instance this near the old one's end succeeds it
   Micros statement_timeout = std::chrono::seconds(60);
+};
+
+// One entry of the facts catalogue: a message pattern (RE2, named groups
+// carry the values) and the fact it states ("scale_up", "startup" …; the
+// list and each fact's groups are in catalogue.hpp and the man page).
+struct FactPattern {
+  std::string fact;
+  std::string pattern;
 };
 
 struct Patterns {
   std::string orchestrator_source = "^orchestrator";  // source_type of orchestrators
   std::string worker_source = "^worker$";             // source_type of workers
-  // Orchestrator messages that account for a worker creation.
-  std::vector<std::string> scale_up = {
-      R"((?i)\bscal(e|ing)[ _-]*up\b)",
-      R"((?i)\bspawn(ing|ed)?\s+(a\s+)?(new\s+)?(gpu\s+)?workers?\b)",
-      R"((?i)\bspawn(ing)?\s+[1-9][0-9]*\s+(new\s+)?(gpu\s+)?workers?\b)",
-      R"((?i)\bworker\s+[0-9]+/[0-9]+\s+spawned)",
-      R"((?i)\b[1-9][0-9]*\s+spawned\b)",
-      R"((?i)\b(creat|launch)(ed|ing)\s+(a\s+)?(new\s+)?(gpu\s+)?workers?\b)",
-      R"((?i)\bdecision:\s*scale\s*up)",
-  };
-  // Messages an orchestrator writes when it (re)starts.
-  std::vector<std::string> startup = {
-      R"((?i)\borchestrator\s+(starting|started|startup)\b)",
-      R"((?i)\bstarting\s+(gpu\s+|api\s+)?orchestrator\b)",
-  };
+  // Entries of the mapping file, tried before the built-in catalogue.
+  std::vector<FactPattern> facts;
+  bool default_facts = true;  // false: only the mapping's entries
+  // The mapping format of before the catalogue, still accepted: each
+  // becomes an entry (scale_up, startup) tried before the built-in ones.
+  std::vector<std::string> scale_up;
+  std::vector<std::string> startup;
+  // Worker instance types the orchestrator neither creates nor promotes
+  // (rows made by a heartbeat function for a user's own machine).
+  std::vector<std::string> unmanaged_instance_types = {"external"};
 };
 
 struct Mapping {

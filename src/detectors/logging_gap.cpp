@@ -131,46 +131,73 @@ class LoggingGap : public Detector {
       if (!orchestrator && !worker) {
         continue;
       }
-      Micros cadence = cadence_of(s);
-      Micros threshold = std::max(m_th.gap_min, Micros(static_cast<long long>(
-                                                    static_cast<double>(cadence.count()) * m_th.gap_factor)));
-      // A worker is expected alive until it ends; an orchestrator to the end.
-      Time expected_until = ctx.window.until;
-      std::optional<Event> ended;
-      if (worker) {
-        const WorkerLife* w = ctx.workers.find(s.worker_id);
-        if (w != nullptr && w->end()) {
-          expected_until = std::min(expected_until, *w->end());
-          ended = w->terminated ? w->terminated : w->error;
-        }
-      }
-      std::vector<Silence> silences = s.silences;
-      // The silence after the last log.
-      silences.push_back(Silence{*s.last, std::nullopt, s.held_at_last,
-                                 activity_between(*s.tasks, s.last->time, ctx.window.until)});
-      for (const Silence& sil : silences) {
-        Time start = sil.before.time;
-        Time end = sil.after ? sil.after->time : ctx.window.until;
-        if (start >= expected_until) {
-          continue;  // a worker's silence after its termination is not a gap
-        }
-        bool closed_by_end = end > expected_until;
-        end = std::min(end, expected_until);
-        if (end - start <= threshold) {
-          continue;
-        }
-        Finding f = make_gap(ctx, source, orchestrator, sil, start, end, threshold, cadence);
-        if (closed_by_end && ended) {
-          f.open = false;
-          add_evidence(f, *ended);
-          f.detail += " The worker ended at " + format_clock(ended->time) + " (" + summary_of(*ended) + ").";
-        }
-        out.push_back(std::move(f));
-      }
+      gaps_of(ctx, source, s, out);
     }
   }
 
  private:
+  // Until when a source is expected alive, and what ended it.
+  struct Expected {
+    Time until;
+    std::optional<Event> ended;        // a worker's termination or error
+    const Succession* succession = nullptr;  // an orchestrator redeployed under a new id
+  };
+
+  static Expected expected_of(const DetectorContext& ctx, const std::string& source, const SourceState& s) {
+    // A worker is expected alive until it ends; an orchestrator to the end,
+    // or until its successor's first log.
+    Expected x{ctx.window.until, std::nullopt, nullptr};
+    if (s.role == Role::worker) {
+      const WorkerLife* w = ctx.workers.find(s.worker_id);
+      if (w != nullptr && w->end()) {
+        x.until = std::min(x.until, *w->end());
+        x.ended = w->terminated ? w->terminated : w->error;
+      }
+    } else if ((x.succession = InstanceTracker::succeeded(ctx.successions, source)) != nullptr) {
+      x.until = std::min(x.until, x.succession->new_instance->first.time);
+    }
+    return x;
+  }
+
+  void gaps_of(const DetectorContext& ctx, const std::string& source, const SourceState& s,
+               std::vector<Finding>& out) {
+    bool orchestrator = s.role == Role::orchestrator;
+    Micros cadence = cadence_of(s);
+    Micros threshold = std::max(m_th.gap_min, Micros(static_cast<long long>(
+                                                  static_cast<double>(cadence.count()) * m_th.gap_factor)));
+    Expected expected = expected_of(ctx, source, s);
+    std::vector<Silence> silences = s.silences;
+    // The silence after the last log.
+    silences.push_back(Silence{*s.last, std::nullopt, s.held_at_last,
+                               activity_between(*s.tasks, s.last->time, ctx.window.until)});
+    for (const Silence& sil : silences) {
+      Time start = sil.before.time;
+      Time end = sil.after ? sil.after->time : ctx.window.until;
+      if (start >= expected.until) {
+        continue;  // a worker's silence after its termination is not a gap
+      }
+      bool closed_by_end = end > expected.until;
+      end = std::min(end, expected.until);
+      if (end - start <= threshold || end <= ctx.window.since) {
+        continue;
+      }
+      Finding f = make_gap(ctx, source, orchestrator, sil, start, end, threshold, cadence);
+      if (closed_by_end && expected.ended) {
+        f.open = false;
+        add_evidence(f, *expected.ended);
+        f.detail += " The worker ended at " + format_clock(expected.ended->time) + " (" +
+                    summary_of(*expected.ended) + ").";
+      } else if (closed_by_end && expected.succession) {
+        const Event& next = expected.succession->new_instance->first;
+        f.open = false;
+        add_evidence(f, next);
+        f.detail += " It never logged again: " + actor_of(next) + " took over at " + format_clock(next.time) +
+                    " (a restart or redeploy under a new id), so the silence ends there.";
+      }
+      out.push_back(std::move(f));
+    }
+  }
+
   Micros cadence_of(const SourceState& s) const {
     if (s.intervals < 5) {
       return Micros(0);

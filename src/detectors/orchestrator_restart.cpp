@@ -1,6 +1,9 @@
 // orchestrator_restart: an orchestrator whose cycle counter goes back, or
-// that logs a startup message (patterns.startup). Both signs of one restart
-// within the tolerance make one finding.
+// that logs a startup line (the catalogue's startup fact); both signs of one
+// restart within the tolerance make one finding. And an instance succeeded
+// by another of the same source_type within the hand-over window (a restart
+// or redeploy under a new source_id, fleet.hpp): one finding naming both
+// ids, old then new, which takes in the new instance's startup line.
 #include <map>
 
 #include "tlrecon/detector.hpp"
@@ -53,9 +56,19 @@ class OrchestratorRestart : public Detector {
     s.last = e;
   }
 
-  void finish(const DetectorContext&, std::vector<Finding>& out) override {
+  void finish(const DetectorContext& ctx, std::vector<Finding>& out) override {
+    std::vector<const Instance*> successors;
+    for (const Succession& s : ctx.successions) {
+      if (!s.before_window && ctx.window.contains(s.new_instance->first.time)) {
+        out.push_back(redeployed(s));
+        successors.push_back(s.new_instance);
+      }
+    }
     for (const auto& [source, list] : m_restarts) {
       for (const Restart& r : list) {
+        if (part_of_succession(r, successors)) {
+          continue;
+        }
         Finding f = new_finding("orchestrator_restart", Severity::low, r.before ? r.before->time : r.first.time,
                                 r.first.time, {r.first.source_id});
         if (r.before) {
@@ -83,6 +96,42 @@ class OrchestratorRestart : public Detector {
   }
 
  private:
+  // A startup line among the first lines of an instance that succeeded
+  // another is that succession's, not a restart of its own.
+  bool part_of_succession(const Restart& r, const std::vector<const Instance*>& successors) const {
+    for (const Instance* in : successors) {
+      if (in->source_type == r.first.source_type && in->source_id == r.first.source_id && !r.old_cycle &&
+          r.first.time - in->first.time <= m_tolerance) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  Finding redeployed(const Succession& s) const {
+    const Instance& a = *s.old_instance;
+    const Instance& b = *s.new_instance;
+    Finding f = new_finding("orchestrator_restart", Severity::low, std::min(a.last.time, b.first.time),
+                            b.first.time, {a.source_id, b.source_id});
+    add_evidence(f, a.last);
+    add_evidence(f, b.first);
+    bool startup = b.startup && b.startup->time - b.first.time <= m_tolerance;
+    if (startup && b.startup->key != b.first.key) {
+      add_evidence(f, *b.startup);
+    }
+    f.title = "orchestrator " + b.source_type + " restarted at " + format_clock(b.first.time) + " as " +
+              b.source_id + " (was " + a.source_id + ")";
+    f.detail = "The last log of " + a.source_id + " is at " + format_utc(a.last.time) + "; " + b.source_id +
+               " logs from " + format_utc(b.first.time) + (startup ? ", starting with its startup line" : "") +
+               ", and " + a.source_id + " never logs again: the same " + b.source_type +
+               " orchestrator restarted or redeployed under a new source_id (its host name). " +
+               (b.first.time >= a.last.time ? "The hand-over took " + format_duration(b.first.time - a.last.time)
+                                            : "Both logged for " + format_duration(a.last.time - b.first.time)) +
+               ". Check that its logs continue normally after this point: a log handler that fails at a "
+               "restart goes unnoticed.";
+    return f;
+  }
+
   struct State {
     std::optional<int64_t> cycle;
     std::optional<Event> last;

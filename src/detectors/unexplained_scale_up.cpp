@@ -48,9 +48,11 @@ class UnexplainedScaleUp : public Detector {
   }
 
   void finish(const DetectorContext& ctx, std::vector<Finding>& out) override {
+    // What the accounting left over, grouped into bursts.
     std::vector<std::vector<const LifecycleRecord*>> bursts;
     for (const LifecycleRecord& r : ctx.fleet.records()) {
-      if (r.event.type != EventType::worker_created || r.event.place != Event::Place::inside) {
+      if (r.event.type != EventType::worker_created || r.event.place != Event::Place::inside ||
+          !r.sources.empty()) {
         continue;
       }
       if (bursts.empty() || r.event.time - bursts.back().back()->event.time > m_th.burst_gap) {
@@ -59,17 +61,44 @@ class UnexplainedScaleUp : public Detector {
       bursts.back().push_back(&r);
     }
     for (const auto& burst : bursts) {
-      bool accounted = false;
-      for (const LifecycleRecord* r : burst) {
-        accounted = accounted || !r->sources.empty();
-      }
-      if (!accounted) {
-        out.push_back(make_finding(ctx, burst));
-      }
+      out.push_back(make_finding(ctx, burst));
     }
   }
 
  private:
+  // What the orchestrators did say near the burst: scale-ups whose count
+  // other workers used up, failed spawns and blocked scale-ups, which
+  // account for none.
+  std::string nearby_cycles(const DetectorContext& ctx, Finding& f) const {
+    std::string said;
+    int64_t failed = 0;
+    for (const Cycle& c : ctx.fleet.cycles()) {
+      if (c.last + m_th.tolerance < f.start || c.first - m_th.tolerance > f.end) {
+        continue;
+      }
+      for (const Event& line : c.lines) {
+        add_evidence(f, line);
+      }
+      failed += c.failed;
+      if (c.stated + c.unstated > 0 && said.size() < 600) {
+        said += (said.empty() ? "" : "; ") + c.instance + " logged a scale-up of " +
+                std::to_string(std::max(c.stated, c.unstated)) +
+                (c.failed > 0 ? " with " + std::to_string(c.failed) + " failed spawn(s)" : "") + " at " +
+                format_clock(c.first);
+      } else if ((c.failed > 0 || c.blocked > 0) && said.size() < 600) {
+        said += (said.empty() ? "" : "; ") + c.instance + " logged " +
+                (c.failed > 0 ? std::to_string(c.failed) + " failed spawn(s)" : "a blocked scale-up") + " at " +
+                format_clock(c.first);
+      }
+    }
+    if (said.empty()) {
+      return "";
+    }
+    return " Near it, " + said + ": each cycle accounts for at most the workers it says it spawns, less those " +
+           "it says failed, and those were already accounted for" +
+           (failed > 0 ? "; a worker that came up although its spawn was logged as failed is shown here." : ".");
+  }
+
   Finding make_finding(const DetectorContext& ctx, const std::vector<const LifecycleRecord*>& burst) {
     std::vector<std::string> ids;
     for (const LifecycleRecord* r : burst) {
@@ -89,7 +118,8 @@ class UnexplainedScaleUp : public Detector {
     f.detail = "The workers table shows " + names + " created between " + format_utc(f.start) +
                " and " + format_utc(f.end) + ". No orchestrator log within " +
                format_duration(m_th.tolerance) + " names " + (n == 1 ? "it" : "them") +
-               " or reports a scale-up or spawn.";
+               " or reports a scale-up that is not already spent on other workers.";
+    f.detail += nearby_cycles(ctx, f);
     auto d = m_demand.find(burst.front()->event.worker_id);
     if (d != m_demand.end() && ctx.table_ok(TableId::tasks)) {
       f.detail += " Demand at that moment: " + std::to_string(d->second.queued) +

@@ -15,8 +15,8 @@ class WorkerNeverPromoted : public Detector {
 
   void finish(const DetectorContext& ctx, std::vector<Finding>& out) override {
     for (const auto& [id, w] : ctx.workers.workers()) {
-      if (!w.created || w.promoted) {
-        continue;
+      if (!w.created || w.promoted || !ctx.catalogue.managed(w.created->name)) {
+        continue;  // promoted, or not one the orchestrator promotes
       }
       std::optional<Time> end = w.end();
       bool ended_inside = end && *end >= ctx.window.since && *end < ctx.window.until;
