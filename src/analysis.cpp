@@ -122,7 +122,7 @@ Analysis analyze(Source& source, const Mapping& mapping, const Window& window, c
   // skipped, so "nothing found" is never confused with "not checked".
   std::vector<Detector*> running;
   for (const auto& d : all) {
-    std::string reason = skip_reason(*d, source.tables());
+    std::string reason = skip_reason(*d, source.tables(), window);
     a.detectors.push_back(DetectorStatus{d->name(), reason.empty(), reason});
     if (reason.empty()) {
       running.push_back(d.get());

@@ -146,7 +146,7 @@ std::vector<Detector*> finishing_order(const std::vector<Detector*>& detectors) 
   return order;
 }
 
-std::string skip_reason(const Detector& d, const std::vector<TableInfo>& tables) {
+std::string skip_reason(const Detector& d, const std::vector<TableInfo>& tables, const Window& window) {
   for (const auto& [table, field] : d.needs()) {
     const TableInfo& t = tables[static_cast<int>(table)];
     if (t.state != TableState::ok) {
@@ -158,6 +158,10 @@ std::string skip_reason(const Detector& d, const std::vector<TableInfo>& tables)
       if (std::find(t.unmapped.begin(), t.unmapped.end(), name) != t.unmapped.end()) {
         return std::string("needs ") + table_name(table) + "." + name + ", which is not in the table";
       }
+    }
+    if (table == TableId::system_logs && logs_kept_from(tables, window) >= window.until) {
+      return "no logs are kept for the window: system_logs begins at " + format_utc(*t.kept_since) +
+             " (older rows are deleted by its retention)";
     }
   }
   return "";

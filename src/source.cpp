@@ -48,6 +48,11 @@ void TableInfo::count_null_time_rows(uint64_t n) {
   }
 }
 
+Time logs_kept_from(const std::vector<TableInfo>& tables, const Window& window) {
+  const TableInfo& logs = tables[static_cast<int>(TableId::system_logs)];
+  return logs.kept_since && *logs.kept_since > window.since ? *logs.kept_since : window.since;
+}
+
 Time read_from(TableId table, const Window& window, const Thresholds& thresholds) {
   return window.since - (table == TableId::system_logs ? thresholds.log_lookback : thresholds.lookback);
 }

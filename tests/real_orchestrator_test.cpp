@@ -280,3 +280,44 @@ TEST_CASE("unmanaged: an external worker is never a scale-up and never 'not prom
   CHECK(of_kind(b, "unexplained_scale_up").size() == 1);
   CHECK(of_kind(b, "worker_never_promoted").size() == 1);
 }
+
+TEST_CASE("retention: before the oldest kept log nothing is a gap, and nobody is said to be logging") {
+  FakeSource src;
+  src.set_logs_kept_since(*parse_time("2026-05-12T10:30:00Z"));
+  Orchestrator edge{src, "edge-1", "edge_function"};
+  edge.log(40, 0, "claim-next-task: no task");
+  worker(src, "gpu-early", 10);  // before the oldest kept log: nothing can be said
+  worker(src, "gpu-late", 45);
+  Analysis a = run(src);
+  auto gaps = of_kind(a, "logging_gap");
+  REQUIRE(gaps.size() == 1);
+  CHECK(gaps[0]->entities == std::vector<std::string>{"orchestrator"});
+  CHECK(gaps[0]->severity == Severity::high);
+  CHECK(format_utc(gaps[0]->start) == "2026-05-12T10:30:00Z");
+  CHECK(gaps[0]->title == "no orchestrator has logged for as long as logs are kept, while 1 worker was created");
+  auto bursts = of_kind(a, "unexplained_scale_up");
+  REQUIRE(bursts.size() == 1);
+  CHECK(bursts[0]->entities == std::vector<std::string>{"gpu-late"});
+  CHECK(bursts[0]->severity == Severity::high);
+  for (const Finding& f : a.findings) {
+    CHECK(f.detail.find("were logging") == std::string::npos);
+  }
+}
+
+TEST_CASE("retention: a window older than every kept log skips the log detectors, saying why") {
+  FakeSource src;
+  src.set_logs_kept_since(*parse_time("2026-05-14T03:00:00Z"));
+  worker(src, "gpu-1", 10);
+  Analysis a = run(src);
+  CHECK(a.findings.size() == 1);  // only worker_never_promoted: the workers table is all there is
+  int skipped = 0;
+  for (const DetectorStatus& d : a.detectors) {
+    if (d.name == "logging_gap" || d.name == "unexplained_scale_up" || d.name == "orchestrator_restart") {
+      CHECK_FALSE(d.ran);
+      CHECK(d.reason == "no logs are kept for the window: system_logs begins at 2026-05-14T03:00:00Z "
+                        "(older rows are deleted by its retention)");
+      ++skipped;
+    }
+  }
+  CHECK(skipped == 3);
+}

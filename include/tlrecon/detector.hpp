@@ -29,6 +29,9 @@ struct DetectorContext {
   const std::vector<Succession>& successions;  // of the orchestrator instances
   const std::vector<Finding>& earlier;
   bool table_ok(TableId t) const { return tables[static_cast<int>(t)].state == TableState::ok; }
+  // Where the window's kept logs begin (retention): before it nothing can be
+  // said about who was logging.
+  Time logs_from() const { return logs_kept_from(tables, window); }
 };
 
 // The (table, field) pairs a detector cannot run without; field -1: the table only.
@@ -59,8 +62,10 @@ std::vector<std::unique_ptr<Detector>> make_detectors(const Mapping& mapping);
 // The detectors in an order where each finishes after those it reads.
 std::vector<Detector*> finishing_order(const std::vector<Detector*>& detectors);
 
-// Why a detector cannot run on these tables, or "" when it can.
-std::string skip_reason(const Detector& d, const std::vector<TableInfo>& tables);
+// Why a detector cannot run on these tables for this window, or "" when it
+// can: a table it needs is missing or unreadable, or it reads logs and none
+// are kept for the window.
+std::string skip_reason(const Detector& d, const std::vector<TableInfo>& tables, const Window& window);
 
 // Orders findings by start, kind and entities, then gives them ids F1, F2, …
 // and resolves relations into related ids, both ways.

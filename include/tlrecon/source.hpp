@@ -51,6 +51,9 @@ struct TableInfo {
   bool has_time = false;
   Time first{};
   Time last{};
+  // system_logs: its oldest row, wherever the window is: before it, no
+  // logs are kept (a retention job deletes them), which is not a silence.
+  std::optional<Time> kept_since;
   std::vector<std::string> problems;   // the first few "key: what was wrong"
   void note_problem(const std::string& what);
   void count_null_time_rows(uint64_t n);
@@ -60,6 +63,10 @@ struct TableInfo {
 // "2 rows could not be placed on the timeline, 1 duplicate row skipped";
 // empty when every row was placed. Every output says it this way.
 std::string count_words(const TableInfo& t);
+
+// The first instant of the window for which system_logs keeps rows: the
+// window's start, or its oldest row when that is later (retention).
+Time logs_kept_from(const std::vector<TableInfo>& tables, const Window& window);
 
 class Source {
  public:

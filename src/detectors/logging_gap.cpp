@@ -124,18 +124,52 @@ class LoggingGap : public Detector {
     for (auto& [source, s] : m_sources) {
       sorted.emplace(source, &s);
     }
+    bool any_orchestrator = false;
     for (auto& [source, state] : sorted) {
       SourceState& s = *state;
-      bool orchestrator = s.role == Role::orchestrator;
-      bool worker = s.role == Role::worker;
-      if (!orchestrator && !worker) {
-        continue;
+      any_orchestrator = any_orchestrator || s.role == Role::orchestrator;
+      if (s.role == Role::orchestrator || s.role == Role::worker) {
+        gaps_of(ctx, source, s, out);
       }
-      gaps_of(ctx, source, s, out);
+    }
+    if (!any_orchestrator) {
+      never_logged(ctx, out);
     }
   }
 
  private:
+  // No orchestrator line at all, however far back, while workers were
+  // created: the orchestrator has not logged for as long as logs are kept.
+  void never_logged(const DetectorContext& ctx, std::vector<Finding>& out) const {
+    Time from = ctx.logs_from();
+    std::vector<const Event*> created;
+    for (const LifecycleRecord& r : ctx.fleet.records()) {
+      if (r.event.type == EventType::worker_created && r.event.place == Event::Place::inside &&
+          r.event.time >= from) {
+        created.push_back(&r.event);
+      }
+    }
+    if (created.empty()) {
+      return;
+    }
+    const std::optional<Time>& kept = ctx.tables[static_cast<int>(TableId::system_logs)].kept_since;
+    Finding f = new_finding("logging_gap", Severity::high, kept ? *kept : from, ctx.window.until, {"orchestrator"});
+    f.role = Role::orchestrator;
+    f.open = true;
+    for (const Event* e : created) {
+      add_evidence(f, *e);
+    }
+    std::string since = kept ? "since its oldest row, " + format_utc(*kept) : "in what was read";
+    f.title = "no orchestrator has logged for as long as logs are kept, while " + std::to_string(created.size()) +
+              (created.size() == 1 ? " worker was" : " workers were") + " created";
+    f.detail = "system_logs holds no line of any orchestrator (source_type matching " +
+               ctx.mapping.patterns.orchestrator_source + ") " + since + ", yet the workers table shows " +
+               std::to_string(created.size()) + " worker(s) created in the window. Whatever creates them "
+               "is not logging to the database: its log handler failed at a start, or it never had one. "
+               "Its own stdout or container logs should say which.";
+    out.push_back(std::move(f));
+  }
+
   // Until when a source is expected alive, and what ended it.
   struct Expected {
     Time until;

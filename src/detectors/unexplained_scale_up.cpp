@@ -52,8 +52,8 @@ class UnexplainedScaleUp : public Detector {
     std::vector<std::vector<const LifecycleRecord*>> bursts;
     for (const LifecycleRecord& r : ctx.fleet.records()) {
       if (r.event.type != EventType::worker_created || r.event.place != Event::Place::inside ||
-          !r.sources.empty()) {
-        continue;
+          !r.sources.empty() || r.event.time < ctx.logs_from()) {
+        continue;  // accounted for, or before the logs kept: nothing can be said
       }
       if (bursts.empty() || r.event.time - bursts.back().back()->event.time > m_th.burst_gap) {
         bursts.emplace_back();
@@ -66,6 +66,17 @@ class UnexplainedScaleUp : public Detector {
   }
 
  private:
+  // The orchestrator instances whose lines span `t` (within the tolerance).
+  std::string logging_then(const DetectorContext& ctx, Time t) const {
+    std::string out;
+    for (const auto& [key, in] : ctx.instances.instances()) {
+      if (in.first.time <= t + m_th.tolerance && in.last.time >= t - m_th.tolerance) {
+        out += (out.empty() ? "" : ", ") + key;
+      }
+    }
+    return out;
+  }
+
   // What the orchestrators did say near the burst: scale-ups whose count
   // other workers used up, failed spawns and blocked scale-ups, which
   // account for none.
@@ -146,9 +157,12 @@ class UnexplainedScaleUp : public Detector {
                   "the database.";
     } else {
       f.severity = Severity::medium;
-      f.detail += " The orchestrators were logging at the time, but none of it explains these "
-                  "workers: check for a second scaler, a manual launch, or a message format the "
-                  "mapping's scale_up patterns do not know.";
+      std::string logging = logging_then(ctx, f.start);
+      f.detail += logging.empty()
+                      ? " No orchestrator line is kept near that time."
+                      : " " + logging + " logged around that time, but none of it explains these workers: "
+                        "check for a second scaler, a manual launch, or a message the catalogue does not know "
+                        "(patterns.facts in the mapping).";
     }
     return f;
   }
