@@ -2,6 +2,7 @@
 # Loads a bundled incident into a PostgreSQL database (libpq's environment
 # says which server; the database is created if absent).
 #   scripts/load_sample.sh orchestrator-2025-10-16 DBNAME
+#   scripts/load_sample.sh orchestrator-2026-05-redeploy DBNAME
 #   scripts/load_sample.sh workflows-2026-01-20 DBNAME
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)

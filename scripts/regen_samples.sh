@@ -10,8 +10,10 @@ cd "$TLRECON_ROOT"
 pg_virtualenv bash -euo pipefail -c '
   tl=$1
   scripts/load_sample.sh orchestrator-2025-10-16 orchestrator
+  scripts/load_sample.sh orchestrator-2026-05-redeploy redeploy
   scripts/load_sample.sh workflows-2026-01-20 workflows
   for pair in "orchestrator-2025-10-16 orchestrator 2025-10-16T10:55:00Z 2025-10-16T18:02:00Z" \
+              "orchestrator-2026-05-redeploy redeploy 2026-05-12T08:00:00Z 2026-05-12T12:00:00Z" \
               "workflows-2026-01-20 workflows 2026-01-20T13:00:00Z 2026-01-20T20:00:00Z"; do
     set -- $pair
     rm -rf "sample_data/$1.new"

@@ -2,26 +2,63 @@
 --
 -- Load into a database that already has sample_data/src/schema_gpu.sql applied:
 --   psql -v ON_ERROR_STOP=1 -f schema_gpu.sql -f orchestrator-2025-10-16.sql
+-- (scripts/load_sample.sh orchestrator-2025-10-16 DB does both).
 -- Snapshot window: [2025-10-16T10:55:00Z, 2025-10-16T18:02:00Z).
 --
 -- Fully deterministic: no random(), no now(); ids are md5() of fixed strings.
 -- The orchestrator and worker log lines are generated from the workers and
 -- tasks rows below, so the three tables always tell one consistent story.
 --
+-- The orchestrator speaks as gpu_orchestrator/control_loop.py and main.py did
+-- in October 2025 (../shared/REAL-SYSTEM.md section 2, era E1): every cycle
+-- logs 'Starting orchestrator cycle' (a cycle start, NOT a startup),
+-- '🔢 TASK COUNT (Cycle #n): Queued=q, Active=a, Total=t', 'Current state: …',
+-- '🎯 SCALING DECISION (Cycle #n): Current=a+s, Desired=d', then
+-- 'Orchestrator cycle completed in 0.84s: {…actions…}' (control_loop.py) and
+-- 'Cycle completed: {…actions…}' (main.py) with the same actions dict; every
+-- 20th cycle the 📊 HEALTH SUMMARY block. A scale-up logs '🚀 SCALING UP:
+-- Spawning 1 workers (current: c, desired: d)', 'Scaling up: need 1 more
+-- workers (…)', '🚀 Creating worker: <id> (Storage: Peter, RAM: 60 GB)' and,
+-- once the pod is up, '✅ Worker 1/1 spawned successfully'. A promotion logs
+-- '🚀 Worker <id> detected as active via logging - promoting now' (the worker
+-- has logged by then); an idle termination logs the 🔄 WORKER_LIFECYCLE lines
+-- and 'Terminated idle worker <id> (over-capacity, idle > 300s)'. No line sets
+-- the worker_id column (the orchestrator never sets that logging context).
+-- ORCHESTRATOR_INSTANCE_ID=gpu-orchestrator is set on Railway, so the source
+-- id survives restarts; a SIGTERM leaves no line, and the first line a new
+-- process gets into the database is '✅ Database logging enabled:
+-- gpu-orchestrator -> Supabase' (cycle_number NULL).
+-- Worker rows carry the metadata keys the orchestrator writes (ISO times with
+-- +00:00); last_heartbeat was NOT NULL DEFAULT now() in 2025 (every row has one).
+--
 -- Story
---   10:55:00-10:57:xx  old orchestrator process logs cycles #1516..#1520.
---   10:58:02           old process receives SIGTERM (deploy of d063e62).
---   10:58:20           new process (pid 41) starts, DB logging enabled, cycles restart at #1
---                      (period ~37 s with deterministic jitter).
+--   10:55:00-10:57:32  old orchestrator process logs cycles #1516..#1520.
+--   ~10:58             SIGTERM (deploy of d063e62): no line.
+--   10:58:20           new process: '✅ Database logging enabled: gpu-orchestrator -> Supabase';
+--                      its cycles restart at #1 (10:58:2x; period ~37 s, deterministic jitter).
 --   11:22-17:00        six healthy workers come and go, each with a logged spawn,
 --                      promotion and idle termination; 23 tasks (2 Failed).
 --   17:30:23           cycle #629 spawns gpu-20251016_173023-673741fb for a task that is
---                      cancelled at 17:31:12; promoted 17:31:31 (#631), terminated 17:32:02 (#632).
---   17:35:31           cycle #638 'Cycle completed: 0 spawned, 0 terminated' -- the LAST
---                      orchestrator row. The orchestrator keeps working, unlogged:
---   17:42:49/17:42:52  two workers created (one promoted 17:43:49, one startup timeout 17:52:55).
+--                      cancelled at 17:31:12 (SCALING UP + Creating worker lines); promoted
+--                      17:31:31 (#631), terminated 17:32:02 (#632).
+--   17:35:31           cycle #638 'Cycle completed: {… 'workers_spawned': 0, 'workers_terminated': 0 …}'
+--                      -- the LAST orchestrator row (seed 001's "0 spawned, 0 terminated").
+--                      The orchestrator keeps working, unlogged:
+--   17:42:49/17:42:52  two workers created (one promoted 17:43:49, one 'Spawning timeout' 17:52:55).
 --   17:55:06/17:55:32  two more workers; the first claims 51e36aa5... and ef5a11b0... at
 --                      17:57:06/17:57:08, the second is promoted 17:58:09 and terminated 17:59:09.
+--
+-- Findings tlrecon must report on the window (what the seeds found):
+--   logging_gap            [gpu-orchestrator] high, 17:35:31 -> open at 18:02:00
+--   unexplained_scale_up   [gpu-20251016_174249-34c67fdd, gpu-20251016_174252-9356e3ac] high,
+--                          17:42:49-17:42:52, related to the gap
+--   unexplained_scale_up   [gpu-20251016_175506-a6a03b7b, gpu-20251016_175532-78a04c2b] high,
+--                          17:55:06-17:55:32, related to the gap
+--   orchestrator_restart   exactly one, low, ending 10:58:20 (cycle 1520 -> 1 and the startup line)
+--   none for 17:30:23 (its SCALING UP and Creating worker lines account for it), and no
+--   orchestrator_restart from the 600-odd 'Starting orchestrator cycle' lines.
+--   Also (not core): worker_never_promoted [gpu-20251016_174252-9356e3ac] medium,
+--   early_termination for 173023-673741fb (31 s) and 175532-78a04c2b (1m00s), low.
 
 BEGIN;
 
@@ -51,13 +88,15 @@ INSERT INTO workers (id, instance_type, status, created_at, last_heartbeat, meta
   -- incident: created inside the logging gap, promoted 17:43:49, still active
   ('gpu-20251016_174249-34c67fdd', 'NVIDIA GeForce RTX 4090', 'active', '2025-10-16 17:42:49+00', '2025-10-16 18:01:30+00',
    '{"orchestrator_status": "active", "runpod_id": "u4f9s0ka6e2r8w", "ram_tier": 60, "storage_volume": "Peter", "promoted_to_active_at": "2025-10-16T17:43:49.841000+00:00", "ssh_details": {"ip": "194.68.245.31", "port": 22087}}'),
-  -- incident: created inside the gap, never promoted, startup timeout 17:52:55
-  ('gpu-20251016_174252-9356e3ac', 'NVIDIA GeForce RTX 4090', 'error', '2025-10-16 17:42:52+00', NULL,
-   '{"orchestrator_status": "error", "runpod_id": "z7b1lt3h9p5g0c", "ram_tier": 60, "storage_volume": "Peter", "terminated_at": "2025-10-16T17:52:55.370000+00:00", "error_reason": "Startup timeout: not promoted within 10 minutes", "error_time": "2025-10-16T17:52:55.370000+00:00"}'),
+  -- incident: created inside the gap; its pod's guardian beat but the worker never logged
+  -- nor became ready; marked error by the spawning timeout at 17:52:55 (mark_worker_error
+  -- writes error_reason and error_time, no terminated_at)
+  ('gpu-20251016_174252-9356e3ac', 'NVIDIA GeForce RTX 4090', 'error', '2025-10-16 17:42:52+00', '2025-10-16 17:52:41+00',
+   '{"orchestrator_status": "error", "runpod_id": "z7b1lt3h9p5g0c", "ram_tier": 60, "storage_volume": "Peter", "error_reason": "Spawning timeout", "error_time": "2025-10-16T17:52:55.370000+00:00"}'),
   -- incident: created 17:55:06, promoted 17:56:02, claims 51e36aa5/ef5a11b0
   ('gpu-20251016_175506-a6a03b7b', 'NVIDIA GeForce RTX 4090', 'active', '2025-10-16 17:55:06+00', '2025-10-16 18:01:45+00',
    '{"orchestrator_status": "active", "runpod_id": "e72lqfpbzb0l94", "ram_tier": 60, "storage_volume": "Peter", "promoted_to_active_at": "2025-10-16T17:56:02.804000+00:00", "ssh_details": {"ip": "213.173.108.166", "port": 10121}}'),
-  -- incident: created 17:55:32, promoted 17:58:09, terminated 17:59:09, no logs
+  -- incident: created 17:55:32, promoted 17:58:09, terminated 17:59:09, never logged (seed 001)
   ('gpu-20251016_175532-78a04c2b', 'NVIDIA GeForce RTX 4090', 'terminated', '2025-10-16 17:55:32+00', '2025-10-16 17:59:05+00',
    '{"orchestrator_status": "terminated", "runpod_id": "nhayz899m91qyt", "ram_tier": 60, "storage_volume": "Peter", "promoted_to_active_at": "2025-10-16T17:58:09.418000+00:00", "terminated_at": "2025-10-16T17:59:09.487000+00:00"}');
 
@@ -94,12 +133,13 @@ INSERT INTO tasks (id, task_type, status, worker_id, created_at, updated_at, gen
   ('ef5a11b0-6d24-4b8a-b3f9-1e5c7a9d0f63', 'travel_segment', 'In Progress', 'gpu-20251016_175506-a6a03b7b', '2025-10-16 17:54:58+00', '2025-10-16 17:57:08+00', '2025-10-16 17:57:08+00', NULL, 1, NULL);
 
 -- ---------------------------------------------------------------- orchestrator logs
--- Cycle timetable: "Cycle completed" times of the new process are interpolated
--- between anchor cycles (the incident cycles are anchored to the seconds of
--- seed 001) plus a jitter of -3..+3 s; the first lines of a cycle are 0-1 s
--- earlier. Spawn / promotion / termination lines are placed in the cycle whose
--- completion second equals workers.created_at / promoted_to_active_at /
--- terminated_at, so workers created after 17:35:31 get no orchestrator line.
+-- Cycle timetable: each cycle has a reference second t_ref, interpolated between
+-- anchor cycles (the incident cycles are anchored to the seconds of seed 001)
+-- plus a jitter of -3..+3 s. The cycle starts 1.2-1.7 s before t_ref. A worker
+-- created at t_ref was spawned by that cycle; a promotion or termination whose
+-- metadata time falls in the second t_ref was done by it. So workers created,
+-- promoted or terminated after 17:35:31 get no orchestrator line, and neither
+-- does anything the old process (#1516..#1520) could have done.
 INSERT INTO system_logs (id, "timestamp", source_type, source_id, log_level, message, task_id, worker_id, cycle_number, metadata)
 WITH
 anchor (n, t) AS (VALUES
@@ -116,28 +156,39 @@ new_cycle AS (
            CASE WHEN g.n = s.a THEN s.ta
                 ELSE s.ta + make_interval(secs => round(extract(epoch FROM s.tb - s.ta) * (g.n - s.a) / (s.b - s.a))
                                                   + ((g.n * g.n * 7919 + g.n * 31) % 101) % 7 - 3)
-           END AS t_done
+           END AS t_ref
     FROM generate_series(1::bigint, 638::bigint) AS g (n)
     JOIN seg s ON g.n >= s.a AND (g.n < s.b OR (s.b IS NULL AND g.n = s.a))),
 old_cycle AS (
     SELECT g.n,
-           timestamptz '2025-10-16 10:55:00+00'
+           timestamptz '2025-10-16 10:55:01.3+00'
              + make_interval(secs => round((g.n - 1516) * 37.4)
                                      + CASE WHEN g.n = 1516 THEN 0 ELSE ((g.n * g.n * 7919 + g.n * 31) % 101) % 7 - 3 END)
-             AS t_start
+             AS t_ref
     FROM generate_series(1516::bigint, 1520::bigint) AS g (n)),
 cycle AS (
-    SELECT 'old' AS proc, n, t_start, t_start + make_interval(secs => CASE WHEN n % 4 = 0 THEN 0 ELSE 1 END) AS t_done
-    FROM old_cycle
+    SELECT 'old' AS proc, n, t_ref, t_ref - make_interval(secs => 1.3) AS t_start FROM old_cycle
     UNION ALL
-    SELECT 'new', n, t_done - make_interval(secs => CASE WHEN n % 4 = 0 THEN 0 ELSE 1 END), t_done
-    FROM new_cycle),
+    SELECT 'new', n, t_ref, t_ref - make_interval(secs => 1.2 + ((n * 7919) % 500) / 1000.0) FROM new_cycle),
 wk AS (
-    SELECT id, status, created_at, metadata->>'runpod_id' AS runpod,
-           date_trunc('second', (metadata->>'promoted_to_active_at')::timestamptz) AS promoted_s,
-           date_trunc('second', (metadata->>'terminated_at')::timestamptz) AS terminated_s,
+    SELECT id, status, created_at, metadata->>'runpod_id' AS runpod, metadata->>'storage_volume' AS storage,
+           metadata->>'ram_tier' AS ram,
+           (metadata->>'promoted_to_active_at')::timestamptz AS promoted_at,
+           (metadata->>'terminated_at')::timestamptz AS terminated_at,
            coalesce((metadata->>'terminated_at')::timestamptz, (metadata->>'error_time')::timestamptz, 'infinity') AS gone_at
     FROM workers),
+-- What each cycle of the new process did; 'at' is the workers-table time.
+ev AS (
+    SELECT c.n, 'spawned' AS kind, wk.id, wk.runpod, wk.storage, wk.ram, wk.created_at AS at
+    FROM cycle c JOIN wk ON c.proc = 'new' AND wk.created_at = c.t_ref
+    UNION ALL
+    SELECT c.n, 'promoted', wk.id, wk.runpod, wk.storage, wk.ram, wk.promoted_at
+    FROM cycle c JOIN wk ON c.proc = 'new' AND date_trunc('second', wk.promoted_at) = c.t_ref
+    UNION ALL
+    SELECT c.n, 'terminated', wk.id, wk.runpod, wk.storage, wk.ram, wk.terminated_at
+    FROM cycle c JOIN wk ON c.proc = 'new' AND wk.status = 'terminated' AND date_trunc('second', wk.terminated_at) = c.t_ref),
+-- Seconds from the spawn until create_pod_and_wait returns ('Worker 1/1 spawned').
+spawn_wait AS (SELECT n, make_interval(secs => 11 + (n * 37 % 90) / 10.0) AS wait FROM cycle),
 stats AS (
     SELECT c.*,
            (SELECT count(*) FROM tasks t
@@ -148,65 +199,128 @@ stats AS (
              WHERE t.generation_started_at <= c.t_start
                AND coalesce(t.generation_processed_at,
                             CASE WHEN t.status IN ('Failed', 'Cancelled') THEN t.updated_at END,
-                            'infinity') > c.t_start) AS active,
-           (SELECT count(*) FROM wk WHERE wk.created_at < c.t_start AND wk.gone_at > c.t_start) AS cur,
-           (SELECT count(*) FROM wk WHERE c.proc = 'new' AND wk.created_at = c.t_done) AS spawned,
-           (SELECT count(*) FROM wk WHERE c.proc = 'new' AND wk.status = 'terminated' AND wk.terminated_s = c.t_done) AS terminated
+                            'infinity') > c.t_start) AS active_tasks,
+           (SELECT count(*) FROM wk WHERE wk.created_at < c.t_start AND wk.gone_at > c.t_start
+                                      AND (wk.promoted_at IS NULL OR wk.promoted_at > c.t_start)) AS spawning_w,
+           (SELECT count(*) FROM wk WHERE wk.created_at < c.t_start AND wk.gone_at > c.t_start
+                                      AND wk.promoted_at <= c.t_start) AS active_w,
+           (SELECT count(*) FROM ev WHERE c.proc = 'new' AND ev.n = c.n AND ev.kind = 'spawned') AS spawned,
+           (SELECT count(*) FROM ev WHERE c.proc = 'new' AND ev.n = c.n AND ev.kind = 'promoted') AS promoted,
+           (SELECT count(*) FROM ev WHERE c.proc = 'new' AND ev.n = c.n AND ev.kind = 'terminated') AS terminated,
+           (SELECT max(ev.at) FROM ev WHERE c.proc = 'new' AND ev.n = c.n AND ev.kind = 'promoted') AS promoted_at,
+           greatest(c.t_ref,
+                    (SELECT max(CASE ev.kind WHEN 'spawned' THEN ev.at + sw.wait + interval '0.05 s'
+                                             ELSE ev.at + interval '0.1 s' END)
+                     FROM ev JOIN spawn_wait sw ON sw.n = ev.n
+                     WHERE c.proc = 'new' AND ev.n = c.n)) AS t_end
     FROM cycle c),
-lines (proc, n, ts, ord, lvl, msg, wid, md) AS (
-    SELECT proc, n, t_start, 10, 'DEBUG', format('Starting cycle #%s', n), NULL::text, NULL::jsonb FROM stats
+cyc AS (
+    SELECT s.*,
+           -- control_loop.py: the scaling decision follows the promotions of the cycle.
+           coalesce(s.promoted_at + interval '0.05 s', s.t_ref - interval '0.7 s') AS t_decision,
+           s.active_w + s.spawning_w + s.spawned - s.terminated AS desired,
+           format('{''workers_promoted'': %s, ''workers_failed'': 0, ''workers_spawned'': %s, '
+                  '''workers_terminated'': %s, ''tasks_reset'': 0}', s.promoted, s.spawned, s.terminated) AS actions
+    FROM stats s),
+lines (proc, n, ts, ord, lvl, msg) AS (
+    SELECT proc, n, t_start, 10, 'INFO', 'Starting orchestrator cycle' FROM cyc
     UNION ALL
-    SELECT proc, n, t_start, 20, 'INFO', format('Task count: Queued=%s, Active=%s, Total=%s', queued, active, queued + active), NULL, NULL FROM stats
+    SELECT proc, n, t_start + interval '0.21 s', 20, 'CRITICAL',
+           format('🔢 TASK COUNT (Cycle #%s): Queued=%s, Active=%s, Total=%s', n, queued, active_tasks, queued + active_tasks)
+    FROM cyc
     UNION ALL
-    SELECT proc, n, t_start, 30, 'INFO',
-           format('SCALING DECISION (Cycle #%s): Current=%s, Desired=%s — %s', n, cur, cur + spawned - terminated,
-                  CASE WHEN spawned > terminated THEN 'SCALE UP' WHEN spawned < terminated THEN 'SCALE DOWN' ELSE 'MAINTAIN' END),
-           NULL, NULL FROM stats
+    SELECT proc, n, t_start + interval '0.23 s', 25, 'INFO',
+           format('Current state: %s spawning, %s active, 0 terminating, %s total tasks (%s queued)',
+                  spawning_w, active_w, queued + active_tasks, queued)
+    FROM cyc
     UNION ALL
-    SELECT c.proc, c.n, c.t_done, 40, 'INFO', format('Worker %s promoted to active', wk.id), wk.id, NULL
-    FROM cycle c JOIN wk ON c.proc = 'new' AND wk.promoted_s = c.t_done
+    SELECT 'new', ev.n, ev.at - interval '0.04 s', 30, 'INFO',
+           format('🚀 Worker %s detected as active via logging - promoting now', ev.id)
+    FROM ev WHERE ev.kind = 'promoted'
     UNION ALL
-    SELECT proc, n, t_done, 50, 'INFO', format('Scaling up: need %s more workers', spawned), NULL, NULL FROM stats WHERE spawned > 0
+    SELECT proc, n, t_decision, 40, 'CRITICAL',
+           format('🎯 SCALING DECISION (Cycle #%s): Current=%s+%s, Desired=%s', n, active_w, spawning_w, desired)
+    FROM cyc
     UNION ALL
-    SELECT c.proc, c.n, c.t_done, 51, 'INFO', format('Spawning worker %s (runpod %s)', wk.id, wk.runpod), wk.id,
-           jsonb_build_object('runpod_id', wk.runpod)
-    FROM cycle c JOIN wk ON c.proc = 'new' AND wk.created_at = c.t_done
+    SELECT 'new', ev.n, ev.at + d.dt, x.ord, 'INFO', format(x.fmt, ev.id, ev.runpod, c.active_w + c.spawning_w, c.desired)
+    FROM ev JOIN cyc c ON c.proc = 'new' AND c.n = ev.n
+    CROSS JOIN (VALUES
+        (-0.61, 50, 'Terminating 1 workers (over-capacity: %3$s > %4$s, idle buffer requires keeping 0 idle)'),
+        (-0.60, 51, '🔄 WORKER_LIFECYCLE [Worker %1$s] TERMINATING worker'),
+        (-0.59, 52, '🔄 WORKER_LIFECYCLE [Worker %1$s] RunPod ID: %2$s'),
+        (-0.58, 53, '🔄 WORKER_LIFECYCLE [Worker %1$s] Calling RunPod API to terminate instance...'),
+        (-0.02, 54, '🔄 WORKER_LIFECYCLE [Worker %1$s] ✅ RunPod instance terminated successfully'),
+        ( 0.03, 55, '🔄 WORKER_LIFECYCLE [Worker %1$s] ✅ Database status updated to ''terminated'''),
+        ( 0.04, 56, 'Terminated idle worker %1$s (over-capacity, idle > 300s)')
+    ) AS x (secs, ord, fmt)
+    CROSS JOIN LATERAL (SELECT make_interval(secs => x.secs) AS dt) d
+    WHERE ev.kind = 'terminated'
     UNION ALL
-    SELECT c.proc, c.n, c.t_done, 60, 'INFO', format('Terminating idle worker %s', wk.id), wk.id, NULL
-    FROM cycle c JOIN wk ON c.proc = 'new' AND wk.status = 'terminated' AND wk.terminated_s = c.t_done
+    SELECT proc, n, t_ref - interval '0.25 s', 60, 'CRITICAL',
+           format('🚀 SCALING UP: Spawning %s workers (current: %s, desired: %s)', spawned, active_w + spawning_w, desired)
+    FROM cyc WHERE spawned > 0
     UNION ALL
-    SELECT proc, n, t_done, 90, 'INFO', format('Cycle completed: %s spawned, %s terminated', spawned, terminated), NULL, NULL FROM stats)
-SELECT md5('orch-' || proc || '-' || n || '-' || ord || '-' || coalesce(wid, ''))::uuid, ts,
-       'orchestrator_gpu', 'gpu-orchestrator', lvl, msg, NULL::uuid, wid, n::int, md
+    SELECT proc, n, t_ref - interval '0.249 s', 61, 'INFO',
+           format('Scaling up: need %s more workers (current: %s, desired: %s)', spawned, active_w + spawning_w, desired)
+    FROM cyc WHERE spawned > 0
+    UNION ALL
+    SELECT 'new', ev.n, ev.at + interval '0.35 s', 62, 'INFO',
+           format('🚀 Creating worker: %s (Storage: %s, RAM: %s GB)', ev.id, ev.storage, ev.ram)
+    FROM ev WHERE ev.kind = 'spawned'
+    UNION ALL
+    SELECT 'new', ev.n, ev.at + sw.wait, 63, 'CRITICAL',
+           format('✅ Worker %s/%s spawned successfully',
+                  row_number() OVER (PARTITION BY ev.n ORDER BY ev.at), count(*) OVER (PARTITION BY ev.n))
+    FROM ev JOIN spawn_wait sw ON sw.n = ev.n WHERE ev.kind = 'spawned'
+    UNION ALL
+    SELECT proc, n, t_end - interval '0.012 s', 90, 'INFO',
+           format('Orchestrator cycle completed in %ss: %s',
+                  to_char(extract(epoch FROM t_end - interval '0.012 s' - t_start), 'FM990.00'), actions)
+    FROM cyc
+    UNION ALL
+    SELECT proc, n, t_end - make_interval(secs => 0.011 - h.k / 1000.0), 90 + h.k, 'INFO', h.msg
+    FROM cyc CROSS JOIN LATERAL (VALUES
+        (1, format('📊 HEALTH SUMMARY (Cycle #%s):', n)),
+        (2, '   • Database logging: ✅ Healthy'),
+        (3, format('   • Last task count: %s', queued + active_tasks)),
+        (4, format('   • Last worker count: %s', active_w + spawning_w))) AS h (k, msg)
+    WHERE n % 20 = 0
+    UNION ALL
+    SELECT proc, n, t_end, 99, 'INFO', format('Cycle completed: %s', actions) FROM cyc)
+SELECT md5('orch-' || proc || '-' || n || '-' || ord)::uuid, ts,
+       'orchestrator_gpu', 'gpu-orchestrator', lvl, msg, NULL::uuid, NULL::text, n::int, NULL::jsonb
 FROM lines
 UNION ALL
-SELECT md5('orch-' || x.k)::uuid, x.ts, 'orchestrator_gpu', 'gpu-orchestrator', 'INFO', x.msg, NULL, NULL, NULL, x.md::jsonb
-FROM (VALUES
-    ('old-sigterm', timestamptz '2025-10-16 10:58:02+00', '🛑 Received SIGTERM, shutting down GPU orchestrator', '{"pid": 38}'),
-    ('new-start',   timestamptz '2025-10-16 10:58:20+00', '🚀 GPU orchestrator starting (pid 41)', '{"pid": 41, "git_commit": "d063e62"}'),
-    ('new-dblog',   timestamptz '2025-10-16 10:58:21+00', '✅ Database logging enabled: gpu-orchestrator -> Supabase', '{"pid": 41}')
-) AS x (k, ts, msg, md)
+-- The new process's first line in the database: logged by setup_logging()
+-- before the first cycle, so without a cycle number.
+SELECT md5('orch-new-dblog')::uuid, timestamptz '2025-10-16 10:58:20+00', 'orchestrator_gpu', 'gpu-orchestrator',
+       'INFO', '✅ Database logging enabled: gpu-orchestrator -> Supabase', NULL, NULL, NULL, NULL
 ORDER BY 2, 1;
 
 -- ---------------------------------------------------------------- worker logs
--- Each worker that logged: '✅ Centralized logging enabled for worker' first,
--- then a line every `period` s (+-2 s jitter), plus one line per task claimed,
--- completed or failed (from the tasks rows). beats = number of periodic lines.
+-- Each worker that logged: '✅ Centralized logging enabled for worker' first
+-- (before its promotion, which the orchestrator logs as 'detected as active
+-- via logging'), then a line every `period` s (+-2 s jitter) up to its
+-- last_heartbeat, plus one line per task claimed, completed or failed (from
+-- the tasks rows). gpu-20251016_175506-a6a03b7b starts logging at 17:57:04, after
+-- its promotion (seed 001); 174252-9356e3ac and 175532-78a04c2b never log.
 INSERT INTO system_logs (id, "timestamp", source_type, source_id, log_level, message, task_id, worker_id, cycle_number, metadata)
 WITH
-plan (worker_id, first_log, period, beats, seed) AS (VALUES
-    ('gpu-20251016_112246-1c9e4b72', timestamptz '2025-10-16 11:24:40+00', 30, 47, 2),
-    ('gpu-20251016_121857-8f02d6a1', timestamptz '2025-10-16 12:21:26+00', 30, 43, 3),
-    ('gpu-20251016_133350-4be7193c', timestamptz '2025-10-16 13:36:01+00', 30, 52, 4),
-    ('gpu-20251016_134121-d35a08f6', timestamptz '2025-10-16 13:43:57+00', 30, 46, 5),
-    ('gpu-20251016_151954-6e1f2c94', timestamptz '2025-10-16 15:21:53+00', 30, 45, 6),
-    ('gpu-20251016_163449-a78d5e03', timestamptz '2025-10-16 16:37:29+00', 30, 41, 7),
-    ('gpu-20251016_174249-34c67fdd', timestamptz '2025-10-16 17:44:30+00', 30, 34, 1),
-    ('gpu-20251016_175506-a6a03b7b', timestamptz '2025-10-16 17:57:04+00', 15, 18, 3)),
+plan (worker_id, first_log, period, seed) AS (VALUES
+    ('gpu-20251016_112246-1c9e4b72', timestamptz '2025-10-16 11:23:48+00', 30, 2),
+    ('gpu-20251016_121857-8f02d6a1', timestamptz '2025-10-16 12:20:38+00', 30, 3),
+    ('gpu-20251016_133350-4be7193c', timestamptz '2025-10-16 13:34:58+00', 30, 4),
+    ('gpu-20251016_134121-d35a08f6', timestamptz '2025-10-16 13:43:03+00', 30, 5),
+    ('gpu-20251016_151954-6e1f2c94', timestamptz '2025-10-16 15:21:03+00', 30, 6),
+    ('gpu-20251016_163449-a78d5e03', timestamptz '2025-10-16 16:36:30+00', 30, 7),
+    ('gpu-20251016_173023-673741fb', timestamptz '2025-10-16 17:31:20+00', 30, 8),
+    ('gpu-20251016_174249-34c67fdd', timestamptz '2025-10-16 17:43:38+00', 30, 1),
+    ('gpu-20251016_175506-a6a03b7b', timestamptz '2025-10-16 17:57:04+00', 15, 3)),
 beat AS (
     SELECT p.worker_id, p.seed, k,
            p.first_log + make_interval(secs => k * p.period + ((k * k * 13 + k * 7 + p.seed) % 5) - 2) AS ts
-    FROM plan p CROSS JOIN LATERAL generate_series(1, p.beats) AS k),
+    FROM plan p JOIN workers w ON w.id = p.worker_id
+    CROSS JOIN LATERAL generate_series(1, floor(extract(epoch FROM w.last_heartbeat - p.first_log) / p.period)::int - 1) AS k),
 lines (wid, ts, ord, lvl, msg, task_id) AS (
     SELECT worker_id, first_log, 0, 'INFO', '✅ Centralized logging enabled for worker', NULL::uuid FROM plan
     UNION ALL
