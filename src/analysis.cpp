@@ -90,18 +90,24 @@ std::vector<TableInfo> read_events(Source& source, const Mapping& mapping, const
 namespace {
 
 // A finding that begins within trigger_window after an annotated event (a
-// deploy, say) names it: the restart that broke logging follows the push.
+// deploy, say) names it: the restart that broke logging follows the push. So
+// does a short finding (a restart's hand-over) with the event inside it.
 void name_triggers(std::vector<Finding>& findings, const std::vector<Event>& annotations, Micros within) {
   for (Finding& f : findings) {
     const Event* trigger = nullptr;
+    bool short_span = f.end - f.start <= within;
     for (const Event& a : annotations) {
-      if (a.time <= f.start && f.start - a.time <= within) {
-        trigger = &a;  // the latest one before the finding
+      bool before = a.time <= f.start && f.start - a.time <= within;
+      bool during = short_span && a.time > f.start && a.time <= f.end;
+      if (before || during) {
+        trigger = &a;  // the latest one
       }
     }
     if (trigger != nullptr) {
       f.detail += " Possible trigger: " + trigger->source_type + " \"" + trigger->message + "\" at " +
-                  format_utc(trigger->time) + ", " + format_duration(f.start - trigger->time) + " before.";
+                  format_utc(trigger->time) + ", " +
+                  (trigger->time <= f.start ? format_duration(f.start - trigger->time) + " before."
+                                            : "while it happened.");
       add_evidence(f, *trigger);
     }
   }

@@ -19,13 +19,30 @@ bool is_warning_or_above(const std::string& level) {
          l == "EMERGENCY";
 }
 
-bool matters(const Event& e) {
+// The orchestrator's routine lines of every cycle: E1 writes its task count
+// and scaling decision at CRITICAL to be seen, which makes them no warning.
+bool routine(FactKind kind) {
+  return kind == FactKind::cycle_start || kind == FactKind::task_count || kind == FactKind::scaling_decision ||
+         kind == FactKind::cycle_completed || kind == FactKind::worker_spawned;
+}
+
+bool matters(const Observation& o) {
+  const Event& e = o.event;
   switch (e.type) {
     case EventType::task_queued:
     case EventType::task_finished:
       return false;
     case EventType::log:
-      return is_warning_or_above(e.status);
+      switch (o.fact.kind) {
+        case FactKind::scale_up:
+        case FactKind::spawn_failed:
+        case FactKind::scale_blocked:
+        case FactKind::startup:
+        case FactKind::shutdown:
+          return true;
+        default:
+          return !routine(o.fact.kind) && is_warning_or_above(e.status);
+      }
     default:
       return true;
   }
@@ -101,7 +118,7 @@ void ReportCollector::on_event(const Observation& o) {
     }
     default: break;
   }
-  if (matters(e)) {
+  if (matters(o)) {
     // Warnings and task claims, failures and cancellations can run to tens
     // of thousands a day: the first 2000 of each are listed, the rest counted.
     constexpr uint64_t k_max_each = 2000;
