@@ -23,6 +23,9 @@ TEST_CASE("parse_time: the forms PostgreSQL and ISO-8601 write") {
   CHECK(iso("2025-10-16t17:35:31z") == "2025-10-16T17:35:31Z");
   CHECK(iso("2025-10-16") == "2025-10-16T00:00:00Z");
   CHECK(iso("2025-10-16T17:35") == "2025-10-16T17:35:00Z");
+  CHECK(iso("2025-10-16 17:35:31,25+00") == "2025-10-16T17:35:31.250Z");
+  CHECK(iso("2025-10-16 17:35:31.1234569Z") == "2025-10-16T17:35:31.123456Z");
+  CHECK(iso("2025-10-16 23:59:60Z") == "2025-10-16T23:59:59.999999Z");  // a leap second
 }
 
 TEST_CASE("parse_time: offsets are applied in full, including minutes") {
