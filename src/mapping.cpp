@@ -133,7 +133,11 @@ ColumnSpec get_column(const json& v, const std::string& origin, const std::strin
         spec.json_key = get_string(item, origin, key + ".key");
       } else if (k == "zone") {
         spec.zone = get_string(item, origin, key + ".zone");
-        check_zone(spec.zone, origin + ": " + key + ".zone");
+        try {
+          check_zone(spec.zone);
+        } catch (const Error& e) {
+          bad(origin, key + ".zone", e.what());
+        }
       } else {
         bad(origin, key + "." + k, "unknown key; expected column, key or zone");
       }
@@ -291,19 +295,22 @@ void apply_mapping(Mapping& m, const json& doc, const std::string& origin) {
   }
 }
 
-Mapping load_mapping(const std::string& path) {
+std::string read_mapping_file(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
   if (!in) {
-    throw usage_error("--config: cannot open mapping file '" + path + "'");
+    throw usage_error("cannot open mapping file '" + path + "'");
   }
   std::stringstream buffer;
   buffer << in.rdbuf();
+  return buffer.str();
+}
+
+Mapping parse_mapping_file(const std::string& text, const std::string& path) {
   json doc;
   try {
-    doc = json::parse(buffer.str());
+    doc = json::parse(text);
   } catch (const json::parse_error& e) {
     // e.byte is the offset of the error; turn it into a line number.
-    std::string text = buffer.str();
     size_t upto = std::min<size_t>(e.byte, text.size());
     size_t line = 1 + static_cast<size_t>(std::count(text.begin(), text.begin() + static_cast<long>(upto), '\n'));
     throw usage_error("mapping file '" + path + "' line " + std::to_string(line) +
@@ -316,6 +323,8 @@ Mapping load_mapping(const std::string& path) {
   apply_mapping(m, doc, "mapping file '" + path + "'");
   return m;
 }
+
+Mapping load_mapping(const std::string& path) { return parse_mapping_file(read_mapping_file(path), path); }
 
 nlohmann::ordered_json mapping_to_json(const Mapping& m) {
   nlohmann::ordered_json out;

@@ -308,18 +308,22 @@ std::string format_clock(Time t) {
   return date::format("%T", date::floor<std::chrono::seconds>(t));
 }
 
-void check_zone(const std::string& zone, const std::string& option) {
+namespace {
+
+const date::time_zone* find_zone(const std::string& zone) {
   try {
-    date::locate_zone(zone);
+    return date::locate_zone(zone);
   } catch (const std::exception&) {
-    throw usage_error(option + ": unknown time zone '" + zone +
-                      "'; expected an IANA name such as UTC or America/New_York");
+    throw usage_error("unknown time zone '" + zone + "'; expected an IANA name such as UTC or America/New_York");
   }
 }
 
+}  // namespace
+
+void check_zone(const std::string& zone) { find_zone(zone); }
+
 std::string format_in_zone(Time t, const std::string& zone) {
-  check_zone(zone, "--tz");
-  auto zoned = date::make_zoned(date::locate_zone(zone), date::floor<std::chrono::seconds>(t));
+  auto zoned = date::make_zoned(find_zone(zone), date::floor<std::chrono::seconds>(t));
   return date::format("%F %T %Z", zoned);
 }
 

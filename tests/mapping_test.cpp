@@ -115,8 +115,7 @@ TEST_CASE("load_mapping: a file that is not JSON gives its line") {
     CHECK(std::string(e.what()) == "mapping file 'mapping_test_bad.json' line 3: not valid JSON");
   }
   std::remove(path.c_str());
-  CHECK_THROWS_WITH(load_mapping("does-not-exist.json"),
-                    "--config: cannot open mapping file 'does-not-exist.json'");
+  CHECK_THROWS_WITH(load_mapping("does-not-exist.json"), "cannot open mapping file 'does-not-exist.json'");
 }
 
 TEST_CASE("mapping_to_json round-trips through apply_mapping") {

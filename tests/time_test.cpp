@@ -72,7 +72,15 @@ TEST_CASE("format_duration") {
 TEST_CASE("format_in_zone: Eastern time in winter") {
   Time t = *parse_time("2026-01-20T18:30:06Z");
   CHECK(format_in_zone(t, "America/New_York") == "2026-01-20 13:30:06 EST");
-  CHECK_THROWS_AS(format_in_zone(t, "Mars/Olympus"), Error);
+  CHECK_THROWS_WITH_AS(format_in_zone(t, "Mars/Olympus"),
+                       "unknown time zone 'Mars/Olympus'; expected an IANA name such as UTC or America/New_York",
+                       Error);
+}
+
+TEST_CASE("check_zone: says what is wrong, not which option gave the name") {
+  CHECK_NOTHROW(check_zone("Asia/Kolkata"));
+  CHECK_THROWS_WITH_AS(check_zone("Nowhere"),
+                       "unknown time zone 'Nowhere'; expected an IANA name such as UTC or America/New_York", Error);
 }
 
 TEST_CASE("resolve_window") {
