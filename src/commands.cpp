@@ -32,9 +32,25 @@ Micros duration_option(const std::string& option, const std::string& text) {
   return *d;
 }
 
+// Lower layers say what was wrong with a value; the command adds which option gave it.
+template <typename Step>
+auto for_option(const std::string& option, Step step) {
+  try {
+    return step();
+  } catch (const Error& e) {
+    throw Error(e.exit_code(), option + ": " + e.what());
+  }
+}
+
 Input open_input(const CommonOptions& common) {
   Input in;
-  in.mapping = common.config.empty() ? default_mapping() : load_mapping(common.config);
+  if (common.config.empty()) {
+    in.mapping = default_mapping();
+  } else {
+    // Only opening the file is about the option; what the file says names the file.
+    std::string text = for_option("--config", [&] { return read_mapping_file(common.config); });
+    in.mapping = parse_mapping_file(text, common.config);
+  }
   Thresholds& th = in.mapping.thresholds;
   if (!common.timeout.empty()) {
     th.statement_timeout = duration_option("--timeout", common.timeout);
@@ -120,7 +136,7 @@ Severity severity_option(const std::string& option, const std::string& text) {
 int run_timeline(const CommonOptions& common, const TimelineOptions& options, std::ostream& out,
                  std::ostream& err) {
   if (!options.tz.empty()) {
-    check_zone(options.tz, "--tz");
+    for_option("--tz", [&] { check_zone(options.tz); });
   }
   // 1. Open the source and fix the window.
   Input in = open_input(common);
@@ -178,7 +194,7 @@ int run_report(const CommonOptions& common, const ReportCommandOptions& options,
     fail_on = severity_option("--fail-on", options.fail_on);
   }
   if (!options.tz.empty()) {
-    check_zone(options.tz, "--tz");
+    for_option("--tz", [&] { check_zone(options.tz); });
   }
   // 1. Open the source and fix the window; read the annotations, if any.
   Input in = open_input(common);

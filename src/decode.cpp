@@ -97,9 +97,12 @@ std::optional<Time> RowDecoder::time_of(const Row& row, int f, bool row_time) {
   return t;
 }
 
-void RowDecoder::emit(Event&& e, std::vector<Event>& out) {
+Event& RowDecoder::emit(Event e, EventType type, Time time, std::vector<Event>& out) {
+  e.type = type;
+  e.time = time;
   place(e);
   out.push_back(std::move(e));
+  return out.back();
 }
 
 void RowDecoder::place(Event& e) {
@@ -196,143 +199,117 @@ void RowDecoder::decode(const Row& row, std::vector<Event>& out) {
   if (!row_time) {
     return;
   }
-  const std::string& key = text(row, key_field(m_table));
-
-  Event base;
-  base.origin = origin_of(m_table);
-  base.key = key;
   switch (m_table) {
-    case TableId::workers: {
-      base.worker_id = key;
-      base.name = text(row, w_instance_type);
-      base.status = text(row, w_status);
-      Event created = base;
-      created.type = EventType::worker_created;
-      created.time = *row_time;
-      created.detail = text(row, w_runpod_id);
-      emit(std::move(created), out);
-      if (auto t = time_of(row, w_promoted_at, false)) {
-        Event e = base;
-        e.type = EventType::worker_promoted;
-        e.time = *t;
-        emit(std::move(e), out);
-      }
-      if (auto t = time_of(row, w_error_time, false)) {
-        Event e = base;
-        e.type = EventType::worker_error;
-        e.time = *t;
-        e.message = text(row, w_error_reason);
-        emit(std::move(e), out);
-      }
-      if (auto t = time_of(row, w_terminated_at, false)) {
-        Event e = base;
-        e.type = EventType::worker_terminated;
-        e.time = *t;
-        e.message = has(row, w_error_reason) ? text(row, w_error_reason) : "status " + base.status;
-        emit(std::move(e), out);
-      }
-      if (auto t = time_of(row, w_last_heartbeat, false)) {
-        Event e = base;
-        e.type = EventType::worker_heartbeat;
-        e.time = *t;
-        emit(std::move(e), out);
-      }
+    case TableId::workers: decode_worker(row, *row_time, out); break;
+    case TableId::tasks: decode_task(row, *row_time, out); break;
+    case TableId::workflow_decisions: decode_decision(row, *row_time, out); break;
+    case TableId::workflow_executions: decode_execution(row, *row_time, out); break;
+    case TableId::system_logs:
+      fill_log(row, *row_time, out.emplace_back());
+      place(out.back());
       break;
-    }
-    case TableId::tasks: {
-      base.name = text(row, t_task_type);
-      base.status = text(row, t_status);
-      base.worker_id = text(row, t_worker_id);
-      base.task_id = key;
-      Event queued = base;
-      queued.type = EventType::task_queued;
-      queued.time = *row_time;
-      emit(std::move(queued), out);
-      if (auto t = time_of(row, t_claimed_at, false)) {
-        Event e = base;
-        e.type = EventType::task_claimed;
-        e.time = *t;
-        emit(std::move(e), out);
-      }
-      std::string status = lower(base.status);
-      std::optional<Time> done = time_of(row, t_finished_at, false);
-      bool failed = status == "failed" || status == "error";
-      bool cancelled = status == "cancelled" || status == "canceled";
-      if (!done && (failed || cancelled)) {
-        done = time_of(row, t_updated_at, false);
-      }
-      if (done) {
-        Event e = base;
-        e.type = failed ? EventType::task_failed
-                        : cancelled ? EventType::task_cancelled : EventType::task_finished;
-        e.time = *done;
-        e.message = text(row, t_error_message);
-        if (has(row, t_attempts)) {
-          e.detail = "attempts " + text(row, t_attempts);
-        }
-        emit(std::move(e), out);
-      }
-      break;
-    }
-    case TableId::workflow_decisions: {
-      Event e = base;
-      e.type = EventType::decision;
-      e.time = *row_time;
-      e.decision_id = key;
-      e.name = text(row, d_workflow);
-      e.status = text(row, d_action);
-      e.message = text(row, d_reason);
-      std::string detail;
-      if (has(row, d_priority)) {
-        detail = "priority " + text(row, d_priority);
-      }
-      if (has(row, d_triggered_by)) {
-        detail += (detail.empty() ? "" : ", ") + std::string("by ") + text(row, d_triggered_by);
-      }
-      e.detail = detail;
-      emit(std::move(e), out);
-      break;
-    }
-    case TableId::workflow_executions: {
-      base.name = text(row, e_workflow);
-      base.decision_id = text(row, e_decision_id);
-      base.status = text(row, e_status);
-      Event start = base;
-      start.type = EventType::execution_started;
-      start.time = *row_time;
-      emit(std::move(start), out);
-      std::string status = lower(base.status);
-      bool failed = status == "failed" || status == "error";
-      bool completed = status == "completed" || status == "complete" || status == "succeeded" ||
-                       status == "success";
-      if (failed || completed) {
-        Event end = base;
-        end.type = failed ? EventType::execution_failed : EventType::execution_finished;
-        end.time = *row_time;
-        std::string detail;
-        if (auto d = number(row, e_duration); d && *d >= 0 && *d < 1e9) {
-          end.time += Micros(static_cast<long long>(std::llround(*d * 1e6)));
-          detail = "after " + text(row, e_duration) + " s";
-        }
-        if (has(row, e_triggered)) {
-          detail += (detail.empty() ? "" : ", ") + text(row, e_triggered) + " scrapers triggered";
-          if (has(row, e_succeeded)) {
-            detail += ", " + text(row, e_succeeded) + " succeeded";
-          }
-        }
-        end.detail = detail;
-        end.message = text(row, e_error_message);
-        emit(std::move(end), out);
-      }
-      break;
-    }
-    case TableId::system_logs: {
-      Event e;
-      fill_log(row, *row_time, e);
-      emit(std::move(e), out);
-      break;
+  }
+}
+
+Event RowDecoder::row_event(const Row& row) const {
+  Event e;
+  e.origin = origin_of(m_table);
+  e.key = text(row, key_field(m_table));
+  return e;
+}
+
+void RowDecoder::decode_worker(const Row& row, Time created, std::vector<Event>& out) {
+  Event base = row_event(row);
+  base.worker_id = base.key;
+  base.name = text(row, w_instance_type);
+  base.status = text(row, w_status);
+  emit(base, EventType::worker_created, created, out).detail = text(row, w_runpod_id);
+  if (auto t = time_of(row, w_promoted_at, false)) {
+    emit(base, EventType::worker_promoted, *t, out);
+  }
+  if (auto t = time_of(row, w_error_time, false)) {
+    emit(base, EventType::worker_error, *t, out).message = text(row, w_error_reason);
+  }
+  if (auto t = time_of(row, w_terminated_at, false)) {
+    emit(base, EventType::worker_terminated, *t, out).message =
+        has(row, w_error_reason) ? text(row, w_error_reason) : "status " + base.status;
+  }
+  if (auto t = time_of(row, w_last_heartbeat, false)) {
+    emit(std::move(base), EventType::worker_heartbeat, *t, out);
+  }
+}
+
+void RowDecoder::decode_task(const Row& row, Time queued, std::vector<Event>& out) {
+  Event base = row_event(row);
+  base.name = text(row, t_task_type);
+  base.status = text(row, t_status);
+  base.worker_id = text(row, t_worker_id);
+  base.task_id = base.key;
+  emit(base, EventType::task_queued, queued, out);
+  if (auto t = time_of(row, t_claimed_at, false)) {
+    emit(base, EventType::task_claimed, *t, out);
+  }
+  std::string status = lower(base.status);
+  std::optional<Time> done = time_of(row, t_finished_at, false);
+  bool failed = status == "failed" || status == "error";
+  bool cancelled = status == "cancelled" || status == "canceled";
+  if (!done && (failed || cancelled)) {
+    done = time_of(row, t_updated_at, false);
+  }
+  if (!done) {
+    return;
+  }
+  EventType type = failed ? EventType::task_failed : cancelled ? EventType::task_cancelled : EventType::task_finished;
+  Event& e = emit(std::move(base), type, *done, out);
+  e.message = text(row, t_error_message);
+  if (has(row, t_attempts)) {
+    e.detail = "attempts " + text(row, t_attempts);
+  }
+}
+
+void RowDecoder::decode_decision(const Row& row, Time time, std::vector<Event>& out) {
+  Event& e = emit(row_event(row), EventType::decision, time, out);
+  e.decision_id = e.key;
+  e.name = text(row, d_workflow);
+  e.status = text(row, d_action);
+  e.message = text(row, d_reason);
+  if (has(row, d_priority)) {
+    e.detail = "priority " + text(row, d_priority);
+  }
+  if (has(row, d_triggered_by)) {
+    e.detail += (e.detail.empty() ? "" : ", ") + std::string("by ") + text(row, d_triggered_by);
+  }
+}
+
+void RowDecoder::decode_execution(const Row& row, Time started, std::vector<Event>& out) {
+  Event base = row_event(row);
+  base.name = text(row, e_workflow);
+  base.decision_id = text(row, e_decision_id);
+  base.status = text(row, e_status);
+  emit(base, EventType::execution_started, started, out);
+  std::string status = lower(base.status);
+  bool failed = status == "failed" || status == "error";
+  bool completed = status == "completed" || status == "complete" || status == "succeeded" ||
+                   status == "success";
+  if (!failed && !completed) {
+    return;
+  }
+  // The end is the start plus the duration the row gives, when it gives one.
+  Time ended = started;
+  std::string detail;
+  if (auto d = number(row, e_duration); d && *d >= 0 && *d < 1e9) {
+    ended += Micros(static_cast<long long>(std::llround(*d * 1e6)));
+    detail = "after " + text(row, e_duration) + " s";
+  }
+  if (has(row, e_triggered)) {
+    detail += (detail.empty() ? "" : ", ") + text(row, e_triggered) + " scrapers triggered";
+    if (has(row, e_succeeded)) {
+      detail += ", " + text(row, e_succeeded) + " succeeded";
     }
   }
+  Event& end = emit(std::move(base), failed ? EventType::execution_failed : EventType::execution_finished, ended, out);
+  end.detail = std::move(detail);
+  end.message = text(row, e_error_message);
 }
 
 }  // namespace tlrecon

@@ -1,7 +1,9 @@
 #include "tlrecon/mapping.hpp"
 
+#include <algorithm>
 #include <cmath>
 #include <fstream>
+#include <iterator>
 #include <sstream>
 
 #include "tlrecon/error.hpp"
@@ -83,6 +85,12 @@ std::string known_list(const std::vector<std::string>& names) {
   return out;
 }
 
+void expect_object(const json& v, const std::string& origin, const std::string& key) {
+  if (!v.is_object()) {
+    bad(origin, key, "expected an object");
+  }
+}
+
 std::string get_string(const json& v, const std::string& origin, const std::string& key) {
   if (!v.is_string()) {
     bad(origin, key, std::string("expected a string, got ") + v.type_name());
@@ -125,7 +133,11 @@ ColumnSpec get_column(const json& v, const std::string& origin, const std::strin
         spec.json_key = get_string(item, origin, key + ".key");
       } else if (k == "zone") {
         spec.zone = get_string(item, origin, key + ".zone");
-        check_zone(spec.zone, origin + ": " + key + ".zone");
+        try {
+          check_zone(spec.zone);
+        } catch (const Error& e) {
+          bad(origin, key + ".zone", e.what());
+        }
       } else {
         bad(origin, key + "." + k, "unknown key; expected column, key or zone");
       }
@@ -159,9 +171,7 @@ std::vector<std::string> get_patterns(const json& v, const std::string& origin, 
 
 void apply_table(TableMapping& tm, TableId t, const json& doc, const std::string& origin) {
   std::string base = "tables." + std::string(table_name(t));
-  if (!doc.is_object()) {
-    bad(origin, base, "expected an object");
-  }
+  expect_object(doc, origin, base);
   for (const auto& [k, v] : doc.items()) {
     if (k == "table") {
       tm.table = get_string(v, origin, base + ".table");
@@ -171,9 +181,7 @@ void apply_table(TableMapping& tm, TableId t, const json& doc, const std::string
     } else if (k == "schema") {
       tm.schema = get_string(v, origin, base + ".schema");
     } else if (k == "columns") {
-      if (!v.is_object()) {
-        bad(origin, base + ".columns", "expected an object");
-      }
+      expect_object(v, origin, base + ".columns");
       const auto& names = field_names(t);
       for (const auto& [name, spec] : v.items()) {
         auto it = std::find(names.begin(), names.end(), name);
@@ -195,6 +203,79 @@ void apply_table(TableMapping& tm, TableId t, const json& doc, const std::string
   }
 }
 
+void apply_tables(Mapping& m, const json& tables, const std::string& origin) {
+  expect_object(tables, origin, "tables");
+  for (const auto& [name, doc] : tables.items()) {
+    auto known = std::find_if(k_all_tables.begin(), k_all_tables.end(),
+                              [&](TableId t) { return name == table_name(t); });
+    if (known == k_all_tables.end()) {
+      bad(origin, "tables." + name,
+          "unknown table; known: workers, tasks, workflow_decisions, workflow_executions, system_logs");
+    }
+    apply_table(m[*known], *known, doc, origin);
+  }
+}
+
+// The thresholds that are durations, by their name in the file.
+struct DurationThreshold {
+  const char* name;
+  Micros Thresholds::*value;
+};
+constexpr DurationThreshold k_duration_thresholds[] = {
+    {"gap_min", &Thresholds::gap_min},
+    {"grace", &Thresholds::grace},
+    {"burst_gap", &Thresholds::burst_gap},
+    {"tolerance", &Thresholds::tolerance},
+    {"early_termination", &Thresholds::early_termination},
+    {"promotion_timeout", &Thresholds::promotion_timeout},
+    {"heartbeat_stale", &Thresholds::heartbeat_stale},
+    {"trigger_window", &Thresholds::trigger_window},
+    {"log_lookback", &Thresholds::log_lookback},
+    {"lookback", &Thresholds::lookback},
+    {"statement_timeout", &Thresholds::statement_timeout},
+};
+
+void apply_thresholds(Thresholds& th, const json& thresholds, const std::string& origin) {
+  expect_object(thresholds, origin, "thresholds");
+  for (const auto& [name, item] : thresholds.items()) {
+    std::string key = "thresholds." + name;
+    auto duration = std::find_if(std::begin(k_duration_thresholds), std::end(k_duration_thresholds),
+                                 [&](const DurationThreshold& d) { return name == d.name; });
+    if (duration != std::end(k_duration_thresholds)) {
+      th.*(duration->value) = get_duration(item, origin, key);
+    } else if (name == "gap_factor") {
+      if (!item.is_number() || !std::isfinite(item.get<double>()) || item.get<double>() < 1.0 ||
+          item.get<double>() > 1000.0) {
+        bad(origin, key, "expected a number from 1 to 1000");
+      }
+      th.gap_factor = item.get<double>();
+    } else {
+      bad(origin, key,
+          "unknown threshold; known: gap_min, gap_factor, grace, burst_gap, tolerance, "
+          "early_termination, promotion_timeout, heartbeat_stale, trigger_window, lookback, log_lookback, "
+          "statement_timeout");
+    }
+  }
+}
+
+void apply_patterns(Patterns& p, const json& patterns, const std::string& origin) {
+  expect_object(patterns, origin, "patterns");
+  for (const auto& [name, item] : patterns.items()) {
+    std::string key = "patterns." + name;
+    if (name == "orchestrator_source") {
+      p.orchestrator_source = get_string(item, origin, key);
+    } else if (name == "worker_source") {
+      p.worker_source = get_string(item, origin, key);
+    } else if (name == "scale_up") {
+      p.scale_up = get_patterns(item, origin, key);
+    } else if (name == "startup") {
+      p.startup = get_patterns(item, origin, key);
+    } else {
+      bad(origin, key, "unknown pattern; known: orchestrator_source, worker_source, scale_up, startup");
+    }
+  }
+}
+
 }  // namespace
 
 void apply_mapping(Mapping& m, const json& doc, const std::string& origin) {
@@ -203,102 +284,33 @@ void apply_mapping(Mapping& m, const json& doc, const std::string& origin) {
   }
   for (const auto& [k, v] : doc.items()) {
     if (k == "tables") {
-      if (!v.is_object()) {
-        bad(origin, "tables", "expected an object");
-      }
-      for (const auto& [name, tdoc] : v.items()) {
-        bool found = false;
-        for (TableId t : k_all_tables) {
-          if (name == table_name(t)) {
-            apply_table(m[t], t, tdoc, origin);
-            found = true;
-          }
-        }
-        if (!found) {
-          bad(origin, "tables." + name,
-              "unknown table; known: workers, tasks, workflow_decisions, workflow_executions, "
-              "system_logs");
-        }
-      }
+      apply_tables(m, v, origin);
     } else if (k == "thresholds") {
-      if (!v.is_object()) {
-        bad(origin, "thresholds", "expected an object");
-      }
-      Thresholds& th = m.thresholds;
-      for (const auto& [name, item] : v.items()) {
-        std::string key = "thresholds." + name;
-        if (name == "gap_min") {
-          th.gap_min = get_duration(item, origin, key);
-        } else if (name == "gap_factor") {
-          if (!item.is_number() || !std::isfinite(item.get<double>()) || item.get<double>() < 1.0 ||
-              item.get<double>() > 1000.0) {
-            bad(origin, key, "expected a number from 1 to 1000");
-          }
-          th.gap_factor = item.get<double>();
-        } else if (name == "grace") {
-          th.grace = get_duration(item, origin, key);
-        } else if (name == "burst_gap") {
-          th.burst_gap = get_duration(item, origin, key);
-        } else if (name == "tolerance") {
-          th.tolerance = get_duration(item, origin, key);
-        } else if (name == "early_termination") {
-          th.early_termination = get_duration(item, origin, key);
-        } else if (name == "promotion_timeout") {
-          th.promotion_timeout = get_duration(item, origin, key);
-        } else if (name == "heartbeat_stale") {
-          th.heartbeat_stale = get_duration(item, origin, key);
-        } else if (name == "trigger_window") {
-          th.trigger_window = get_duration(item, origin, key);
-        } else if (name == "log_lookback") {
-          th.log_lookback = get_duration(item, origin, key);
-        } else if (name == "lookback") {
-          th.lookback = get_duration(item, origin, key);
-        } else if (name == "statement_timeout") {
-          th.statement_timeout = get_duration(item, origin, key);
-        } else {
-          bad(origin, key,
-              "unknown threshold; known: gap_min, gap_factor, grace, burst_gap, tolerance, "
-              "early_termination, promotion_timeout, heartbeat_stale, trigger_window, lookback, log_lookback, "
-              "statement_timeout");
-        }
-      }
+      apply_thresholds(m.thresholds, v, origin);
     } else if (k == "patterns") {
-      if (!v.is_object()) {
-        bad(origin, "patterns", "expected an object");
-      }
-      for (const auto& [name, item] : v.items()) {
-        std::string key = "patterns." + name;
-        if (name == "orchestrator_source") {
-          m.patterns.orchestrator_source = get_string(item, origin, key);
-        } else if (name == "worker_source") {
-          m.patterns.worker_source = get_string(item, origin, key);
-        } else if (name == "scale_up") {
-          m.patterns.scale_up = get_patterns(item, origin, key);
-        } else if (name == "startup") {
-          m.patterns.startup = get_patterns(item, origin, key);
-        } else {
-          bad(origin, key, "unknown pattern; known: orchestrator_source, worker_source, scale_up, startup");
-        }
-      }
+      apply_patterns(m.patterns, v, origin);
     } else {
       bad(origin, k, "unknown key; expected tables, thresholds or patterns");
     }
   }
 }
 
-Mapping load_mapping(const std::string& path) {
+std::string read_mapping_file(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
   if (!in) {
-    throw usage_error("--config: cannot open mapping file '" + path + "'");
+    throw usage_error("cannot open mapping file '" + path + "'");
   }
   std::stringstream buffer;
   buffer << in.rdbuf();
+  return buffer.str();
+}
+
+Mapping parse_mapping_file(const std::string& text, const std::string& path) {
   json doc;
   try {
-    doc = json::parse(buffer.str());
+    doc = json::parse(text);
   } catch (const json::parse_error& e) {
     // e.byte is the offset of the error; turn it into a line number.
-    std::string text = buffer.str();
     size_t upto = std::min<size_t>(e.byte, text.size());
     size_t line = 1 + static_cast<size_t>(std::count(text.begin(), text.begin() + static_cast<long>(upto), '\n'));
     throw usage_error("mapping file '" + path + "' line " + std::to_string(line) +
@@ -311,6 +323,8 @@ Mapping load_mapping(const std::string& path) {
   apply_mapping(m, doc, "mapping file '" + path + "'");
   return m;
 }
+
+Mapping load_mapping(const std::string& path) { return parse_mapping_file(read_mapping_file(path), path); }
 
 nlohmann::ordered_json mapping_to_json(const Mapping& m) {
   nlohmann::ordered_json out;

@@ -152,63 +152,73 @@ std::string mermaid_chart(const Analysis& a) {
   return out.str();
 }
 
-void write_report_markdown(std::ostream& out, const Analysis& a, const ReportCollector& r,
-                           const ReportOptions& o) {
-  const Window& w = a.window;
+namespace {
+
+void write_title(std::ostream& out, const Window& w, const ReportOptions& o) {
   out << "# tlrecon report: " << format_utc_short(w.since) << " to " << format_utc_short(w.until) << " UTC\n\n";
   out << "Window `[" << format_utc(w.since) << ", " << format_utc(w.until) << ")`, read from " << md_text(o.source)
       << " by tlrecon " << TLRECON_VERSION << ". Times are UTC"
       << (o.tz.empty() ? "" : ", with " + o.tz + " in parentheses") << ".\n\n";
+}
 
-  // 1. Summary: what was read, what was found, what could not be checked.
-  out << "## Summary\n\n";
+// "**2 high**, **1 low** findings."
+void write_finding_counts(std::ostream& out, const std::vector<Finding>& findings) {
+  if (findings.empty()) {
+    out << "No findings.";
+    return;
+  }
   std::map<Severity, size_t> counts;
-  for (const Finding& f : a.findings) {
+  for (const Finding& f : findings) {
     ++counts[f.severity];
   }
-  if (a.findings.empty()) {
-    out << "No findings.";
-  } else {
-    std::string sep;
-    for (Severity s : {Severity::critical, Severity::high, Severity::medium, Severity::low, Severity::info}) {
-      if (counts[s] > 0) {
-        out << sep << "**" << counts[s] << " " << severity_name(s) << "**";
-        sep = ", ";
-      }
+  std::string sep;
+  for (Severity s : {Severity::critical, Severity::high, Severity::medium, Severity::low, Severity::info}) {
+    if (counts[s] > 0) {
+      out << sep << "**" << counts[s] << " " << severity_name(s) << "**";
+      sep = ", ";
     }
-    out << (a.findings.size() == 1 ? " finding." : " findings.");
   }
+  out << (findings.size() == 1 ? " finding." : " findings.");
+}
+
+// What a reader must know about a table's rows beside its counts.
+std::string table_notes(const TableInfo& t) {
+  if (t.state != TableState::ok) {
+    return md_text(t.reason);
+  }
+  std::string notes;
+  if (t.rejected > 0) {
+    notes += std::to_string(t.rejected) + " rows could not be placed; ";
+  }
+  if (t.duplicates > 0) {
+    notes += std::to_string(t.duplicates) + " duplicates skipped; ";
+  }
+  if (t.bad_values > 0) {
+    notes += std::to_string(t.bad_values) + " unreadable times; ";
+  }
+  if (!t.unmapped.empty()) {
+    std::string cols;
+    for (const std::string& c : t.unmapped) {
+      cols += (cols.empty() ? "" : ", ") + c;
+    }
+    notes += "columns not found: " + md_text(cols) + "; ";
+  }
+  if (notes.size() >= 2) {
+    notes.resize(notes.size() - 2);
+  }
+  return notes;
+}
+
+void write_summary(std::ostream& out, const Analysis& a, const ReportOptions& o) {
+  out << "## Summary\n\n";
+  write_finding_counts(out, a.findings);
   out << "\n\n| table | status | rows | events | first | last | notes |\n|---|---|--:|--:|---|---|---|\n";
   for (const TableInfo& t : a.tables) {
     std::string status = t.state == TableState::ok ? (t.rows == 0 ? "no rows" : "ok")
                          : t.state == TableState::missing ? "table missing" : "unreadable";
-    std::string notes;
-    if (t.state != TableState::ok) {
-      notes = md_text(t.reason);
-    } else {
-      if (t.rejected > 0) {
-        notes += std::to_string(t.rejected) + " rows could not be placed; ";
-      }
-      if (t.duplicates > 0) {
-        notes += std::to_string(t.duplicates) + " duplicates skipped; ";
-      }
-      if (t.bad_values > 0) {
-        notes += std::to_string(t.bad_values) + " unreadable times; ";
-      }
-      if (!t.unmapped.empty()) {
-        std::string cols;
-        for (const std::string& c : t.unmapped) {
-          cols += (cols.empty() ? "" : ", ") + c;
-        }
-        notes += "columns not found: " + md_text(cols) + "; ";
-      }
-      if (notes.size() >= 2) {
-        notes.resize(notes.size() - 2);
-      }
-    }
     out << "| " << table_name(t.id) << " | " << status << " | " << t.rows << " | " << t.events << " | "
-        << (t.has_time ? when(t.first, o) : "") << " | " << (t.has_time ? when(t.last, o) : "") << " | " << notes
-        << " |\n";
+        << (t.has_time ? when(t.first, o) : "") << " | " << (t.has_time ? when(t.last, o) : "") << " | "
+        << table_notes(t) << " |\n";
   }
   bool skipped = false;
   for (const DetectorStatus& d : a.detectors) {
@@ -218,139 +228,203 @@ void write_report_markdown(std::ostream& out, const Analysis& a, const ReportCol
     }
   }
   out << "\n";
+}
 
-  // 2. Findings, most severe first, each with its evidence.
+void write_finding(std::ostream& out, const Finding& f, const ReportOptions& o) {
+  out << "### " << f.id << " · " << severity_word(f.severity) << " · " << f.kind << "\n\n";
+  out << "**" << md_text(f.title) << "**\n\n";
+  out << "- When: " << when(f.start, o) << " to " << (f.open ? "the window's end, still open" : when(f.end, o))
+      << " (" << format_duration(f.end - f.start) << ")\n";
+  out << "- Entities:";
+  for (const std::string& e : f.entities) {
+    out << " " << md_code(e, false);
+  }
+  out << "\n";
+  if (!f.related.empty()) {
+    out << "- Related:";
+    for (const std::string& id : f.related) {
+      out << " " << id;
+    }
+    out << "\n";
+  }
+  out << "\n" << md_text(f.detail) << "\n\n";
+  out << "| time (UTC) | table | key | evidence |\n|---|---|---|---|\n";
+  for (const Evidence& e : f.evidence) {
+    out << "| " << when(e.time, o) << " | " << e.table << " | " << md_code(e.key) << " | " << md_text(e.summary)
+        << " |\n";
+  }
+  if (f.evidence_total > f.evidence.size()) {
+    out << "\n" << f.evidence_total - f.evidence.size() << " more evidence rows not listed.\n";
+  }
+  out << "\n";
+}
+
+void write_findings(std::ostream& out, const Analysis& a, const ReportOptions& o) {
   out << "## Findings\n\n";
   if (a.findings.empty()) {
     out << "None.\n\n";
   }
   for (const Finding* f : by_severity(a.findings)) {
-    out << "### " << f->id << " · " << severity_word(f->severity) << " · " << f->kind << "\n\n";
-    out << "**" << md_text(f->title) << "**\n\n";
-    out << "- When: " << when(f->start, o) << " to " << (f->open ? "the window's end, still open" : when(f->end, o))
-        << " (" << format_duration(f->end - f->start) << ")\n";
-    out << "- Entities:";
-    for (const std::string& e : f->entities) {
-      out << " " << md_code(e, false);
-    }
-    out << "\n";
-    if (!f->related.empty()) {
-      out << "- Related:";
-      for (const std::string& id : f->related) {
-        out << " " << id;
-      }
-      out << "\n";
-    }
-    out << "\n" << md_text(f->detail) << "\n\n";
-    out << "| time (UTC) | table | key | evidence |\n|---|---|---|---|\n";
-    for (const Evidence& e : f->evidence) {
-      out << "| " << when(e.time, o) << " | " << e.table << " | " << md_code(e.key) << " | " << md_text(e.summary)
-          << " |\n";
-    }
-    if (f->evidence_total > f->evidence.size()) {
-      out << "\n" << f->evidence_total - f->evidence.size() << " more evidence rows not listed.\n";
-    }
-    out << "\n";
+    write_finding(out, *f, o);
   }
+}
 
-  // 3. Activity per 5 minutes.
-  out << "## Activity per 5 minutes\n\n";
-  bool workers = a.tables[0].state == TableState::ok;
-  bool tasks = a.tables[1].state == TableState::ok;
-  bool decisions = a.tables[2].state == TableState::ok;
-  bool executions = a.tables[3].state == TableState::ok;
+// The count columns of the activity table: none for a table that could not be read.
+struct ActivityColumns {
+  bool workers;
+  bool tasks;
+  bool decisions;
+  bool executions;
+  const std::vector<std::string>& logs;
+};
+
+void write_activity_header(std::ostream& out, const ActivityColumns& c) {
   out << "| window (UTC) |";
   std::string rule = "|---|";
-  if (workers) {
+  if (c.workers) {
     out << " workers created | promoted | terminated |";
     rule += "--:|--:|--:|";
   }
-  if (tasks) {
+  if (c.tasks) {
     out << " tasks claimed |";
     rule += "--:|";
   }
-  if (decisions) {
+  if (c.decisions) {
     out << " decisions |";
     rule += "--:|";
   }
-  if (executions) {
+  if (c.executions) {
     out << " executions |";
     rule += "--:|";
   }
-  for (const std::string& c : r.log_columns()) {
-    out << " logs " << md_text(c) << " |";
+  for (const std::string& log : c.logs) {
+    out << " logs " << md_text(log) << " |";
     rule += "--:|";
   }
   out << "\n" << rule << "\n";
+}
+
+std::string activity_cells(const ActivityColumns& c, const ActivityRow& row) {
+  std::ostringstream cells;
+  if (c.workers) {
+    cells << " " << row.created << " | " << row.promoted << " | " << row.terminated << " |";
+  }
+  if (c.tasks) {
+    cells << " " << row.claimed << " |";
+  }
+  if (c.decisions) {
+    cells << " " << row.decisions << " |";
+  }
+  if (c.executions) {
+    cells << " " << row.executions << " |";
+  }
+  for (const std::string& log : c.logs) {
+    auto it = row.logs.find(log);
+    cells << " " << (it == row.logs.end() ? 0 : it->second) << " |";
+  }
+  return cells.str();
+}
+
+// Consecutive windows with no lifecycle event and no finding, shown as one
+// summed row so that a long window's table stays readable.
+struct QuietRun {
+  ActivityRow sum;  // logs only: a quiet window has no lifecycle counts
+  int64_t from = 0;
+  int64_t count = 0;
+
+  void add(int64_t bucket, const ActivityRow& row) {
+    if (count == 0) {
+      from = bucket;
+    }
+    ++count;
+    for (const auto& [column, n] : row.logs) {
+      sum.logs[column] += n;
+    }
+  }
+};
+
+void flush_quiet(std::ostream& out, const Window& w, const ActivityColumns& c, QuietRun& quiet) {
+  if (quiet.count == 0) {
+    return;
+  }
+  Time from = w.since + ReportCollector::k_bucket * quiet.from;
+  Time to = from + ReportCollector::k_bucket * quiet.count;
+  out << "| " << format_clock(from) << "–" << format_clock(std::min(to, w.until)) << " (" << quiet.count
+      << " quiet windows, summed) |" << activity_cells(c, quiet.sum) << "\n";
+  quiet = QuietRun{};
+}
+
+bool overlaps_finding(const std::vector<Finding>& findings, Time start, Time end) {
+  for (const Finding& f : findings) {
+    if (f.start < end && f.end >= start) {
+      return true;
+    }
+  }
+  return false;
+}
+
+void write_activity(std::ostream& out, const Analysis& a, const ReportCollector& r) {
+  const Window& w = a.window;
+  out << "## Activity per 5 minutes\n\n";
+  ActivityColumns columns{a.tables[0].state == TableState::ok, a.tables[1].state == TableState::ok,
+                          a.tables[2].state == TableState::ok, a.tables[3].state == TableState::ok,
+                          r.log_columns()};
+  write_activity_header(out, columns);
   int64_t buckets = (w.until - w.since + ReportCollector::k_bucket - Micros(1)) / ReportCollector::k_bucket;
-  auto overlaps_finding = [&](Time start, Time end) {
-    for (const Finding& f : a.findings) {
-      if (f.start < end && f.end >= start) {
-        return true;
-      }
-    }
-    return false;
-  };
-  ActivityRow quiet;
-  int64_t quiet_from = -1;
-  int64_t quiet_count = 0;
-  auto row_cells = [&](const ActivityRow& row) {
-    std::ostringstream cells;
-    if (workers) {
-      cells << " " << row.created << " | " << row.promoted << " | " << row.terminated << " |";
-    }
-    if (tasks) {
-      cells << " " << row.claimed << " |";
-    }
-    if (decisions) {
-      cells << " " << row.decisions << " |";
-    }
-    if (executions) {
-      cells << " " << row.executions << " |";
-    }
-    for (const std::string& c : r.log_columns()) {
-      auto it = row.logs.find(c);
-      cells << " " << (it == row.logs.end() ? 0 : it->second) << " |";
-    }
-    return cells.str();
-  };
-  auto flush_quiet = [&]() {
-    if (quiet_count == 0) {
-      return;
-    }
-    Time from = w.since + ReportCollector::k_bucket * quiet_from;
-    Time to = from + ReportCollector::k_bucket * quiet_count;
-    out << "| " << format_clock(from) << "–" << format_clock(std::min(to, w.until)) << " (" << quiet_count
-        << " quiet windows, summed) |" << row_cells(quiet) << "\n";
-    quiet = ActivityRow{};
-    quiet_count = 0;
-  };
+  QuietRun quiet;
   for (int64_t b = 0; b < buckets; ++b) {
     Time start = w.since + ReportCollector::k_bucket * b;
     Time end = std::min(start + ReportCollector::k_bucket, w.until);
     auto it = r.activity().find(b);
     ActivityRow row = it == r.activity().end() ? ActivityRow{} : it->second;
-    bool show = buckets <= 48 || row.any_lifecycle() || overlaps_finding(start, end);
-    if (!show) {
-      if (quiet_count == 0) {
-        quiet_from = b;
-      }
-      ++quiet_count;
-      for (const auto& [c, n] : row.logs) {
-        quiet.logs[c] += n;
-      }
+    // Up to four hours every window is shown; beyond, only those with something to see.
+    if (buckets > 48 && !row.any_lifecycle() && !overlaps_finding(a.findings, start, end)) {
+      quiet.add(b, row);
       continue;
     }
-    flush_quiet();
-    out << "| " << format_clock(start) << "–" << format_clock(end) << " |" << row_cells(row) << "\n";
+    flush_quiet(out, w, columns, quiet);
+    out << "| " << format_clock(start) << "–" << format_clock(end) << " |" << activity_cells(columns, row) << "\n";
   }
-  flush_quiet();
+  flush_quiet(out, w, columns, quiet);
   out << "\n";
+}
 
-  // 4. The picture.
-  out << "## Chart\n\n```mermaid\n" << mermaid_chart(a) << "```\n\n";
+void write_timeline_row(std::ostream& out, const ReportOptions& o, Time t, const std::string& table,
+                        const std::string& type, const std::string& actor, const std::string& summary) {
+  out << "| " << format_event_time(t) << " |";
+  if (!o.tz.empty()) {
+    out << " " << format_in_zone(t, o.tz).substr(11) << " |";
+  }
+  out << " " << table << " | " << type << " | " << md_code(actor) << " | " << md_text(summary) << " |\n";
+}
 
-  // 5. The merged timeline.
+// With --full the events are in the collector's spool, one per line:
+// time (µs), table, key, type, actor and summary, separated by tabs.
+void write_spooled_timeline(std::ostream& out, const ReportCollector& r, const ReportOptions& o) {
+  std::rewind(r.spool());
+  char buffer[1 << 16];
+  std::string pending;
+  size_t n = 0;
+  while ((n = std::fread(buffer, 1, sizeof buffer, r.spool())) > 0) {
+    pending.append(buffer, n);
+    size_t nl = 0;
+    while ((nl = pending.find('\n')) != std::string::npos) {
+      std::string rec = pending.substr(0, nl);
+      pending.erase(0, nl + 1);
+      std::vector<std::string> f;
+      size_t start = 0;
+      for (int i = 0; i < 5; ++i) {
+        size_t tab = rec.find('\t', start);
+        f.push_back(rec.substr(start, tab - start));
+        start = tab + 1;
+      }
+      f.push_back(rec.substr(start));
+      write_timeline_row(out, o, Time(Micros(std::stoll(f[0]))), f[1], f[3], f[4], f[5]);
+    }
+  }
+}
+
+void write_timeline(std::ostream& out, const Analysis& a, const ReportCollector& r, const ReportOptions& o) {
   out << "## Timeline\n\n";
   if (o.full) {
     out << "Every event in the window (" << r.events() << ").\n\n";
@@ -361,44 +435,33 @@ void write_report_markdown(std::ostream& out, const Analysis& a, const ReportCol
   }
   out << "| time (UTC) |" << (o.tz.empty() ? "" : " " + o.tz + " |") << " table | event | actor | summary |\n"
       << "|---|" << (o.tz.empty() ? "" : "---|") << "---|---|---|---|\n";
-  auto line = [&](Time t, const std::string& table, const std::string& type, const std::string& actor,
-                  const std::string& summary) {
-    out << "| " << format_event_time(t) << " |";
-    if (!o.tz.empty()) {
-      out << " " << format_in_zone(t, o.tz).substr(11) << " |";
-    }
-    out << " " << table << " | " << type << " | " << md_code(actor) << " | " << md_text(summary) << " |\n";
-  };
   if (o.full && r.spool() != nullptr) {
-    std::rewind(r.spool());
-    char buffer[1 << 16];
-    std::string pending;
-    size_t n = 0;
-    while ((n = std::fread(buffer, 1, sizeof buffer, r.spool())) > 0) {
-      pending.append(buffer, n);
-      size_t nl = 0;
-      while ((nl = pending.find('\n')) != std::string::npos) {
-        std::string rec = pending.substr(0, nl);
-        pending.erase(0, nl + 1);
-        std::vector<std::string> f;
-        size_t start = 0;
-        for (int i = 0; i < 5; ++i) {
-          size_t tab = rec.find('\t', start);
-          f.push_back(rec.substr(start, tab - start));
-          start = tab + 1;
-        }
-        f.push_back(rec.substr(start));
-        line(Time(Micros(std::stoll(f[0]))), f[1], f[3], f[4], f[5]);
-      }
-    }
-  } else {
-    for (const Evidence& e : timeline_rows(a, r)) {
-      line(e.time, e.table, e.type, e.actor, e.summary);
-    }
-    if (r.timeline_dropped() > 0) {
-      out << "\n" << r.timeline_dropped() << " more warnings and task claims, failures or cancellations not listed; `--full` lists them.\n";
-    }
+    write_spooled_timeline(out, r, o);
+    return;
   }
+  for (const Evidence& e : timeline_rows(a, r)) {
+    write_timeline_row(out, o, e.time, e.table, e.type, e.actor, e.summary);
+  }
+  if (r.timeline_dropped() > 0) {
+    out << "\n" << r.timeline_dropped() << " more warnings and task claims, failures or cancellations not listed; `--full` lists them.\n";
+  }
+}
+
+}  // namespace
+
+void write_report_markdown(std::ostream& out, const Analysis& a, const ReportCollector& r,
+                           const ReportOptions& o) {
+  write_title(out, a.window, o);
+  // 1. Summary: what was read, what was found, what could not be checked.
+  write_summary(out, a, o);
+  // 2. Findings, most severe first, each with its evidence.
+  write_findings(out, a, o);
+  // 3. Activity per 5 minutes.
+  write_activity(out, a, r);
+  // 4. The picture.
+  out << "## Chart\n\n```mermaid\n" << mermaid_chart(a) << "```\n\n";
+  // 5. The merged timeline.
+  write_timeline(out, a, r, o);
 }
 
 }  // namespace tlrecon

@@ -4,14 +4,14 @@
 
 namespace tlrecon {
 
-size_t utf8_sequence_length(std::string_view s, size_t i) {
+Utf8Sequence decode_utf8(std::string_view s, size_t i) {
   auto byte = [&](size_t k) { return static_cast<unsigned char>(s[k]); };
   unsigned char c = byte(i);
   if (c < 0x80) {
-    return 1;
+    return {1, c};
   }
   size_t n = 0;
-  unsigned int cp = 0;
+  char32_t cp = 0;
   if (c >= 0xc2 && c <= 0xdf) {
     n = 2;
     cp = c & 0x1f;
@@ -22,40 +22,28 @@ size_t utf8_sequence_length(std::string_view s, size_t i) {
     n = 4;
     cp = c & 0x07;
   } else {
-    return 0;
+    return {0, 0};
   }
   if (i + n > s.size()) {
-    return 0;
+    return {0, 0};
   }
   for (size_t k = 1; k < n; ++k) {
     if ((byte(i + k) & 0xc0) != 0x80) {
-      return 0;
+      return {0, 0};
     }
     cp = (cp << 6) | (byte(i + k) & 0x3f);
   }
   // Overlong forms, surrogates and code points past U+10FFFF are invalid.
   if ((n == 3 && cp < 0x800) || (n == 4 && (cp < 0x10000 || cp > 0x10ffff)) ||
       (cp >= 0xd800 && cp <= 0xdfff)) {
-    return 0;
+    return {0, 0};
   }
-  return n;
+  return {n, cp};
 }
 
 namespace {
 
-unsigned int decode_at(std::string_view s, size_t i, size_t n) {
-  auto byte = [&](size_t k) { return static_cast<unsigned char>(s[k]); };
-  if (n == 2) {
-    return ((byte(i) & 0x1fu) << 6) | (byte(i + 1) & 0x3fu);
-  }
-  if (n == 3) {
-    return ((byte(i) & 0x0fu) << 12) | ((byte(i + 1) & 0x3fu) << 6) | (byte(i + 2) & 0x3fu);
-  }
-  return ((byte(i) & 0x07u) << 18) | ((byte(i + 1) & 0x3fu) << 12) | ((byte(i + 2) & 0x3fu) << 6) |
-         (byte(i + 3) & 0x3fu);
-}
-
-bool is_bidi_control(unsigned int cp) {
+bool is_bidi_control(char32_t cp) {
   return (cp >= 0x202a && cp <= 0x202e) || (cp >= 0x2066 && cp <= 0x2069) || cp == 0x200e ||
          cp == 0x200f || cp == 0x061c;
 }
@@ -85,16 +73,15 @@ std::string visible(std::string_view s) {
       ++i;
       continue;
     }
-    size_t n = utf8_sequence_length(s, i);
+    auto [n, cp] = decode_utf8(s, i);
     if (n == 0) {
       std::snprintf(buf, sizeof buf, "\\x%02x", c);
       out += buf;
       ++i;
       continue;
     }
-    unsigned int cp = decode_at(s, i, n);
     if ((cp >= 0x80 && cp <= 0x9f) || is_bidi_control(cp) || cp == 0x2028 || cp == 0x2029) {
-      std::snprintf(buf, sizeof buf, "\\u%04x", cp);
+      std::snprintf(buf, sizeof buf, "\\u%04x", static_cast<unsigned int>(cp));
       out += buf;
     } else {
       out.append(s.data() + i, n);

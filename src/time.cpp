@@ -67,10 +67,8 @@ bool read_offset(std::string_view text, size_t& pos, long& seconds) {
   return true;
 }
 
-}  // namespace
-
-std::optional<Time> parse_time(std::string_view text, const std::string& default_zone) {
-  size_t pos = 0;
+// "2025-10-16": a valid calendar date.
+std::optional<date::sys_days> read_date(std::string_view text, size_t& pos) {
   int y = 0;
   int mo = 0;
   int d = 0;
@@ -84,58 +82,109 @@ std::optional<Time> parse_time(std::string_view text, const std::string& default
   if (!ymd.ok()) {
     return std::nullopt;
   }
+  return date::sys_days(ymd);
+}
+
+// ".5", ",123456789": at least one digit, read to the microsecond.
+bool read_fraction(std::string_view text, size_t& pos, long& micros) {
+  int digits = 0;
+  while (pos < text.size() && is_digit(text[pos])) {
+    if (digits < 6) {
+      micros = micros * 10 + (text[pos] - '0');
+    }
+    ++digits;
+    ++pos;
+  }
+  for (int i = digits; i < 6; ++i) {
+    micros *= 10;
+  }
+  return digits > 0;
+}
+
+// "17:35", "17:35:31", "17:35:31.25": the time since midnight.
+std::optional<Micros> read_clock(std::string_view text, size_t& pos) {
   int h = 0;
   int mi = 0;
   int s = 0;
   long micros = 0;
-  bool has_zone = false;
+  if (!read_digits(text, pos, 2, h) || pos >= text.size() || text[pos++] != ':' ||
+      !read_digits(text, pos, 2, mi)) {
+    return std::nullopt;
+  }
+  if (pos < text.size() && text[pos] == ':') {
+    ++pos;
+    if (!read_digits(text, pos, 2, s)) {
+      return std::nullopt;
+    }
+    if (pos < text.size() && (text[pos] == '.' || text[pos] == ',')) {
+      ++pos;
+      if (!read_fraction(text, pos, micros)) {
+        return std::nullopt;
+      }
+    }
+  }
+  if (h > 23 || mi > 59 || s > 60) {
+    return std::nullopt;
+  }
+  if (s == 60) {
+    s = 59;  // a leap second: the nearest instant we can represent
+    micros = 999999;
+  }
+  return std::chrono::hours(h) + std::chrono::minutes(mi) + std::chrono::seconds(s) + Micros(micros);
+}
+
+// "Z" or an offset: seconds east of UTC.
+std::optional<long> read_zone(std::string_view text, size_t& pos) {
+  if (text[pos] == 'Z' || text[pos] == 'z') {
+    ++pos;
+    return 0;
+  }
   long offset = 0;
+  if (!read_offset(text, pos, offset)) {
+    return std::nullopt;
+  }
+  return offset;
+}
+
+// A time without a zone of its own is local time in `zone`, UTC when none.
+std::optional<Time> in_zone(Time local, const std::string& zone) {
+  if (zone.empty() || zone == "UTC") {
+    return local;
+  }
+  try {
+    const date::time_zone* z = date::locate_zone(zone);
+    return z->to_sys(date::local_time<Micros>(local.time_since_epoch()), date::choose::earliest);
+  } catch (const std::exception&) {
+    return std::nullopt;
+  }
+}
+
+}  // namespace
+
+std::optional<Time> parse_time(std::string_view text, const std::string& default_zone) {
+  size_t pos = 0;
+  // 1. The date; alone, it is midnight.
+  std::optional<date::sys_days> day = read_date(text, pos);
+  if (!day) {
+    return std::nullopt;
+  }
+  Micros since_midnight{0};
+  std::optional<long> offset;
   if (pos < text.size()) {
+    // 2. The time of day, after 'T' or a space.
     char sep = text[pos++];
     if (sep != 'T' && sep != 't' && sep != ' ') {
       return std::nullopt;
     }
-    if (!read_digits(text, pos, 2, h) || pos >= text.size() || text[pos++] != ':' ||
-        !read_digits(text, pos, 2, mi)) {
+    std::optional<Micros> clock = read_clock(text, pos);
+    if (!clock) {
       return std::nullopt;
     }
-    if (pos < text.size() && text[pos] == ':') {
-      ++pos;
-      if (!read_digits(text, pos, 2, s)) {
-        return std::nullopt;
-      }
-      if (pos < text.size() && (text[pos] == '.' || text[pos] == ',')) {
-        ++pos;
-        int digits = 0;
-        while (pos < text.size() && is_digit(text[pos])) {
-          if (digits < 6) {
-            micros = micros * 10 + (text[pos] - '0');
-          }
-          ++digits;
-          ++pos;
-        }
-        if (digits == 0) {
-          return std::nullopt;
-        }
-        for (int i = digits; i < 6; ++i) {
-          micros *= 10;
-        }
-      }
-    }
-    if (h > 23 || mi > 59 || s > 60) {
-      return std::nullopt;
-    }
-    if (s == 60) {
-      s = 59;  // a leap second: the nearest instant we can represent
-      micros = 999999;
-    }
+    since_midnight = *clock;
+    // 3. The zone, when the text has one.
     if (pos < text.size()) {
-      if (text[pos] == 'Z' || text[pos] == 'z') {
-        ++pos;
-        has_zone = true;
-      } else if (read_offset(text, pos, offset)) {
-        has_zone = true;
-      } else {
+      offset = read_zone(text, pos);
+      if (!offset) {
         return std::nullopt;
       }
     }
@@ -143,21 +192,11 @@ std::optional<Time> parse_time(std::string_view text, const std::string& default
   if (pos != text.size()) {
     return std::nullopt;
   }
-  auto local = date::sys_days(ymd) + std::chrono::hours(h) + std::chrono::minutes(mi) +
-               std::chrono::seconds(s) + Micros(micros);
-  if (has_zone) {
-    return Time(local - std::chrono::seconds(offset));
+  Time local = *day + since_midnight;
+  if (offset) {
+    return local - std::chrono::seconds(*offset);
   }
-  if (default_zone.empty() || default_zone == "UTC") {
-    return Time(local);
-  }
-  try {
-    const date::time_zone* zone = date::locate_zone(default_zone);
-    auto local_time = date::local_time<Micros>(local.time_since_epoch());
-    return zone->to_sys(local_time, date::choose::earliest);
-  } catch (const std::exception&) {
-    return std::nullopt;
-  }
+  return in_zone(local, default_zone);
 }
 
 std::optional<Micros> parse_duration(std::string_view text) {
@@ -269,18 +308,22 @@ std::string format_clock(Time t) {
   return date::format("%T", date::floor<std::chrono::seconds>(t));
 }
 
-void check_zone(const std::string& zone, const std::string& option) {
+namespace {
+
+const date::time_zone* find_zone(const std::string& zone) {
   try {
-    date::locate_zone(zone);
+    return date::locate_zone(zone);
   } catch (const std::exception&) {
-    throw usage_error(option + ": unknown time zone '" + zone +
-                      "'; expected an IANA name such as UTC or America/New_York");
+    throw usage_error("unknown time zone '" + zone + "'; expected an IANA name such as UTC or America/New_York");
   }
 }
 
+}  // namespace
+
+void check_zone(const std::string& zone) { find_zone(zone); }
+
 std::string format_in_zone(Time t, const std::string& zone) {
-  check_zone(zone, "--tz");
-  auto zoned = date::make_zoned(date::locate_zone(zone), date::floor<std::chrono::seconds>(t));
+  auto zoned = date::make_zoned(find_zone(zone), date::floor<std::chrono::seconds>(t));
   return date::format("%F %T %Z", zoned);
 }
 

@@ -1,6 +1,8 @@
 #include <doctest/doctest.h>
 
+#include <cstdint>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "tlrecon/json_writer.hpp"
@@ -19,6 +21,27 @@ TEST_CASE("visible: controls, escapes, bidi overrides and invalid UTF-8 are show
   CHECK(visible("\xe2\x80\xae" "evil") == "\\u202eevil");
   CHECK(visible("bad \xff\xfe end") == "bad \\xff\\xfe end");
   CHECK(visible("\xc0\xaf") == "\\xc0\\xaf");  // overlong
+}
+
+TEST_CASE("decode_utf8: the length and the code point in one pass, length 0 when invalid") {
+  auto decoded = [](std::string_view s) {
+    Utf8Sequence seq = decode_utf8(s, 0);
+    return std::make_pair(seq.length, static_cast<uint32_t>(seq.code_point));
+  };
+  CHECK(decoded("a") == std::make_pair(size_t{1}, uint32_t{0x61}));
+  CHECK(decoded("\x1b") == std::make_pair(size_t{1}, uint32_t{0x1b}));
+  CHECK(decoded("\xc2\x9b") == std::make_pair(size_t{2}, uint32_t{0x9b}));
+  CHECK(decoded("\xe2\x80\xae") == std::make_pair(size_t{3}, uint32_t{0x202e}));
+  CHECK(decoded("\xf0\x9f\x98\x80") == std::make_pair(size_t{4}, uint32_t{0x1f600}));
+  CHECK(decoded("\xf4\x8f\xbf\xbf") == std::make_pair(size_t{4}, uint32_t{0x10ffff}));
+  CHECK(decode_utf8("\xc0\xaf", 0).length == 0);          // overlong
+  CHECK(decode_utf8("\xe0\x9f\xbf", 0).length == 0);      // overlong
+  CHECK(decode_utf8("\xed\xa0\x80", 0).length == 0);      // a surrogate
+  CHECK(decode_utf8("\xf4\x90\x80\x80", 0).length == 0);  // past U+10FFFF
+  CHECK(decode_utf8("\xe2\x9c", 0).length == 0);          // cut short
+  CHECK(decode_utf8("\x9c\x85", 0).length == 0);          // a continuation byte
+  CHECK(decode_utf8("a\xe2\x9c\x85", 1).length == 3);
+  CHECK(utf8_sequence_length("a\xe2\x9c\x85", 1) == 3);
 }
 
 TEST_CASE("valid_utf8: invalid bytes become U+FFFD, the rest is kept") {

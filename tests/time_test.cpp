@@ -23,6 +23,9 @@ TEST_CASE("parse_time: the forms PostgreSQL and ISO-8601 write") {
   CHECK(iso("2025-10-16t17:35:31z") == "2025-10-16T17:35:31Z");
   CHECK(iso("2025-10-16") == "2025-10-16T00:00:00Z");
   CHECK(iso("2025-10-16T17:35") == "2025-10-16T17:35:00Z");
+  CHECK(iso("2025-10-16 17:35:31,25+00") == "2025-10-16T17:35:31.250Z");
+  CHECK(iso("2025-10-16 17:35:31.1234569Z") == "2025-10-16T17:35:31.123456Z");
+  CHECK(iso("2025-10-16 23:59:60Z") == "2025-10-16T23:59:59.999999Z");  // a leap second
 }
 
 TEST_CASE("parse_time: offsets are applied in full, including minutes") {
@@ -69,7 +72,15 @@ TEST_CASE("format_duration") {
 TEST_CASE("format_in_zone: Eastern time in winter") {
   Time t = *parse_time("2026-01-20T18:30:06Z");
   CHECK(format_in_zone(t, "America/New_York") == "2026-01-20 13:30:06 EST");
-  CHECK_THROWS_AS(format_in_zone(t, "Mars/Olympus"), Error);
+  CHECK_THROWS_WITH_AS(format_in_zone(t, "Mars/Olympus"),
+                       "unknown time zone 'Mars/Olympus'; expected an IANA name such as UTC or America/New_York",
+                       Error);
+}
+
+TEST_CASE("check_zone: says what is wrong, not which option gave the name") {
+  CHECK_NOTHROW(check_zone("Asia/Kolkata"));
+  CHECK_THROWS_WITH_AS(check_zone("Nowhere"),
+                       "unknown time zone 'Nowhere'; expected an IANA name such as UTC or America/New_York", Error);
 }
 
 TEST_CASE("resolve_window") {

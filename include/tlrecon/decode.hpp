@@ -29,7 +29,16 @@ class RowDecoder {
   std::optional<Time> time_of(const Row& row, int field, bool row_time);
   // Marks the event inside, before or after the window, and counts it.
   void place(Event& e);
-  void emit(Event&& e, std::vector<Event>& out);
+  // Appends `e` as an event of `type` at `time`, placed; the caller fills in
+  // what only that event has.
+  Event& emit(Event e, EventType type, Time time, std::vector<Event>& out);
+  // What every event of the row has: its table and key.
+  Event row_event(const Row& row) const;
+  // One per table: the events a row of it gives, in the order of EventType.
+  void decode_worker(const Row& row, Time created, std::vector<Event>& out);
+  void decode_task(const Row& row, Time queued, std::vector<Event>& out);
+  void decode_decision(const Row& row, Time time, std::vector<Event>& out);
+  void decode_execution(const Row& row, Time started, std::vector<Event>& out);
   void fill_log(const Row& row, Time time, Event& e);
 
   TableId m_table;

@@ -118,7 +118,13 @@ Mapping default_mapping();
 // Applies a JSON document on top of `base`. `origin` names it in errors
 // ("mapping file x.json"); every error is an Error with exit 2 naming the key.
 void apply_mapping(Mapping& base, const nlohmann::json& doc, const std::string& origin);
-// Reads and applies a mapping file.
+// The text of a mapping file. Throws Error (exit 2) "cannot open mapping
+// file 'x'", for the caller to say which option named it.
+std::string read_mapping_file(const std::string& path);
+// The defaults with a mapping file's text, read from `path`, applied. Errors
+// name the file and the line or key at fault.
+Mapping parse_mapping_file(const std::string& text, const std::string& path);
+// Both: reads and applies a mapping file.
 Mapping load_mapping(const std::string& path);
 // The whole mapping as JSON, as it goes into a snapshot's manifest.
 nlohmann::ordered_json mapping_to_json(const Mapping& mapping);

@@ -16,8 +16,19 @@ std::string visible(std::string_view text);
 // be UTF-8 (JSON) but controls are escaped by the format itself.
 std::string valid_utf8(std::string_view text);
 
+// The UTF-8 sequence at text[pos], checked and decoded in one pass: its
+// length in bytes, 0 when it is not valid UTF-8 (overlong, a surrogate, past
+// U+10FFFF, cut short), and the code point it encodes when it is.
+struct Utf8Sequence {
+  size_t length;
+  char32_t code_point;
+};
+Utf8Sequence decode_utf8(std::string_view text, size_t pos);
+
 // Length of a valid UTF-8 sequence at text[pos], or 0 when invalid.
-size_t utf8_sequence_length(std::string_view text, size_t pos);
+inline size_t utf8_sequence_length(std::string_view text, size_t pos) {
+  return decode_utf8(text, pos).length;
+}
 
 // Cuts text to at most `max` bytes at a character boundary, adding "…".
 std::string truncate_text(const std::string& text, size_t max);

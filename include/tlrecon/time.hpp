@@ -35,8 +35,9 @@ std::string format_clock(Time t);
 // "2025-10-16 12:35:31 EST" in the named zone. Throws Error (exit 2) for an
 // unknown zone.
 std::string format_in_zone(Time t, const std::string& zone);
-// Checks a zone name; throws Error (exit 2) naming the option when unknown.
-void check_zone(const std::string& zone, const std::string& option);
+// Checks a zone name; throws Error (exit 2) "unknown time zone 'X'; expected
+// …" when unknown, for the caller to say where the name came from.
+void check_zone(const std::string& zone);
 // "1h 02m", "4m 31s", "26s": a human duration.
 std::string format_duration(Micros d);
 

@@ -318,6 +318,24 @@ class Errors(unittest.TestCase):
         finally:
             os.unlink(f.name)
 
+    def test_the_option_is_named_once_by_the_command(self):
+        zone = "unknown time zone 'Mars/Olympus'; expected an IANA name such as UTC or America/New_York\n"
+        for command in ("timeline", "report"):
+            run = tlrecon(command, "--from", ORCH, "--tz", "Mars/Olympus")
+            self.assertEqual((run.code, run.err), (2, "tlrecon: error: --tz: " + zone))
+        run = tlrecon("check", "--from", ORCH, "--config", "/nonexistent/mapping.json")
+        self.assertEqual((run.code, run.err),
+                         (2, "tlrecon: error: --config: cannot open mapping file '/nonexistent/mapping.json'\n"))
+        with tempfile.NamedTemporaryFile("w", suffix=".json", delete=False) as f:
+            f.write('{"tables": {"tasks": {"columns": {"updated_at": {"column": "u", "zone": "Mars/Olympus"}}}}}')
+        try:
+            run = tlrecon("check", "--from", ORCH, "--config", f.name)
+            self.assertEqual((run.code, run.err),
+                             (2, f"tlrecon: error: mapping file '{f.name}': tables.tasks.columns.updated_at.zone: "
+                                 + zone))
+        finally:
+            os.unlink(f.name)
+
     def test_version_and_help(self):
         run = tlrecon("--version")
         self.assertEqual(run.code, 0)
