@@ -4,6 +4,7 @@
 #include <functional>
 
 #include "tlrecon/analysis.hpp"
+#include "tlrecon/catalogue.hpp"
 #include "tlrecon/error.hpp"
 #include "tlrecon/pg_source.hpp"
 #include "tlrecon/render_findings.hpp"
@@ -50,6 +51,13 @@ Input open_input(const CommonOptions& common) {
     // Only opening the file is about the option; what the file says names the file.
     std::string text = for_option("--config", [&] { return read_mapping_file(common.config); });
     in.mapping = parse_mapping_file(text, common.config);
+  }
+  // A catalogue entry that does not compile, or lacks the group its fact
+  // needs, is refused before anything is read.
+  try {
+    Catalogue check(in.mapping);
+  } catch (const Error& e) {
+    throw Error(e.exit_code(), (common.config.empty() ? "" : "mapping file '" + common.config + "': ") + e.what());
   }
   Thresholds& th = in.mapping.thresholds;
   if (!common.timeout.empty()) {

@@ -169,6 +169,35 @@ std::vector<std::string> get_patterns(const json& v, const std::string& origin, 
   return out;
 }
 
+// Catalogue entries: [{"fact": "scale_up", "pattern": "…(?P<n>\\d+)…"}, …].
+// Whether the fact is known and the pattern has its groups is checked when
+// the catalogue is compiled (catalogue.cpp).
+std::vector<FactPattern> get_facts(const json& v, const std::string& origin, const std::string& key) {
+  if (!v.is_array()) {
+    bad(origin, key, "expected an array of {\"fact\": …, \"pattern\": …}");
+  }
+  std::vector<FactPattern> out;
+  for (size_t i = 0; i < v.size(); ++i) {
+    std::string at = key + "[" + std::to_string(i) + "]";
+    expect_object(v[i], origin, at);
+    FactPattern fp;
+    for (const auto& [k, item] : v[i].items()) {
+      if (k == "fact") {
+        fp.fact = get_string(item, origin, at + ".fact");
+      } else if (k == "pattern") {
+        fp.pattern = get_string(item, origin, at + ".pattern");
+      } else {
+        bad(origin, at + "." + k, "unknown key; expected fact and pattern");
+      }
+    }
+    if (fp.fact.empty() || fp.pattern.empty()) {
+      bad(origin, at, "needs both \"fact\" and \"pattern\"");
+    }
+    out.push_back(fp);
+  }
+  return out;
+}
+
 void apply_table(TableMapping& tm, TableId t, const json& doc, const std::string& origin) {
   std::string base = "tables." + std::string(table_name(t));
   expect_object(doc, origin, base);
@@ -230,6 +259,7 @@ constexpr DurationThreshold k_duration_thresholds[] = {
     {"promotion_timeout", &Thresholds::promotion_timeout},
     {"heartbeat_stale", &Thresholds::heartbeat_stale},
     {"trigger_window", &Thresholds::trigger_window},
+    {"handover", &Thresholds::handover},
     {"log_lookback", &Thresholds::log_lookback},
     {"lookback", &Thresholds::lookback},
     {"statement_timeout", &Thresholds::statement_timeout},
@@ -252,8 +282,8 @@ void apply_thresholds(Thresholds& th, const json& thresholds, const std::string&
     } else {
       bad(origin, key,
           "unknown threshold; known: gap_min, gap_factor, grace, burst_gap, tolerance, "
-          "early_termination, promotion_timeout, heartbeat_stale, trigger_window, lookback, log_lookback, "
-          "statement_timeout");
+          "early_termination, promotion_timeout, heartbeat_stale, trigger_window, handover, lookback, "
+          "log_lookback, statement_timeout");
     }
   }
 }
@@ -270,8 +300,19 @@ void apply_patterns(Patterns& p, const json& patterns, const std::string& origin
       p.scale_up = get_patterns(item, origin, key);
     } else if (name == "startup") {
       p.startup = get_patterns(item, origin, key);
+    } else if (name == "facts") {
+      p.facts = get_facts(item, origin, key);
+    } else if (name == "default_facts") {
+      if (!item.is_boolean()) {
+        bad(origin, key, "expected true or false");
+      }
+      p.default_facts = item.get<bool>();
+    } else if (name == "unmanaged_instance_types") {
+      p.unmanaged_instance_types = get_patterns(item, origin, key);
     } else {
-      bad(origin, key, "unknown pattern; known: orchestrator_source, worker_source, scale_up, startup");
+      bad(origin, key,
+          "unknown pattern; known: orchestrator_source, worker_source, facts, default_facts, "
+          "unmanaged_instance_types, scale_up, startup");
     }
   }
 }
@@ -371,11 +412,19 @@ nlohmann::ordered_json mapping_to_json(const Mapping& m) {
                        {"promotion_timeout", secs(th.promotion_timeout)},
                        {"heartbeat_stale", secs(th.heartbeat_stale)},
                        {"trigger_window", secs(th.trigger_window)},
+                       {"handover", secs(th.handover)},
                        {"lookback", secs(th.lookback)},
                        {"log_lookback", secs(th.log_lookback)},
                        {"statement_timeout", secs(th.statement_timeout)}};
+  nlohmann::ordered_json facts = nlohmann::ordered_json::array();
+  for (const FactPattern& fp : m.patterns.facts) {
+    facts.push_back({{"fact", fp.fact}, {"pattern", fp.pattern}});
+  }
   out["patterns"] = {{"orchestrator_source", m.patterns.orchestrator_source},
                      {"worker_source", m.patterns.worker_source},
+                     {"facts", facts},
+                     {"default_facts", m.patterns.default_facts},
+                     {"unmanaged_instance_types", m.patterns.unmanaged_instance_types},
                      {"scale_up", m.patterns.scale_up},
                      {"startup", m.patterns.startup}};
   return out;

@@ -71,7 +71,7 @@ TEST_CASE("apply_mapping: errors name the key and the problem") {
         "IANA name such as UTC or America/New_York");
   CHECK(error_of(R"({"thresholds": {"gap_minimum": "5m"}})") ==
         "mapping file 'm.json': thresholds.gap_minimum: unknown threshold; known: gap_min, gap_factor, grace, "
-        "burst_gap, tolerance, early_termination, promotion_timeout, heartbeat_stale, trigger_window, lookback, "
+        "burst_gap, tolerance, early_termination, promotion_timeout, heartbeat_stale, trigger_window, handover, lookback, "
         "log_lookback, statement_timeout");
   CHECK(error_of(R"({"thresholds": {"gap_factor": 0.5}})") ==
         "mapping file 'm.json': thresholds.gap_factor: expected a number from 1 to 1000");

@@ -1,5 +1,6 @@
 """End-to-end tests of the binary on the bundled snapshots: no server needed."""
 import hashlib
+import json
 import os
 import shutil
 import tempfile
@@ -317,6 +318,30 @@ class Errors(unittest.TestCase):
                                       "expected a column name, {\"column\": …, \"key\": …} or null, got number\n")
         finally:
             os.unlink(f.name)
+
+    def test_catalogue_entries_from_the_mapping(self):
+        redeploy = os.path.join(ROOT, "sample_data", "orchestrator-2026-05-redeploy")
+        def with_mapping(doc, *args):
+            with tempfile.NamedTemporaryFile("w", suffix=".json", delete=False) as f:
+                json.dump(doc, f)
+            try:
+                return tlrecon("check", "--from", redeploy, "--format", "json", "--config", f.name, *args), f.name
+            finally:
+                os.unlink(f.name)
+        # A pattern without the group its fact needs is a configuration error.
+        run, name = with_mapping({"patterns": {"facts": [{"fact": "scale_up", "pattern": "launching \\d+ pods"}]}})
+        self.assertEqual((run.code, run.err),
+                         (2, f"tlrecon: error: mapping file '{name}': patterns.facts: entry 'launching \\d+ pods': "
+                             "a scale_up fact needs the group (?P<n>…)\n"))
+        # Entries of the mapping are tried first: reading the suppressed scale-up
+        # as one that spawns accounts for the hand-launched worker at 10:21:07.
+        manual = "manual-gpu-20260512_102107-5e0c93ab"
+        before = json.loads(tlrecon("check", "--from", redeploy, "--format", "json").out)
+        self.assertTrue(any(manual in f["entities"] for f in before["findings"]))
+        run, _ = with_mapping({"patterns": {"facts": [
+            {"fact": "scale_up", "pattern": "SCALE-UP SUPPRESSED.*skipping spawn of (?P<n>\\d+) workers"}]}})
+        self.assertEqual(run.code, 1)
+        self.assertFalse(any(manual in f["entities"] for f in run.json()["findings"]))
 
     def test_the_option_is_named_once_by_the_command(self):
         zone = "unknown time zone 'Mars/Olympus'; expected an IANA name such as UTC or America/New_York\n"
