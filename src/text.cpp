@@ -41,6 +41,8 @@ Utf8Sequence decode_utf8(std::string_view s, size_t i) {
   return {n, cp};
 }
 
+size_t utf8_sequence_length(std::string_view s, size_t i) { return decode_utf8(s, i).length; }
+
 namespace {
 
 bool is_bidi_control(char32_t cp) {

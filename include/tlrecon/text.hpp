@@ -26,9 +26,7 @@ struct Utf8Sequence {
 Utf8Sequence decode_utf8(std::string_view text, size_t pos);
 
 // Length of a valid UTF-8 sequence at text[pos], or 0 when invalid.
-inline size_t utf8_sequence_length(std::string_view text, size_t pos) {
-  return decode_utf8(text, pos).length;
-}
+size_t utf8_sequence_length(std::string_view text, size_t pos);
 
 // Cuts text to at most `max` bytes at a character boundary, adding "…".
 std::string truncate_text(const std::string& text, size_t max);
