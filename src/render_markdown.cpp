@@ -187,14 +187,9 @@ std::string table_notes(const TableInfo& t) {
     return md_text(t.reason);
   }
   std::string notes;
-  if (t.rejected > 0) {
-    notes += std::to_string(t.rejected) + " rows could not be placed; ";
-  }
-  if (t.duplicates > 0) {
-    notes += std::to_string(t.duplicates) + " duplicates skipped; ";
-  }
-  if (t.bad_values > 0) {
-    notes += std::to_string(t.bad_values) + " unreadable times; ";
+  std::string counts = count_words(t);
+  if (!counts.empty()) {
+    notes += md_text(counts) + "; ";
   }
   if (!t.unmapped.empty()) {
     std::string cols;
