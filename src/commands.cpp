@@ -62,7 +62,12 @@ Input open_input(const CommonOptions& common) {
       throw usage_error("--from and --dsn are two sources; give one");
     }
     // The snapshot says where its columns came from and how far back it read.
-    SnapshotInfo snap = read_snapshot_manifest(common.from);
+    SnapshotInfo snap;
+    try {
+      snap = read_snapshot_manifest(common.from);
+    } catch (const SnapshotPathError& e) {
+      throw Error(e.exit_code(), "--from: " + std::string(e.what()));
+    }
     in.mapping.tables = snap.mapping.tables;
     in.mapping.thresholds.lookback = snap.mapping.thresholds.lookback;
     in.mapping.thresholds.log_lookback = snap.mapping.thresholds.log_lookback;
@@ -224,7 +229,12 @@ int run_snapshot(const CommonOptions& common, const std::string& out_dir, std::o
     throw usage_error("snapshot reads from PostgreSQL; --from is not a source for it");
   }
   Input in = open_input(common);
-  SnapshotSummary s = write_snapshot(*in.source, in.mapping, in.window, out_dir);
+  SnapshotSummary s;
+  try {
+    s = write_snapshot(*in.source, in.mapping, in.window, out_dir);
+  } catch (const SnapshotPathError& e) {
+    throw Error(e.exit_code(), "--out: " + std::string(e.what()));
+  }
   out << "snapshot of [" << format_utc(in.window.since) << ", " << format_utc(in.window.until)
       << ") written to " << s.dir << "\n";
   for (const TableInfo& t : s.tables) {

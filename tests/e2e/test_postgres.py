@@ -82,7 +82,8 @@ class Postgres(unittest.TestCase):
                 # A snapshot never overwrites evidence.
                 again = tlrecon("snapshot", "--out", out, "--since", since, "--until", until, env={"PGDATABASE": db})
                 self.assertEqual(again.code, 2)
-                self.assertIn("exists and is not an empty directory", again.err)
+                self.assertEqual(again.err, "tlrecon: error: --out: '%s' exists and is not an empty directory; "
+                                            "a snapshot never overwrites evidence\n" % out)
         finally:
             shutil.rmtree(tmp)
 
