@@ -118,6 +118,29 @@ void warn_about_rows(const std::vector<TableInfo>& tables, std::ostream& err) {
   }
 }
 
+// What check's exit 3 says: the tables that exist but could not be read,
+// and which role would read them. Empty when every existing table was read.
+std::string unread_tables(const std::vector<TableInfo>& tables) {
+  std::string unread;
+  bool unreadable = false;
+  bool hidden = false;
+  for (const TableInfo& t : tables) {
+    if (t.state != TableState::unreadable && t.state != TableState::hidden) {
+      continue;
+    }
+    unreadable = unreadable || t.state == TableState::unreadable;
+    hidden = hidden || t.state == TableState::hidden;
+    unread += (unread.empty() ? "" : ", ") + std::string(table_name(t.id)) + " " +
+              (t.state == TableState::hidden ? "hidden by row-level security" : "unreadable (" + t.reason + ")");
+  }
+  if (unread.empty()) {
+    return "";
+  }
+  return "the findings leave out tables it could not read: " + unread + ": connect as a role " +
+         (unreadable ? "with SELECT on them" : "") + (unreadable && hidden ? " and " : "") +
+         (hidden ? "with BYPASSRLS, e.g. service_role" : "");
+}
+
 }  // namespace
 
 Severity severity_option(const std::string& option, const std::string& text) {
@@ -177,6 +200,11 @@ int run_check(const CommonOptions& common, const CheckOptions& options, std::ost
   out.flush();
   if (!common.quiet) {
     warn_about_rows(a.tables, err);
+  }
+  // 4. A check never passes on data it could not see (SPEC §2): exit 3, which beats 1.
+  if (std::string unread = unread_tables(a.tables); !unread.empty()) {
+    err << "tlrecon: error: " << unread << "\n";
+    return k_exit_source;
   }
   return count_at_or_above(a, fail_on) > 0 ? k_exit_findings : k_exit_ok;
 }
@@ -240,7 +268,11 @@ int run_snapshot(const CommonOptions& common, const std::string& out_dir, std::o
   for (const TableInfo& t : s.tables) {
     out << "  " << table_name(t.id) << ": ";
     if (t.state == TableState::ok) {
-      out << t.rows << " rows\n";
+      out << t.rows << " rows";
+      for (const std::string& note : t.notes) {
+        out << " (" << note << ")";
+      }
+      out << "\n";
     } else {
       out << table_state_name(t.state) << " (" << t.reason << ")\n";
     }

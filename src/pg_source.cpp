@@ -489,28 +489,55 @@ class PgSource : public Source {
     std::string m_doing;
   };
 
+  // Whether the table exists and the role may see its rows: the state is ok,
+  // or missing, unreadable (no SELECT) or hidden (row-level security it does
+  // not bypass, with no SELECT policy for it: zero rows and no error). Row
+  // security is bypassed by superusers, BYPASSRLS roles and the owner (or a
+  // member of the owning role) unless FORCE ROW LEVEL SECURITY; a policy
+  // applies to PUBLIC or to a role whose privileges the role has, and only a
+  // permissive one lets rows through. Returns the table's oid.
+  long long find_table(TableInfo& info) {
+    pqxx::result r;
+    guard("looking up table " + info.relation, [&] {
+      r = m_tx->exec_params(
+          "SELECT c.oid::bigint, has_table_privilege(c.oid, 'SELECT'), "
+          "c.relrowsecurity AND NOT (u.rolsuper OR u.rolbypassrls OR "
+          "(pg_has_role(c.relowner, 'USAGE') AND NOT c.relforcerowsecurity)), "
+          "EXISTS (SELECT 1 FROM pg_catalog.pg_policy p WHERE p.polrelid = c.oid AND p.polpermissive "
+          "AND p.polcmd IN ('r', '*') AND EXISTS (SELECT 1 FROM unnest(p.polroles) AS pr(role) "
+          "WHERE CASE WHEN pr.role = 0 THEN true ELSE pg_has_role(pr.role, 'USAGE') END)) "
+          "FROM pg_catalog.pg_class c CROSS JOIN pg_catalog.pg_roles u "
+          "WHERE c.oid = to_regclass($1) AND u.rolname = current_user",
+          relation_of(m_mapping[info.id]));
+    });
+    if (r.empty()) {
+      info.state = TableState::missing;
+      info.reason = "table " + info.relation + " does not exist";
+      return 0;
+    }
+    if (!r[0][1].as<bool>()) {
+      info.state = TableState::unreadable;
+      info.reason = "no SELECT privilege on " + info.relation;
+    } else if (r[0][2].as<bool>() && !r[0][3].as<bool>()) {
+      info.state = TableState::hidden;
+      info.reason = k_hidden_by_rls;
+    } else {
+      info.state = TableState::ok;
+      if (r[0][2].as<bool>()) {
+        info.notes.emplace_back(k_filtered_by_rls);
+      }
+    }
+    return r[0][0].as<long long>();
+  }
+
+  // What the catalog says about one table, and how to read it.
   TableInfo probe(TableId t) {
     const TableMapping& tm = m_mapping[t];
     TableInfo info;
     info.id = t;
     info.relation = tm.schema.empty() ? tm.table : tm.schema + "." + tm.table;
-    std::string regclass = relation_of(tm);
-    pqxx::result r;
-    guard("looking up table " + info.relation, [&] {
-      r = m_tx->exec_params(
-          "SELECT c.oid::bigint, has_table_privilege(c.oid, 'SELECT') "
-          "FROM pg_catalog.pg_class c WHERE c.oid = to_regclass($1)",
-          regclass);
-    });
-    if (r.empty()) {
-      info.state = TableState::missing;
-      info.reason = "table " + info.relation + " does not exist";
-      return info;
-    }
-    long long oid = r[0][0].as<long long>();
-    if (!r[0][1].as<bool>()) {
-      info.state = TableState::unreadable;
-      info.reason = "no SELECT privilege on " + info.relation;
+    long long oid = find_table(info);
+    if (info.state != TableState::ok) {
       return info;
     }
     std::vector<std::pair<std::string, std::string>> columns;
@@ -535,6 +562,7 @@ class PgSource : public Source {
       }
       if (!found) {
         info.state = TableState::unreadable;
+        info.notes.clear();
         info.reason = "column " + col + " (" + field_names(t)[f] + ") not found in " + info.relation;
         return info;
       }
@@ -553,7 +581,6 @@ class PgSource : public Source {
         info.count_null_time_rows(n[0][0].as<uint64_t>());
       });
     }
-    info.state = TableState::ok;
     return info;
   }
 

@@ -18,7 +18,8 @@ using ojson = nlohmann::ordered_json;
 
 namespace {
 
-constexpr int k_format_version = 1;
+// 2: the status hidden and notes. Format 1 is still read.
+constexpr int k_format_version = 2;
 const char* k_manifest = "manifest.json";
 
 std::string csv_name(TableId t) { return std::string(table_name(t)) + ".csv"; }
@@ -112,6 +113,9 @@ ojson table_entry(const TableInfo& info, const WrittenFile* file) {
   }
   if (!info.unmapped.empty()) {
     jt["unmapped"] = info.unmapped;
+  }
+  if (!info.notes.empty()) {
+    jt["notes"] = info.notes;
   }
   return jt;
 }
@@ -253,9 +257,9 @@ void read_lookbacks(const nlohmann::json& doc, const std::string& dir, Threshold
   seconds("log_lookback_seconds", th.log_lookback);
 }
 
-TableState state_named(const std::string& status, const std::string& dir) {
-  for (TableState s : {TableState::ok, TableState::missing, TableState::unreadable}) {
-    if (status == table_state_name(s)) {
+TableState state_named(const std::string& status, long long version, const std::string& dir) {
+  for (TableState s : {TableState::ok, TableState::missing, TableState::unreadable, TableState::hidden}) {
+    if (status == table_state_name(s) && (s != TableState::hidden || version >= 2)) {
       return s;
     }
   }
@@ -274,13 +278,16 @@ void read_ok_table(const nlohmann::json& jt, const std::string& dir, ManifestTab
   if (jt.contains("unmapped")) {
     mt.info.unmapped = jt.at("unmapped").get<std::vector<std::string>>();
   }
+  if (jt.contains("notes")) {
+    mt.info.notes = jt.at("notes").get<std::vector<std::string>>();
+  }
   if (mt.file.find('/') != std::string::npos || mt.file.find("..") != std::string::npos) {
     throw source_error("snapshot '" + dir + "': file name '" + mt.file + "' in " + k_manifest +
                        " is not a plain file name");
   }
 }
 
-ManifestTable read_table(const nlohmann::json& jt, const std::string& dir) {
+ManifestTable read_table(const nlohmann::json& jt, const std::string& dir, long long version) {
   std::string name = jt.at("table").get<std::string>();
   ManifestTable mt;
   const TableId* id = std::find_if(k_all_tables.begin(), k_all_tables.end(),
@@ -290,7 +297,7 @@ ManifestTable read_table(const nlohmann::json& jt, const std::string& dir) {
   }
   mt.info.id = *id;
   mt.info.relation = jt.value("relation", name);
-  mt.info.state = state_named(jt.at("status").get<std::string>(), dir);
+  mt.info.state = state_named(jt.at("status").get<std::string>(), version, dir);
   mt.info.reason = jt.value("reason", "");
   if (mt.info.state == TableState::ok) {
     read_ok_table(jt, dir, mt);
@@ -304,13 +311,13 @@ Manifest parse_manifest(const std::string& dir) {
   Manifest m;
   m.info.mapping = default_mapping();
   try {
-    format_version(doc, dir);
+    long long version = format_version(doc, dir);
     m.info.window = read_window(doc, dir);
     nlohmann::json tables_only = {{"tables", doc.at("mapping").at("tables")}};
     apply_mapping(m.info.mapping, tables_only, path);
     read_lookbacks(doc, dir, m.info.mapping.thresholds);
     for (const auto& jt : doc.at("tables")) {
-      m.tables.push_back(read_table(jt, dir));
+      m.tables.push_back(read_table(jt, dir, version));
     }
   } catch (const nlohmann::json::exception&) {
     throw source_error("snapshot '" + dir + "': " + k_manifest + " is damaged (not the JSON tlrecon writes)");

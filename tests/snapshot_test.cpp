@@ -25,6 +25,25 @@ std::string fresh_dir(const std::string& name) {
 
 }  // namespace
 
+TEST_CASE("snapshot: statuses and notes survive the round trip") {
+  FakeSource src;
+  src.add(TableId::workers, {"w1", "RTX", "active", "2025-10-16 17:00:00+00"});
+  std::vector<TableInfo>& tables = src.tables();
+  tables[static_cast<int>(TableId::workers)].notes = {k_filtered_by_rls};
+  TableInfo& tasks = tables[static_cast<int>(TableId::tasks)];
+  tasks.state = TableState::hidden;
+  tasks.reason = k_hidden_by_rls;
+  Window window{*parse_time("2025-10-16T17:00:00Z"), *parse_time("2025-10-16T18:00:00Z")};
+  std::string dir = fresh_dir("round-trip");
+  write_snapshot(src, default_mapping(), window, dir);
+  auto back = open_snapshot(dir);
+  const std::vector<TableInfo>& read = back->tables();
+  CHECK(read[0].notes == std::vector<std::string>{"rows may be filtered by row-level security"});
+  CHECK(read[1].state == TableState::hidden);
+  CHECK(read[1].reason == "hidden by row-level security: connect as a role with BYPASSRLS, e.g. service_role");
+  fs::remove_all(dir);
+}
+
 TEST_CASE("snapshot: a wrong directory is a SnapshotPathError that names no option") {
   FakeSource src;
   std::string dir = fresh_dir("not-empty");
