@@ -86,7 +86,12 @@ Input open_input(const CommonOptions& common) {
       throw usage_error("--from and --dsn are two sources; give one");
     }
     // The snapshot says where its columns came from and how far back it read.
-    SnapshotInfo snap = read_snapshot_manifest(common.from);
+    SnapshotInfo snap;
+    try {
+      snap = read_snapshot_manifest(common.from);
+    } catch (const SnapshotPathError& e) {
+      throw Error(e.exit_code(), "--from: " + std::string(e.what()));
+    }
     in.mapping.tables = snap.mapping.tables;
     in.mapping.thresholds.lookback = snap.mapping.thresholds.lookback;
     in.mapping.thresholds.log_lookback = snap.mapping.thresholds.log_lookback;
@@ -129,6 +134,29 @@ void warn_about_rows(const std::vector<TableInfo>& tables, std::ostream& err) {
       err << "tlrecon:   " << name << " " << visible(p) << "\n";
     }
   }
+}
+
+// What check's exit 3 says: the tables that exist but could not be read,
+// and which role would read them. Empty when every existing table was read.
+std::string unread_tables(const std::vector<TableInfo>& tables) {
+  std::string unread;
+  bool unreadable = false;
+  bool hidden = false;
+  for (const TableInfo& t : tables) {
+    if (t.state != TableState::unreadable && t.state != TableState::hidden) {
+      continue;
+    }
+    unreadable = unreadable || t.state == TableState::unreadable;
+    hidden = hidden || t.state == TableState::hidden;
+    unread += (unread.empty() ? "" : ", ") + std::string(table_name(t.id)) + " " +
+              (t.state == TableState::hidden ? "hidden by row-level security" : "unreadable (" + t.reason + ")");
+  }
+  if (unread.empty()) {
+    return "";
+  }
+  return "the findings leave out tables it could not read: " + unread + ": connect as a role " +
+         (unreadable ? "with SELECT on them" : "") + (unreadable && hidden ? " and " : "") +
+         (hidden ? "with BYPASSRLS, e.g. service_role" : "");
 }
 
 }  // namespace
@@ -192,6 +220,11 @@ int run_check(const CommonOptions& common, const CheckOptions& options, std::ost
   if (!common.quiet) {
     warn_about_rows(a.tables, err);
   }
+  // 4. A check never passes on data it could not see (SPEC §2): exit 3, which beats 1.
+  if (std::string unread = unread_tables(a.tables); !unread.empty()) {
+    err << "tlrecon: error: " << unread << "\n";
+    return k_exit_source;
+  }
   return count_at_or_above(a, fail_on) > 0 ? k_exit_findings : k_exit_ok;
 }
 
@@ -240,13 +273,22 @@ int run_snapshot(const CommonOptions& common, const std::string& out_dir, std::o
     throw usage_error("snapshot reads from PostgreSQL; --from is not a source for it");
   }
   Input in = open_input(common);
-  SnapshotSummary s = write_snapshot(*in.source, in.mapping, in.window, out_dir);
+  SnapshotSummary s;
+  try {
+    s = write_snapshot(*in.source, in.mapping, in.window, out_dir);
+  } catch (const SnapshotPathError& e) {
+    throw Error(e.exit_code(), "--out: " + std::string(e.what()));
+  }
   out << "snapshot of [" << format_utc(in.window.since) << ", " << format_utc(in.window.until)
       << ") written to " << s.dir << "\n";
   for (const TableInfo& t : s.tables) {
     out << "  " << table_name(t.id) << ": ";
     if (t.state == TableState::ok) {
-      out << t.rows << " rows\n";
+      out << t.rows << " rows";
+      for (const std::string& note : t.notes) {
+        out << " (" << note << ")";
+      }
+      out << "\n";
     } else {
       out << table_state_name(t.state) << " (" << t.reason << ")\n";
     }

@@ -1,9 +1,15 @@
 #include "tlrecon/pg_source.hpp"
 
-#include <cstdlib>
+#include <pwd.h>
+#include <unistd.h>
+
 #include <algorithm>
+#include <cstdlib>
+#include <cstring>
+#include <fstream>
 #include <map>
 
+#include <libpq-fe.h>
 #include <pqxx/pqxx>
 
 #include "tlrecon/copy_text.hpp"
@@ -15,6 +21,108 @@ namespace tlrecon {
 namespace {
 
 using Transaction = pqxx::transaction<pqxx::repeatable_read, pqxx::read_only>;
+
+// ---------------------------------------------------------------- secrets
+
+using ConninfoOptions = std::unique_ptr<PQconninfoOption, decltype(&PQconninfoFree)>;
+
+std::string option_value(const ConninfoOptions& options, const char* keyword) {
+  for (const PQconninfoOption* o = options.get(); o != nullptr && o->keyword != nullptr; ++o) {
+    if (std::strcmp(o->keyword, keyword) == 0 && o->val != nullptr) {
+      return o->val;
+    }
+  }
+  return "";
+}
+
+// libpq's defaults, as a connection without those options would take them:
+// the service file's entries for `service` (PQconndefaults reads the service
+// PGSERVICE names, so it names the DSN's for the call), then the environment.
+ConninfoOptions libpq_defaults(const std::string& service) {
+  const char* before = std::getenv("PGSERVICE");
+  std::string saved = before == nullptr ? "" : before;
+  if (!service.empty()) {
+    setenv("PGSERVICE", service.c_str(), 1);
+  }
+  ConninfoOptions defaults(PQconndefaults(), PQconninfoFree);
+  if (!service.empty()) {
+    if (before != nullptr) {
+      setenv("PGSERVICE", saved.c_str(), 1);
+    } else {
+      unsetenv("PGSERVICE");
+    }
+  }
+  return defaults;
+}
+
+std::string home_directory() {
+  if (const char* home = std::getenv("HOME"); home != nullptr && *home != '\0') {
+    return home;
+  }
+  const passwd* pw = getpwuid(getuid());
+  return pw == nullptr || pw->pw_dir == nullptr ? "" : pw->pw_dir;
+}
+
+// Every password of a password file (host:port:database:user:password, with
+// \: and \\ escaped): libpq picks the line that matches the connection; any
+// of them may be the one it sent.
+void add_passfile_passwords(const std::string& path, std::vector<std::string>& out) {
+  std::ifstream in(path);
+  std::string line;
+  while (std::getline(in, line)) {
+    if (!line.empty() && line.back() == '\r') {
+      line.pop_back();
+    }
+    if (line.empty() || line[0] == '#') {
+      continue;
+    }
+    int field = 0;
+    std::string password;
+    for (size_t i = 0; i < line.size(); ++i) {
+      char c = line[i];
+      if (c == '\\' && i + 1 < line.size()) {
+        c = line[++i];
+      } else if (c == ':' && field < 4) {
+        ++field;
+        continue;
+      }
+      if (field == 4) {
+        password += c;
+      }
+    }
+    if (field == 4) {
+      out.push_back(password);
+    }
+  }
+}
+
+// A DSN that libpq cannot parse: its error quotes pieces of the DSN, and which
+// piece is the password cannot be known, so every piece that is not an option
+// name is taken for one.
+void add_dsn_pieces(const std::string& dsn, std::vector<std::string>& out) {
+  ConninfoOptions known(PQconndefaults(), PQconninfoFree);
+  auto is_name = [&](const std::string& piece) {
+    for (const PQconninfoOption* o = known.get(); o != nullptr && o->keyword != nullptr; ++o) {
+      if (piece == o->keyword) {
+        return true;
+      }
+    }
+    return piece == "postgresql" || piece == "postgres";
+  };
+  std::string piece;
+  for (size_t i = 0; i <= dsn.size(); ++i) {
+    if (i < dsn.size() && std::strchr(" \t\r\n:/@?&='\"[]", dsn[i]) == nullptr) {
+      piece += dsn[i];
+      continue;
+    }
+    if (!piece.empty() && !is_name(piece)) {
+      out.push_back(piece);
+    }
+    piece.clear();
+  }
+}
+
+// ---------------------------------------------------------------- SQL
 
 // Identifier and literal quoting that needs no connection, so the SQL can be
 // built (and tested) before one exists. Same rules as quote_ident and
@@ -84,57 +192,35 @@ std::string time_literal(Time t, const std::string& column_type, const std::stri
 
 std::vector<std::string> secrets_of(const std::string& dsn) {
   std::vector<std::string> out;
-  if (const char* env = std::getenv("PGPASSWORD"); env != nullptr && *env != '\0') {
+  char* parse_error = nullptr;
+  ConninfoOptions given(PQconninfoParse(dsn.c_str(), &parse_error), PQconninfoFree);
+  if (parse_error != nullptr) {
+    PQfreemem(parse_error);
+  }
+  if (!given) {
+    add_dsn_pieces(dsn, out);
+  }
+  ConninfoOptions defaults = libpq_defaults(option_value(given, "service"));
+  out.push_back(option_value(given, "password"));
+  out.push_back(option_value(defaults, "password"));  // the service file's, else PGPASSWORD
+  if (const char* env = std::getenv("PGPASSWORD"); env != nullptr) {
     out.emplace_back(env);
   }
-  // URI form: postgresql://user:secret@host/db
-  size_t scheme = dsn.find("://");
-  if (scheme != std::string::npos) {
-    size_t at = dsn.find('@', scheme + 3);
-    size_t colon = dsn.find(':', scheme + 3);
-    if (at != std::string::npos && colon != std::string::npos && colon < at) {
-      out.push_back(dsn.substr(colon + 1, at - colon - 1));
-    }
-    size_t query = dsn.find("password=");
-    if (query != std::string::npos) {
-      size_t end = dsn.find('&', query);
-      out.push_back(dsn.substr(query + 9, end == std::string::npos ? std::string::npos : end - query - 9));
-    }
-  } else {
-    // key=value form; the value may be quoted.
-    size_t pos = 0;
-    while ((pos = dsn.find("password", pos)) != std::string::npos) {
-      size_t eq = dsn.find_first_not_of(' ', pos + 8);
-      pos += 8;
-      if (eq == std::string::npos || dsn[eq] != '=') {
-        continue;
-      }
-      size_t start = dsn.find_first_not_of(' ', eq + 1);
-      if (start == std::string::npos) {
-        break;
-      }
-      std::string value;
-      if (dsn[start] == '\'') {
-        for (size_t i = start + 1; i < dsn.size() && dsn[i] != '\''; ++i) {
-          if (dsn[i] == '\\' && i + 1 < dsn.size()) {
-            ++i;
-          }
-          value += dsn[i];
-        }
-      } else {
-        size_t end = dsn.find(' ', start);
-        value = dsn.substr(start, end == std::string::npos ? std::string::npos : end - start);
-      }
-      out.push_back(value);
-    }
+  std::string passfile = option_value(given, "passfile");
+  if (passfile.empty()) {
+    passfile = option_value(defaults, "passfile");  // the service file's, else PGPASSFILE
   }
-  std::vector<std::string> nonempty;
-  for (auto& s : out) {
-    if (!s.empty()) {
-      nonempty.push_back(s);
-    }
+  if (passfile.empty()) {
+    passfile = home_directory() + "/.pgpass";
   }
-  return nonempty;
+  add_passfile_passwords(passfile, out);
+  // Longest first, so a password that contains another is replaced whole.
+  out.erase(std::remove(out.begin(), out.end(), std::string()), out.end());
+  std::sort(out.begin(), out.end(), [](const std::string& a, const std::string& b) {
+    return a.size() != b.size() ? a.size() > b.size() : a < b;
+  });
+  out.erase(std::unique(out.begin(), out.end()), out.end());
+  return out;
 }
 
 std::string redact(std::string text, const std::vector<std::string>& secrets) {
@@ -403,28 +489,55 @@ class PgSource : public Source {
     std::string m_doing;
   };
 
+  // Whether the table exists and the role may see its rows: the state is ok,
+  // or missing, unreadable (no SELECT) or hidden (row-level security it does
+  // not bypass, with no SELECT policy for it: zero rows and no error). Row
+  // security is bypassed by superusers, BYPASSRLS roles and the owner (or a
+  // member of the owning role) unless FORCE ROW LEVEL SECURITY; a policy
+  // applies to PUBLIC or to a role whose privileges the role has, and only a
+  // permissive one lets rows through. Returns the table's oid.
+  long long find_table(TableInfo& info) {
+    pqxx::result r;
+    guard("looking up table " + info.relation, [&] {
+      r = m_tx->exec_params(
+          "SELECT c.oid::bigint, has_table_privilege(c.oid, 'SELECT'), "
+          "c.relrowsecurity AND NOT (u.rolsuper OR u.rolbypassrls OR "
+          "(pg_has_role(c.relowner, 'USAGE') AND NOT c.relforcerowsecurity)), "
+          "EXISTS (SELECT 1 FROM pg_catalog.pg_policy p WHERE p.polrelid = c.oid AND p.polpermissive "
+          "AND p.polcmd IN ('r', '*') AND EXISTS (SELECT 1 FROM unnest(p.polroles) AS pr(role) "
+          "WHERE CASE WHEN pr.role = 0 THEN true ELSE pg_has_role(pr.role, 'USAGE') END)) "
+          "FROM pg_catalog.pg_class c CROSS JOIN pg_catalog.pg_roles u "
+          "WHERE c.oid = to_regclass($1) AND u.rolname = current_user",
+          relation_of(m_mapping[info.id]));
+    });
+    if (r.empty()) {
+      info.state = TableState::missing;
+      info.reason = "table " + info.relation + " does not exist";
+      return 0;
+    }
+    if (!r[0][1].as<bool>()) {
+      info.state = TableState::unreadable;
+      info.reason = "no SELECT privilege on " + info.relation;
+    } else if (r[0][2].as<bool>() && !r[0][3].as<bool>()) {
+      info.state = TableState::hidden;
+      info.reason = k_hidden_by_rls;
+    } else {
+      info.state = TableState::ok;
+      if (r[0][2].as<bool>()) {
+        info.notes.emplace_back(k_filtered_by_rls);
+      }
+    }
+    return r[0][0].as<long long>();
+  }
+
+  // What the catalog says about one table, and how to read it.
   TableInfo probe(TableId t) {
     const TableMapping& tm = m_mapping[t];
     TableInfo info;
     info.id = t;
     info.relation = tm.schema.empty() ? tm.table : tm.schema + "." + tm.table;
-    std::string regclass = relation_of(tm);
-    pqxx::result r;
-    guard("looking up table " + info.relation, [&] {
-      r = m_tx->exec_params(
-          "SELECT c.oid::bigint, has_table_privilege(c.oid, 'SELECT') "
-          "FROM pg_catalog.pg_class c WHERE c.oid = to_regclass($1)",
-          regclass);
-    });
-    if (r.empty()) {
-      info.state = TableState::missing;
-      info.reason = "table " + info.relation + " does not exist";
-      return info;
-    }
-    long long oid = r[0][0].as<long long>();
-    if (!r[0][1].as<bool>()) {
-      info.state = TableState::unreadable;
-      info.reason = "no SELECT privilege on " + info.relation;
+    long long oid = find_table(info);
+    if (info.state != TableState::ok) {
       return info;
     }
     std::vector<std::pair<std::string, std::string>> columns;
@@ -449,6 +562,7 @@ class PgSource : public Source {
       }
       if (!found) {
         info.state = TableState::unreadable;
+        info.notes.clear();
         info.reason = "column " + col + " (" + field_names(t)[f] + ") not found in " + info.relation;
         return info;
       }
@@ -467,7 +581,6 @@ class PgSource : public Source {
         info.count_null_time_rows(n[0][0].as<uint64_t>());
       });
     }
-    info.state = TableState::ok;
     return info;
   }
 

@@ -1,5 +1,6 @@
 #include "tlrecon/snapshot.hpp"
 
+#include <algorithm>
 #include <cmath>
 #include <filesystem>
 #include <fstream>
@@ -17,7 +18,8 @@ using ojson = nlohmann::ordered_json;
 
 namespace {
 
-constexpr int k_format_version = 1;
+// 2: the status hidden and notes. Format 1 is still read.
+constexpr int k_format_version = 2;
 const char* k_manifest = "manifest.json";
 
 std::string csv_name(TableId t) { return std::string(table_name(t)) + ".csv"; }
@@ -33,81 +35,93 @@ std::string header_line(TableId t) {
   return out + "\n";
 }
 
-}  // namespace
+double seconds_of(Micros d) { return static_cast<double>(d.count()) / 1e6; }
 
-SnapshotSummary write_snapshot(Source& source, const Mapping& mapping, const Window& window,
-                               const std::string& dir) {
+// A snapshot never overwrites evidence: the directory must be new or empty.
+void prepare_directory(const std::string& dir) {
   std::error_code ec;
   if (fs::exists(dir, ec) && !(fs::is_directory(dir, ec) && fs::is_empty(dir, ec))) {
-    throw usage_error("--out: '" + dir + "' exists and is not an empty directory; "
-                      "a snapshot never overwrites evidence");
+    throw SnapshotPathError(k_exit_usage, "'" + dir + "' exists and is not an empty directory; "
+                                          "a snapshot never overwrites evidence");
   }
   fs::create_directories(dir, ec);
   if (ec) {
-    throw usage_error("--out: cannot create directory '" + dir + "': " + ec.message());
+    throw SnapshotPathError(k_exit_usage, "cannot create directory '" + dir + "': " + ec.message());
   }
-  SnapshotSummary summary;
-  summary.dir = dir;
-  ojson tables = ojson::array();
-  std::vector<TableInfo> infos = source.tables();
-  for (TableInfo& info : infos) {
-    ojson jt;
-    jt["table"] = table_name(info.id);
-    jt["relation"] = info.relation;
-    jt["status"] = table_state_name(info.state);
-    if (info.state != TableState::ok) {
-      jt["reason"] = info.reason;
-      tables.push_back(jt);
-      continue;
+}
+
+struct WrittenFile {
+  uint64_t rows = 0;
+  std::string sha256;
+};
+
+// Streams one table into its CSV file, hashing what it writes.
+WrittenFile write_table_file(Source& source, TableId table, const std::string& path) {
+  std::ofstream out(path, std::ios::binary);
+  if (!out) {
+    throw source_error("cannot write snapshot file '" + path + "'");
+  }
+  Sha256 hash;
+  std::string line = header_line(table);
+  hash.update(line);
+  out << line;
+  auto stream = source.open(table);
+  Row row;
+  WrittenFile written;
+  const size_t fields = field_names(table).size();
+  while (stream->next(row)) {
+    line.clear();
+    for (size_t i = 0; i < fields; ++i) {
+      if (i > 0) {
+        line += ',';
+      }
+      append_csv_field(line, row[i]);
     }
-    std::string path = (fs::path(dir) / csv_name(info.id)).string();
-    std::ofstream out(path, std::ios::binary);
-    if (!out) {
-      throw source_error("cannot write snapshot file '" + path + "'");
-    }
-    Sha256 hash;
-    std::string line = header_line(info.id);
+    line += '\n';
     hash.update(line);
     out << line;
-    auto stream = source.open(info.id);
-    Row row;
-    uint64_t rows = 0;
-    const size_t fields = field_names(info.id).size();
-    while (stream->next(row)) {
-      line.clear();
-      for (size_t i = 0; i < fields; ++i) {
-        if (i > 0) {
-          line += ',';
-        }
-        append_csv_field(line, row[i]);
-      }
-      line += '\n';
-      hash.update(line);
-      out << line;
-      ++rows;
-    }
-    out.close();
-    if (!out) {
-      throw source_error("cannot write snapshot file '" + path + "' (disk full?)");
-    }
-    info.rows = rows;
-    jt["file"] = csv_name(info.id);
-    jt["rows"] = rows;
-    if (info.null_time_rows > 0) {
-      jt["null_time_rows"] = info.null_time_rows;
-    }
-    jt["sha256"] = hash.hex_digest();
-    jt["query"] = info.query;
-    if (!info.prelude_query.empty()) {
-      jt["prelude_query"] = info.prelude_query;
-    }
-    if (!info.unmapped.empty()) {
-      jt["unmapped"] = info.unmapped;
-    }
-    tables.push_back(jt);
-    summary.files.push_back(path);
+    ++written.rows;
   }
-  source.finish();
+  out.close();
+  if (!out) {
+    throw source_error("cannot write snapshot file '" + path + "' (disk full?)");
+  }
+  written.sha256 = hash.hex_digest();
+  return written;
+}
+
+// The manifest's entry for one table: what was read, how, and what the
+// command reading the snapshot must know to say the same as the database.
+ojson table_entry(const TableInfo& info, const WrittenFile* file) {
+  ojson jt;
+  jt["table"] = table_name(info.id);
+  jt["relation"] = info.relation;
+  jt["status"] = table_state_name(info.state);
+  if (file == nullptr) {
+    jt["reason"] = info.reason;
+    return jt;
+  }
+  jt["file"] = csv_name(info.id);
+  jt["rows"] = file->rows;
+  if (info.null_time_rows > 0) {
+    jt["null_time_rows"] = info.null_time_rows;
+  }
+  jt["sha256"] = file->sha256;
+  jt["query"] = info.query;
+  if (!info.prelude_query.empty()) {
+    jt["prelude_query"] = info.prelude_query;
+  }
+  if (!info.unmapped.empty()) {
+    jt["unmapped"] = info.unmapped;
+  }
+  if (!info.notes.empty()) {
+    jt["notes"] = info.notes;
+  }
+  return jt;
+}
+
+ojson manifest_of(const Mapping& mapping, const Window& window, ojson tables) {
+  const Thresholds& th = mapping.thresholds;
   ojson manifest;
   manifest["format"] = "tlrecon-snapshot";
   manifest["format_version"] = k_format_version;
@@ -115,12 +129,16 @@ SnapshotSummary write_snapshot(Source& source, const Mapping& mapping, const Win
   manifest["version"] = TLRECON_VERSION;
   manifest["taken_at"] = format_utc(date::floor<std::chrono::seconds>(now_utc()));
   manifest["window"] = {{"since", format_utc(window.since)}, {"until", format_utc(window.until)}};
-  manifest["lookback_seconds"] = static_cast<double>(mapping.thresholds.lookback.count()) / 1e6;
-  manifest["log_lookback_seconds"] = static_cast<double>(mapping.thresholds.log_lookback.count()) / 1e6;
+  manifest["lookback_seconds"] = seconds_of(th.lookback);
+  manifest["log_lookback_seconds"] = seconds_of(th.log_lookback);
   manifest["mapping"] = mapping_to_json(mapping);
-  manifest["tables"] = tables;
-  // The manifest is written last, through a rename: a snapshot with a
-  // manifest is a complete one.
+  manifest["tables"] = std::move(tables);
+  return manifest;
+}
+
+// The manifest is written last, through a rename: a snapshot with a
+// manifest is a complete one.
+std::string write_manifest(const std::string& dir, const ojson& manifest) {
   std::string tmp = (fs::path(dir) / ".manifest.json.tmp").string();
   {
     std::ofstream out(tmp, std::ios::binary);
@@ -129,11 +147,36 @@ SnapshotSummary write_snapshot(Source& source, const Mapping& mapping, const Win
       throw source_error("cannot write '" + tmp + "'");
     }
   }
+  std::error_code ec;
   fs::rename(tmp, fs::path(dir) / k_manifest, ec);
   if (ec) {
     throw source_error("cannot write the manifest in '" + dir + "': " + ec.message());
   }
-  summary.files.push_back((fs::path(dir) / k_manifest).string());
+  return (fs::path(dir) / k_manifest).string();
+}
+
+}  // namespace
+
+SnapshotSummary write_snapshot(Source& source, const Mapping& mapping, const Window& window,
+                               const std::string& dir) {
+  prepare_directory(dir);
+  SnapshotSummary summary;
+  summary.dir = dir;
+  ojson tables = ojson::array();
+  std::vector<TableInfo> infos = source.tables();
+  for (TableInfo& info : infos) {
+    if (info.state != TableState::ok) {
+      tables.push_back(table_entry(info, nullptr));
+      continue;
+    }
+    std::string path = (fs::path(dir) / csv_name(info.id)).string();
+    WrittenFile file = write_table_file(source, info.id, path);
+    info.rows = file.rows;
+    tables.push_back(table_entry(info, &file));
+    summary.files.push_back(path);
+  }
+  source.finish();
+  summary.files.push_back(write_manifest(dir, manifest_of(mapping, window, std::move(tables))));
   summary.tables = infos;
   return summary;
 }
@@ -152,93 +195,135 @@ struct Manifest {
   std::vector<ManifestTable> tables;
 };
 
-Manifest parse_manifest(const std::string& dir) {
+nlohmann::json read_manifest_json(const std::string& dir) {
   std::string path = (fs::path(dir) / k_manifest).string();
   std::ifstream in(path, std::ios::binary);
   if (!in) {
     if (!fs::is_directory(dir)) {
-      throw source_error("--from: '" + dir + "' is not a directory");
+      throw SnapshotPathError(k_exit_source, "'" + dir + "' is not a directory");
     }
     throw source_error("snapshot '" + dir + "': " + k_manifest + " is missing");
   }
   std::stringstream buffer;
   buffer << in.rdbuf();
+  try {
+    return nlohmann::json::parse(buffer.str());
+  } catch (const nlohmann::json::exception&) {
+    throw source_error("snapshot '" + dir + "': " + k_manifest + " is damaged (not the JSON tlrecon writes)");
+  }
+}
+
+// The manifest's format version, checked: 1 up to the one this tlrecon writes.
+long long format_version(const nlohmann::json& doc, const std::string& dir) {
+  if (doc.value("format", "") != "tlrecon-snapshot") {
+    throw source_error("snapshot '" + dir + "': " + k_manifest + " is not a tlrecon snapshot manifest");
+  }
+  const auto& version = doc.at("format_version");
+  if (!version.is_number_integer() || version.get<long long>() < 1) {
+    throw source_error("snapshot '" + dir + "': format_version in " + k_manifest + " is not a version number");
+  }
+  if (version.get<long long>() > k_format_version) {
+    throw source_error("snapshot '" + dir + "' has format version " + std::to_string(version.get<long long>()) +
+                       "; this tlrecon reads up to " + std::to_string(k_format_version));
+  }
+  return version.get<long long>();
+}
+
+Window read_window(const nlohmann::json& doc, const std::string& dir) {
+  auto since = parse_time(doc.at("window").at("since").get<std::string>());
+  auto until = parse_time(doc.at("window").at("until").get<std::string>());
+  if (!since || !until) {
+    throw source_error("snapshot '" + dir + "': the window in " + k_manifest + " is unreadable");
+  }
+  if (*since >= *until || *until - *since > k_max_window) {
+    throw source_error("snapshot '" + dir + "': the window in " + k_manifest + " is empty or longer than 366 days");
+  }
+  return Window{*since, *until};
+}
+
+// How far back the snapshot read: its rows decide what a window inside it
+// can see.
+void read_lookbacks(const nlohmann::json& doc, const std::string& dir, Thresholds& th) {
+  auto seconds = [&](const char* key, Micros& into) {
+    if (!doc.contains(key)) {
+      return;
+    }
+    double s = doc.at(key).get<double>();
+    if (!std::isfinite(s) || s < 0 || s > 1e9) {
+      throw source_error("snapshot '" + dir + "': " + key + " in " + k_manifest + " is out of range");
+    }
+    into = Micros(static_cast<long long>(s * 1e6));
+  };
+  seconds("lookback_seconds", th.lookback);
+  seconds("log_lookback_seconds", th.log_lookback);
+}
+
+TableState state_named(const std::string& status, long long version, const std::string& dir) {
+  for (TableState s : {TableState::ok, TableState::missing, TableState::unreadable, TableState::hidden}) {
+    if (status == table_state_name(s) && (s != TableState::hidden || version >= 2)) {
+      return s;
+    }
+  }
+  throw source_error("snapshot '" + dir + "': unknown table status '" + status + "' in " + k_manifest);
+}
+
+// What the table read in an ok table's entry: its file, how it was read, and
+// what the coverage says.
+void read_ok_table(const nlohmann::json& jt, const std::string& dir, ManifestTable& mt) {
+  mt.file = jt.at("file").get<std::string>();
+  mt.sha256 = jt.at("sha256").get<std::string>();
+  mt.rows = jt.at("rows").get<uint64_t>();
+  mt.info.query = jt.value("query", "");
+  mt.info.prelude_query = jt.value("prelude_query", "");
+  mt.info.count_null_time_rows(jt.value("null_time_rows", uint64_t{0}));
+  if (jt.contains("unmapped")) {
+    mt.info.unmapped = jt.at("unmapped").get<std::vector<std::string>>();
+  }
+  if (jt.contains("notes")) {
+    mt.info.notes = jt.at("notes").get<std::vector<std::string>>();
+  }
+  if (mt.file.find('/') != std::string::npos || mt.file.find("..") != std::string::npos) {
+    throw source_error("snapshot '" + dir + "': file name '" + mt.file + "' in " + k_manifest +
+                       " is not a plain file name");
+  }
+}
+
+ManifestTable read_table(const nlohmann::json& jt, const std::string& dir, long long version) {
+  std::string name = jt.at("table").get<std::string>();
+  ManifestTable mt;
+  const TableId* id = std::find_if(k_all_tables.begin(), k_all_tables.end(),
+                                   [&](TableId t) { return name == table_name(t); });
+  if (id == k_all_tables.end()) {
+    throw source_error("snapshot '" + dir + "': unknown table '" + name + "' in " + k_manifest);
+  }
+  mt.info.id = *id;
+  mt.info.relation = jt.value("relation", name);
+  mt.info.state = state_named(jt.at("status").get<std::string>(), version, dir);
+  mt.info.reason = jt.value("reason", "");
+  if (mt.info.state == TableState::ok) {
+    read_ok_table(jt, dir, mt);
+  }
+  return mt;
+}
+
+Manifest parse_manifest(const std::string& dir) {
+  nlohmann::json doc = read_manifest_json(dir);
+  std::string path = (fs::path(dir) / k_manifest).string();
   Manifest m;
   m.info.mapping = default_mapping();
   try {
-    auto doc = nlohmann::json::parse(buffer.str());
-    if (doc.value("format", "") != "tlrecon-snapshot") {
-      throw source_error("snapshot '" + dir + "': " + k_manifest + " is not a tlrecon snapshot manifest");
-    }
-    const auto& version = doc.at("format_version");
-    if (!version.is_number_integer() || version.get<long long>() < 1) {
-      throw source_error("snapshot '" + dir + "': format_version in " + k_manifest + " is not a version number");
-    }
-    if (version.get<long long>() > k_format_version) {
-      throw source_error("snapshot '" + dir + "' has format version " +
-                         std::to_string(version.get<long long>()) +
-                         "; this tlrecon reads up to " + std::to_string(k_format_version));
-    }
-    auto since = parse_time(doc.at("window").at("since").get<std::string>());
-    auto until = parse_time(doc.at("window").at("until").get<std::string>());
-    if (!since || !until) {
-      throw source_error("snapshot '" + dir + "': the window in " + k_manifest + " is unreadable");
-    }
-    if (*since >= *until || *until - *since > k_max_window) {
-      throw source_error("snapshot '" + dir + "': the window in " + k_manifest + " is empty or longer than 366 days");
-    }
-    m.info.window = Window{*since, *until};
+    long long version = format_version(doc, dir);
+    m.info.window = read_window(doc, dir);
     nlohmann::json tables_only = {{"tables", doc.at("mapping").at("tables")}};
     apply_mapping(m.info.mapping, tables_only, path);
-    auto seconds = [&](const char* key, Micros& into) {
-      if (!doc.contains(key)) {
-        return;
-      }
-      double s = doc.at(key).get<double>();
-      if (!std::isfinite(s) || s < 0 || s > 1e9) {
-        throw source_error("snapshot '" + dir + "': " + key + " in " + k_manifest + " is out of range");
-      }
-      into = Micros(static_cast<long long>(s * 1e6));
-    };
-    seconds("lookback_seconds", m.info.mapping.thresholds.lookback);
-    seconds("log_lookback_seconds", m.info.mapping.thresholds.log_lookback);
+    read_lookbacks(doc, dir, m.info.mapping.thresholds);
     for (const auto& jt : doc.at("tables")) {
-      std::string name = jt.at("table").get<std::string>();
-      ManifestTable mt;
-      bool known = false;
-      for (TableId t : k_all_tables) {
-        if (name == table_name(t)) {
-          mt.info.id = t;
-          known = true;
-        }
-      }
-      if (!known) {
-        throw source_error("snapshot '" + dir + "': unknown table '" + name + "' in " + k_manifest);
-      }
-      mt.info.relation = jt.value("relation", name);
-      std::string status = jt.at("status").get<std::string>();
-      mt.info.state = status == "ok" ? TableState::ok
-                      : status == "unreadable" ? TableState::unreadable : TableState::missing;
-      mt.info.reason = jt.value("reason", "");
-      if (mt.info.state == TableState::ok) {
-        mt.file = jt.at("file").get<std::string>();
-        mt.sha256 = jt.at("sha256").get<std::string>();
-        mt.rows = jt.at("rows").get<uint64_t>();
-        mt.info.query = jt.value("query", "");
-        mt.info.prelude_query = jt.value("prelude_query", "");
-        mt.info.count_null_time_rows(jt.value("null_time_rows", uint64_t{0}));
-        if (jt.contains("unmapped")) {
-          mt.info.unmapped = jt.at("unmapped").get<std::vector<std::string>>();
-        }
-        if (mt.file.find('/') != std::string::npos || mt.file.find("..") != std::string::npos) {
-          throw source_error("snapshot '" + dir + "': file name '" + mt.file + "' in " + k_manifest +
-                             " is not a plain file name");
-        }
-      }
-      m.tables.push_back(mt);
+      m.tables.push_back(read_table(jt, dir, version));
     }
   } catch (const nlohmann::json::exception&) {
     throw source_error("snapshot '" + dir + "': " + k_manifest + " is damaged (not the JSON tlrecon writes)");
+  } catch (const SnapshotPathError&) {
+    throw;
   } catch (const Error& e) {
     if (e.exit_code() == k_exit_source) {
       throw;

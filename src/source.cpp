@@ -2,11 +2,16 @@
 
 namespace tlrecon {
 
+const char* const k_hidden_by_rls =
+    "hidden by row-level security: connect as a role with BYPASSRLS, e.g. service_role";
+const char* const k_filtered_by_rls = "rows may be filtered by row-level security";
+
 const char* table_state_name(TableState state) {
   switch (state) {
     case TableState::ok: return "ok";
     case TableState::missing: return "missing";
     case TableState::unreadable: return "unreadable";
+    case TableState::hidden: return "hidden";
   }
   return "?";
 }

@@ -32,6 +32,8 @@ class FakeSource : public Source {
   // What a retention job leaves: system_logs begins at `t`.
   void set_logs_kept_since(Time t) { m_tables[static_cast<int>(TableId::system_logs)].kept_since = t; }
   const std::vector<TableInfo>& tables() const override { return m_tables; }
+  // What the catalog checks of a real source would find (states, notes).
+  std::vector<TableInfo>& catalog() { return m_tables; }
   // Rows come in the order of the SQL's ORDER BY time, key. The timestamps
   // here are all "YYYY-MM-DD HH:MM:SS+00", so text order is time order.
   std::unique_ptr<RowStream> open(TableId t) override {

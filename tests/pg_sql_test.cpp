@@ -1,4 +1,11 @@
+#include <unistd.h>
+
+#include <algorithm>
+#include <cstdio>
 #include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <optional>
 
 #include <doctest/doctest.h>
 
@@ -61,16 +68,88 @@ TEST_CASE("build_select: a column of an unexpected type names table, column and 
                     "'orchestrator_status' from it, which needs json or jsonb");
 }
 
-TEST_CASE("secrets_of and redact: key=value, quoted, URI userinfo and query, PGPASSWORD") {
+namespace {
+
+// The environment libpq reads, set for one test and put back after it.
+class Env {
+ public:
+  Env(const char* name, const std::string& value) : m_name(name) {
+    if (const char* old = std::getenv(name)) {
+      m_old = old;
+    }
+    setenv(name, value.c_str(), 1);
+  }
+  ~Env() {
+    if (m_old) {
+      setenv(m_name, m_old->c_str(), 1);
+    } else {
+      unsetenv(m_name);
+    }
+  }
+
+ private:
+  const char* m_name;
+  std::optional<std::string> m_old;
+};
+
+std::string temp_file(const std::string& name, const std::string& text) {
+  std::string path = (std::filesystem::temp_directory_path() / ("tlrecon-" + std::to_string(getpid()) + "-" + name)).string();
+  std::ofstream(path) << text;
+  return path;
+}
+
+bool has(const std::vector<std::string>& secrets, const std::string& s) {
+  return std::find(secrets.begin(), secrets.end(), s) != secrets.end();
+}
+
+}  // namespace
+
+TEST_CASE("secrets_of: every form libpq accepts, as libpq reads it") {
   unsetenv("PGPASSWORD");
-  CHECK(secrets_of("host=x password=hunter2 user=u") == std::vector<std::string>{"hunter2"});
-  CHECK(secrets_of("password = 'pa ss\\'w' host=x") == std::vector<std::string>{"pa ss'w"});
-  CHECK(secrets_of("postgresql://bob:s3cret@db:5432/x") == std::vector<std::string>{"s3cret"});
-  CHECK(secrets_of("postgres://db/x?user=a&password=qq") == std::vector<std::string>{"qq"});
-  setenv("PGPASSWORD", "envpw", 1);
-  CHECK(secrets_of("host=x") == std::vector<std::string>{"envpw"});
-  unsetenv("PGPASSWORD");
+  unsetenv("PGSERVICE");
+  Env no_passfile("PGPASSFILE", "/nonexistent/tlrecon-pgpass");
+  Env no_service_file("PGSERVICEFILE", "/nonexistent/tlrecon-service");
+  SUBCASE("key=value, quoted, escaped, tab-separated") {
+    CHECK(secrets_of("host=x password=hunter2 user=u") == std::vector<std::string>{"hunter2"});
+    CHECK(secrets_of("password = 'pa ss\\'w' host=x") == std::vector<std::string>{"pa ss'w"});
+    CHECK(secrets_of("password=a\\ b host=x") == std::vector<std::string>{"a b"});
+    CHECK(secrets_of("password=hunter2\thost=x") == std::vector<std::string>{"hunter2"});
+  }
+  SUBCASE("URI: userinfo and query, percent-decoded") {
+    CHECK(secrets_of("postgresql://bob:s3cret@db:5432/x") == std::vector<std::string>{"s3cret"});
+    CHECK(secrets_of("postgres://db/x?user=a&password=q%71") == std::vector<std::string>{"qq"});
+    CHECK(secrets_of("postgresql://bob:p%40ss%20w@db/x") == std::vector<std::string>{"p@ss w"});
+  }
+  SUBCASE("a DSN libpq cannot parse: every piece but the option names") {
+    std::vector<std::string> s = secrets_of("postgresql://bob:s3cret@[::1/db");
+    CHECK(has(s, "s3cret"));
+    CHECK(!has(s, "postgresql"));
+    CHECK(redact("end of string reached when looking for matching \"]\" in IPv6 host address in URI: "
+                 "\"postgresql://bob:s3cret@[::1/db\"", s).find("s3cret") == std::string::npos);
+    CHECK(has(secrets_of("host=x passwordhunter2"), "passwordhunter2"));
+  }
+  SUBCASE("PGPASSWORD") {
+    Env pw("PGPASSWORD", "envpw");
+    CHECK(secrets_of("host=x") == std::vector<std::string>{"envpw"});
+  }
+  SUBCASE("a password file: passfile=, PGPASSFILE") {
+    std::string file = temp_file("pgpass", "# comment\nlocalhost:5432:*:bob:fr0mF1le\n*:*:*:*:an\\:oth\\\\er\r\n");
+    CHECK(secrets_of("host=x passfile=" + file) == std::vector<std::string>{"an:oth\\er", "fr0mF1le"});
+    Env passfile("PGPASSFILE", file);
+    CHECK(secrets_of("host=x") == std::vector<std::string>{"an:oth\\er", "fr0mF1le"});
+    std::remove(file.c_str());
+  }
+  SUBCASE("a service file: service=, PGSERVICE") {
+    std::string file = temp_file("service", "[other]\nhost=y\n[tl]\nhost=x\npassword=fromService\n");
+    Env service_file("PGSERVICEFILE", file);
+    CHECK(secrets_of("service=tl dbname=d") == std::vector<std::string>{"fromService"});
+    CHECK(std::getenv("PGSERVICE") == nullptr);  // put back as it was
+    Env service("PGSERVICE", "tl");
+    CHECK(secrets_of("") == std::vector<std::string>{"fromService"});
+    std::remove(file.c_str());
+  }
   CHECK(redact("failed for hunter2 and hunter2", {"hunter2"}) == "failed for *** and ***");
+  CHECK(redact("pw hunter2", {"hunter2", "hunter"}) == "pw ***");
 }
 
 TEST_SUITE_END();

@@ -19,9 +19,12 @@ struct PgOptions {
 std::unique_ptr<Source> open_postgres(const PgOptions& options, const Mapping& mapping,
                                       const Window& window);
 
-// The passwords a connection may use: from the DSN (key=value or URI
-// userinfo) and PGPASSWORD. Every message that leaves the PostgreSQL source
-// has them replaced by "***".
+// The passwords a connection may use, wherever libpq would take them from:
+// the DSN as PQconninfoParse reads it (key=value, quoted or escaped, or a URI,
+// percent-decoded), the service file of its service= or PGSERVICE,
+// PGPASSWORD, and the password file (passfile=, PGPASSFILE or ~/.pgpass).
+// A DSN libpq cannot parse gives every piece of it that is not an option
+// name. Every message that leaves the PostgreSQL source has them replaced by "***".
 std::vector<std::string> secrets_of(const std::string& dsn);
 std::string redact(std::string text, const std::vector<std::string>& secrets);
 

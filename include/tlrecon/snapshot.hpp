@@ -6,9 +6,17 @@
 #include <memory>
 #include <string>
 
+#include "tlrecon/error.hpp"
 #include "tlrecon/source.hpp"
 
 namespace tlrecon {
+
+// The snapshot directory itself is wrong: not a directory, or for writing
+// not empty or not creatable. The command layer adds which option named it.
+class SnapshotPathError : public Error {
+ public:
+  using Error::Error;
+};
 
 struct SnapshotSummary {
   std::string dir;
@@ -17,7 +25,7 @@ struct SnapshotSummary {
 };
 
 // Reads every ok table of `source` and writes the snapshot into `dir`,
-// which must not exist or be empty. Throws Error.
+// which must not exist or be empty (else SnapshotPathError, exit 2). Throws Error.
 SnapshotSummary write_snapshot(Source& source, const Mapping& mapping, const Window& window,
                                const std::string& dir);
 
@@ -27,7 +35,8 @@ struct SnapshotInfo {
 };
 
 // Reads and verifies a snapshot's manifest and files. Throws Error (exit 3)
-// naming the file that is missing, unreadable or altered.
+// naming the file that is missing, unreadable or altered; SnapshotPathError
+// (exit 3) when `dir` is not a directory.
 SnapshotInfo read_snapshot_manifest(const std::string& dir);
 
 std::unique_ptr<Source> open_snapshot(const std::string& dir);

@@ -27,8 +27,15 @@ class RowStream {
   virtual bool next(Row& row) = 0;
 };
 
-enum class TableState { ok, missing, unreadable };
+// hidden: row-level security the role does not bypass, and no policy that
+// lets it see any row: reading it would give zero rows and no error.
+enum class TableState { ok, missing, unreadable, hidden };
 const char* table_state_name(TableState state);
+
+// The reason of a hidden table, and the note of a table whose rows a policy
+// may filter: said wherever the table's coverage is.
+extern const char* const k_hidden_by_rls;
+extern const char* const k_filtered_by_rls;
 
 // What a source found about one table, and what reading it gave.
 struct TableInfo {
@@ -37,6 +44,7 @@ struct TableInfo {
   TableState state = TableState::missing;
   std::string reason;                  // why missing or unreadable
   std::vector<std::string> unmapped;   // logical fields not found: read as NULL
+  std::vector<std::string> notes;      // what every output says with the coverage (k_filtered_by_rls)
   std::string query;                   // the SQL that selects the window's rows
   std::string prelude_query;           // system_logs: each source's last row before the window
   // Filled while reading.

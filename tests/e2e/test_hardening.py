@@ -10,6 +10,7 @@ import tempfile
 import threading
 import time
 import unittest
+import urllib.parse
 
 from common import ROOT, TLRECON, main, tlrecon
 
@@ -195,6 +196,57 @@ class Hardening(unittest.TestCase):
         finally:
             shutil.rmtree(tmp)
             psql("REVOKE ALL ON ALL TABLES IN SCHEMA public FROM tlrecon_secret; DROP ROLE tlrecon_secret")
+
+    def test_the_password_of_every_dsn_form_is_redacted_from_errors(self):
+        """A server error that quotes the password (here a view that raises it) never reaches
+        stderr, whichever way libpq was given the password: quoted or escaped key=value,
+        percent-encoded URI, a password file, a service file."""
+        secret = "Sup3r S3cret@x"
+        psql("DROP ROLE IF EXISTS tlrecon_secret; CREATE ROLE tlrecon_secret LOGIN PASSWORD 'Sup3r S3cret@x';"
+             "GRANT SELECT ON ALL TABLES IN SCHEMA public TO tlrecon_secret;")
+        tmp = tempfile.mkdtemp()
+        try:
+            self.swap_logs_for_view(
+                "CREATE FUNCTION leak() RETURNS SETOF real_logs LANGUAGE plpgsql AS "
+                "$$ BEGIN RAISE EXCEPTION 'authentication of % failed', 'Sup3r S3cret@x'; END $$;"
+                "CREATE VIEW system_logs AS SELECT * FROM leak();"
+                "GRANT SELECT ON system_logs TO tlrecon_secret;")
+            host = os.environ.get("PGHOST", "localhost")
+            port = os.environ.get("PGPORT", "5432")
+            passfile = os.path.join(tmp, "pgpass")
+            with open(passfile, "w") as f:
+                f.write("*:*:*:tlrecon_secret:Sup3r S3cret@x\n")
+            os.chmod(passfile, 0o600)
+            services = os.path.join(tmp, "pg_service.conf")
+            with open(services, "w") as f:
+                f.write(f"[tlrecon]\nhost={host}\nport={port}\ndbname={DB}\nuser=tlrecon_secret\n"
+                        f"password={secret}\n")
+            base = f"host={host} port={port} dbname={DB} user=tlrecon_secret"
+            uri_host = urllib.parse.quote(host, safe="")
+            forms = {
+                "key=value, quoted": (f"{base} password='Sup3r S3cret@x'", {}),
+                "key=value, escaped": (base + " password=Sup3r\\ S3cret@x", {}),
+                "URI, percent-encoded": (f"postgresql://tlrecon_secret:Sup3r%20S3cret%40x@/{DB}?host={uri_host}"
+                                         f"&port={port}", {}),
+                "passfile=": (f"{base} passfile={passfile}", {}),
+                "PGPASSFILE": (base, {"PGPASSFILE": passfile}),
+                "service=": ("service=tlrecon", {"PGSERVICEFILE": services}),
+                "PGSERVICE": ("", {"PGSERVICEFILE": services, "PGSERVICE": "tlrecon", "PGDATABASE": DB}),
+            }
+            for form, (dsn, extra) in forms.items():
+                with self.subTest(form=form):
+                    env = {k: v for k, v in os.environ.items() if k not in ("PGPASSWORD", "PGUSER", "PGDATABASE")}
+                    env.update(extra)
+                    args = [TLRECON, "check", *WINDOW] + (["--dsn", dsn] if dsn else [])
+                    run = subprocess.run(args, capture_output=True, text=True, env=env, timeout=60)
+                    self.assertEqual(run.returncode, 3, run.stderr)
+                    self.assertIn("authentication of *** failed", run.stderr)
+                    self.assertNotIn(secret, run.stdout + run.stderr)
+                    self.assertNotIn("Sup3r", run.stdout + run.stderr)
+        finally:
+            shutil.rmtree(tmp)
+            psql("DROP VIEW IF EXISTS system_logs; REVOKE ALL ON ALL TABLES IN SCHEMA public FROM tlrecon_secret;"
+                 "DROP ROLE tlrecon_secret")
 
 
 if __name__ == "__main__":

@@ -82,7 +82,8 @@ class Postgres(unittest.TestCase):
                 # A snapshot never overwrites evidence.
                 again = tlrecon("snapshot", "--out", out, "--since", since, "--until", until, env={"PGDATABASE": db})
                 self.assertEqual(again.code, 2)
-                self.assertIn("exists and is not an empty directory", again.err)
+                self.assertEqual(again.err, "tlrecon: error: --out: '%s' exists and is not an empty directory; "
+                                            "a snapshot never overwrites evidence\n" % out)
         finally:
             shutil.rmtree(tmp)
 
@@ -114,10 +115,17 @@ class Postgres(unittest.TestCase):
             self.assertEqual(run.code, 1, run.err)
             self.assertNotIn("readerpw", run.out + run.err)
             psql(db, "REVOKE SELECT ON tasks FROM tlrecon_reader")
-            doc = tlrecon("check", "--format", "json", "--since", since, "--until", until, env=env).json()
+            run = tlrecon("check", "--format", "json", "--since", since, "--until", until, env=env)
+            doc = run.json()
             status = {s["table"]: s["status"] for s in doc["sources"]}
             self.assertEqual(status["tasks"], "unreadable")
             self.assertEqual(len(kinds(doc, "logging_gap")), 1)
+            # The findings are written, but a check never passes on a table it could not read:
+            # exit 3, not 1.
+            self.assertEqual(run.code, 3)
+            self.assertEqual(run.err.splitlines()[-1],
+                             "tlrecon: error: the findings leave out tables it could not read: tasks unreadable "
+                             "(no SELECT privilege on tasks): connect as a role with SELECT on them")
         finally:
             psql(db, "REVOKE ALL ON ALL TABLES IN SCHEMA public FROM tlrecon_reader; DROP ROLE tlrecon_reader")
 

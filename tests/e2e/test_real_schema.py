@@ -1,0 +1,186 @@
+"""The real system's database, against a real PostgreSQL (REAL-SYSTEM.md §1):
+row-level security as its migrations set it (system_logs with RLS and no
+policy, a SELECT policy for a group role, one for service_role only). Each
+test builds the database it needs."""
+import json
+import os
+import shutil
+import subprocess
+import tempfile
+import unittest
+
+from common import ROOT, kinds, main, tlrecon
+
+DB = "tlrecon_e2e_real"
+SINCE, UNTIL = "2025-10-16T17:00:00Z", "2025-10-16T18:00:00Z"
+WINDOW = ["--since", SINCE, "--until", UNTIL]
+HIDDEN = "hidden by row-level security: connect as a role with BYPASSRLS, e.g. service_role"
+FILTERED = "rows may be filtered by row-level security"
+ROLES = ("tlrecon_reader", "tlrecon_owner", "tlrecon_service", "tlrecon_authenticated")
+
+
+def psql(sql, db=DB):
+    return subprocess.run(["psql", "-X", "-q", "-v", "ON_ERROR_STOP=1", "-d", db, "-tAc", sql],
+                          capture_output=True, text=True, check=True).stdout.strip()
+
+
+def server_reachable():
+    return subprocess.run(["psql", "-X", "-d", "postgres", "-tAc", "SELECT 1"], capture_output=True).returncode == 0
+
+
+def drop_roles():
+    for role in ROLES:
+        psql(f"DO $$ BEGIN IF EXISTS (SELECT 1 FROM pg_roles WHERE rolname = '{role}') THEN "
+             f"EXECUTE 'DROP OWNED BY {role}'; EXECUTE 'DROP ROLE {role}'; END IF; END $$", db="postgres")
+
+
+def logs(source_type, source_id, first, last, every="30 seconds", message="Starting orchestrator cycle"):
+    """Log lines of one source, every `every` from first to last (inclusive)."""
+    psql("INSERT INTO system_logs (id, \"timestamp\", source_type, source_id, log_level, message) "
+         f"SELECT md5('{source_id}' || t::text)::uuid, t, '{source_type}', '{source_id}', 'INFO', '{message}' "
+         f"FROM generate_series('{first}'::timestamptz, '{last}'::timestamptz, interval '{every}') t")
+
+
+def worker(wid, created, status="active", heartbeat=None, **metadata):
+    psql("INSERT INTO workers (id, instance_type, status, created_at, last_heartbeat, metadata) VALUES "
+         f"('{wid}', 'RTX 4090', '{status}', '{created}', {repr(heartbeat) if heartbeat else 'NULL'}, "
+         f"'{json.dumps(metadata)}'::jsonb)")
+
+
+def events(run):
+    return [json.loads(line) for line in run.out.splitlines() if '"record":"event"' in line]
+
+
+def sources(doc):
+    return {s["table"]: s for s in doc["sources"]}
+
+
+class RealSchema(unittest.TestCase):
+    @classmethod
+    def setUpClass(cls):
+        if not server_reachable():
+            if os.environ.get("TLRECON_REQUIRE_PG"):
+                raise RuntimeError("no PostgreSQL reachable through libpq's environment")
+            raise unittest.SkipTest("no PostgreSQL reachable (run scripts/test.sh)")
+
+    def setUp(self):
+        drop_roles()
+        subprocess.run(["dropdb", "--if-exists", DB], check=True, capture_output=True)
+        subprocess.run(["createdb", DB], check=True)
+        subprocess.run(["psql", "-X", "-q", "-v", "ON_ERROR_STOP=1", "-d", DB, "-f",
+                        os.path.join(ROOT, "sample_data", "src", "schema_gpu.sql")], check=True, capture_output=True)
+        self.tmp = tempfile.mkdtemp()
+
+    def tearDown(self):
+        shutil.rmtree(self.tmp)
+        subprocess.run(["dropdb", "--if-exists", DB], capture_output=True)
+        drop_roles()
+
+    @classmethod
+    def tearDownClass(cls):
+        if server_reachable():
+            drop_roles()
+
+    def as_role(self, role):
+        return {"PGDATABASE": DB, "PGUSER": role, "PGPASSWORD": "pw-" + role}
+
+    def login(self, role, *options):
+        psql(f"CREATE ROLE {role} LOGIN PASSWORD 'pw-{role}' {' '.join(options)};"
+             f"GRANT SELECT ON ALL TABLES IN SCHEMA public TO {role}")
+
+    def snapshot(self, env, name="s"):
+        out = os.path.join(self.tmp, name)
+        run = tlrecon("snapshot", "--out", out, *WINDOW, env=env)
+        self.assertEqual(run.code, 0, run.err)
+        with open(os.path.join(out, "manifest.json")) as f:
+            return run, out, {t["table"]: t for t in json.load(f)["tables"]}
+
+    # ------------------------------------------------------------ row-level security
+
+    def test_rls_with_no_policy_hides_the_table_and_check_exits_3_with_no_finding(self):
+        # A quiet hour: the orchestrator logs every cycle, nothing else happens.
+        logs("orchestrator_gpu", "gpu-orch", "2025-10-16 15:00+00", "2025-10-16 18:00+00")
+        psql("ALTER TABLE system_logs ENABLE ROW LEVEL SECURITY")  # the 2026-01-21 migration: no policy
+        self.login("tlrecon_reader")
+        env = self.as_role("tlrecon_reader")
+        run = tlrecon("check", "--format", "json", *WINDOW, env=env)
+        self.assertEqual(run.code, 3, run.err)
+        doc = run.json()
+        self.assertEqual(doc["findings"], [])
+        logs_entry = sources(doc)["system_logs"]
+        self.assertEqual((logs_entry["status"], logs_entry["reason"], logs_entry["rows"]), ("hidden", HIDDEN, 0))
+        gap = [d for d in doc["detectors"] if d["name"] == "logging_gap"][0]
+        self.assertEqual(gap["status"], "skipped")
+        self.assertIn(HIDDEN, gap["reason"])
+        self.assertEqual(run.err.splitlines()[-1],
+                         "tlrecon: error: the findings leave out tables it could not read: system_logs hidden by "
+                         "row-level security: connect as a role with BYPASSRLS, e.g. service_role")
+        text = tlrecon("check", *WINDOW, env=env)
+        self.assertEqual(text.code, 3, text.err)
+        self.assertEqual(len([l for l in text.err.splitlines() if l.startswith("tlrecon: error:")]), 1)
+        # Only check fails on it; the snapshot keeps the status, and check --from it fails the same way.
+        run, snap, tables = self.snapshot(env)
+        self.assertIn("system_logs: hidden (" + HIDDEN + ")", run.out)
+        self.assertEqual((tables["system_logs"]["status"], tables["system_logs"]["reason"]), ("hidden", HIDDEN))
+        again = tlrecon("check", "--format", "json", "--from", snap)
+        self.assertEqual(again.code, 3, again.err)
+        self.assertEqual(again.json()["sources"], doc["sources"])
+        # The superuser of the test server reads it.
+        self.assertEqual(tlrecon("check", *WINDOW, env={"PGDATABASE": DB}).code, 0)
+
+    def test_a_select_policy_for_the_role_reads_filtered_rows_and_says_so(self):
+        worker("w-live", "2025-10-16 17:10+00", heartbeat="2025-10-16 17:40+00")
+        worker("w-gone", "2025-10-16 17:20+00", status="terminated", terminated_at="2025-10-16T17:30:00+00:00")
+        logs("orchestrator_gpu", "gpu-orch", "2025-10-16 15:00+00", "2025-10-16 18:00+00",
+             message="Spawning 1 workers")
+        # The Reigh policies: workers readable by authenticated, tasks by service_role only (plus a
+        # restrictive policy, which alone lets nothing through), system_logs by nobody.
+        psql("CREATE ROLE tlrecon_authenticated NOLOGIN;"
+             "ALTER TABLE workers ENABLE ROW LEVEL SECURITY; ALTER TABLE tasks ENABLE ROW LEVEL SECURITY;"
+             "ALTER TABLE system_logs ENABLE ROW LEVEL SECURITY;"
+             "CREATE POLICY \"Authenticated users can view workers\" ON workers FOR SELECT "
+             "TO tlrecon_authenticated USING (status <> 'terminated');"
+             "CREATE ROLE tlrecon_service NOLOGIN;"
+             "CREATE POLICY \"Service role can manage all tasks\" ON tasks FOR ALL TO tlrecon_service "
+             "USING (true) WITH CHECK (true);"
+             "CREATE POLICY narrow ON tasks AS RESTRICTIVE FOR SELECT TO tlrecon_authenticated USING (true)")
+        self.login("tlrecon_reader", "IN ROLE tlrecon_authenticated")
+        env = self.as_role("tlrecon_reader")
+        run, _, tables = self.snapshot(env)
+        self.assertIn("  workers: 1 rows (" + FILTERED + ")\n", run.out)
+        self.assertEqual(tables["workers"]["notes"], [FILTERED])
+        self.assertEqual(tables["workers"]["rows"], 1)
+        self.assertEqual((tables["tasks"]["status"], tables["system_logs"]["status"]), ("hidden", "hidden"))
+        check = tlrecon("check", "--format", "json", *WINDOW, env=env)
+        self.assertEqual(check.code, 3, check.err)
+        self.assertEqual(check.err.splitlines()[-1],
+                         "tlrecon: error: the findings leave out tables it could not read: tasks hidden by "
+                         "row-level security, system_logs hidden by row-level security: connect as a role with "
+                         "BYPASSRLS, e.g. service_role")
+
+    def test_the_owner_and_a_bypassrls_role_read_normally_unless_forced(self):
+        logs("orchestrator_gpu", "gpu-orch", "2025-10-16 15:00+00", "2025-10-16 18:00+00")
+        worker("w-live", "2025-10-16 17:10+00")
+        self.login("tlrecon_owner")
+        self.login("tlrecon_service", "BYPASSRLS")
+        for table in ("workers", "tasks", "system_logs"):
+            psql(f"ALTER TABLE {table} OWNER TO tlrecon_owner; ALTER TABLE {table} ENABLE ROW LEVEL SECURITY")
+        superuser = tlrecon("check", "--format", "json", *WINDOW, env={"PGDATABASE": DB})
+        for role in ("tlrecon_owner", "tlrecon_service"):
+            with self.subTest(role=role):
+                _, _, tables = self.snapshot(self.as_role(role), name=role)
+                self.assertEqual({t: (e["status"], e.get("notes")) for t, e in tables.items() if t in
+                                  ("workers", "tasks", "system_logs")},
+                                 {"workers": ("ok", None), "tasks": ("ok", None), "system_logs": ("ok", None)})
+                run = tlrecon("check", "--format", "json", *WINDOW, env=self.as_role(role))
+                self.assertEqual((run.code, run.json()["findings"]), (superuser.code, superuser.json()["findings"]))
+        # FORCE ROW LEVEL SECURITY subjects the owner to it; BYPASSRLS still bypasses it.
+        psql("ALTER TABLE system_logs FORCE ROW LEVEL SECURITY")
+        owner = tlrecon("check", "--format", "json", *WINDOW, env=self.as_role("tlrecon_owner"))
+        self.assertEqual(owner.code, 3, owner.err)
+        self.assertEqual(sources(owner.json())["system_logs"]["status"], "hidden")
+        service = tlrecon("check", "--format", "json", *WINDOW, env=self.as_role("tlrecon_service"))
+        self.assertEqual(sources(service.json())["system_logs"]["status"], "ok")
+
+if __name__ == "__main__":
+    main()
