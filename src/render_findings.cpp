@@ -38,7 +38,7 @@ ojson analysis_to_json(const Analysis& a, const std::string& command, Severity m
   j["window"] = {{"since", format_utc(a.window.since)}, {"until", format_utc(a.window.until)}};
   ojson sources = ojson::array();
   for (const TableInfo& t : a.tables) {
-    sources.push_back(table_to_json(t));
+    sources.push_back(table_to_json(t, a.window));
   }
   j["sources"] = sources;
   ojson detectors = ojson::array();
@@ -102,8 +102,14 @@ void write_check_text(std::ostream& out, const Analysis& a, Severity min_severit
   for (const TableInfo& t : a.tables) {
     if (t.state != TableState::ok) {
       out << "source " << table_name(t.id) << ": " << table_state_name(t.state) << " (" << visible(t.reason) << ")\n";
-    } else if (!count_words(t).empty()) {
-      out << "source " << table_name(t.id) << ": " << count_words(t) << "\n";
+    } else {
+      std::string said = count_words(t);
+      for (const std::string& note : coverage_notes(t, a.window)) {
+        said += (said.empty() ? "" : "; ") + note;
+      }
+      if (!said.empty()) {
+        out << "source " << table_name(t.id) << ": " << visible(said) << "\n";
+      }
     }
   }
   for (const DetectorStatus& d : a.detectors) {

@@ -182,7 +182,7 @@ void write_finding_counts(std::ostream& out, const std::vector<Finding>& finding
 }
 
 // What a reader must know about a table's rows beside its counts.
-std::string table_notes(const TableInfo& t) {
+std::string table_notes(const TableInfo& t, const Window& w) {
   if (t.state != TableState::ok) {
     return md_text(t.reason);
   }
@@ -190,6 +190,9 @@ std::string table_notes(const TableInfo& t) {
   std::string counts = count_words(t);
   if (!counts.empty()) {
     notes += md_text(counts) + "; ";
+  }
+  for (const std::string& note : coverage_notes(t, w)) {
+    notes += md_text(note) + "; ";
   }
   if (!t.unmapped.empty()) {
     std::string cols;
@@ -210,10 +213,10 @@ void write_summary(std::ostream& out, const Analysis& a, const ReportOptions& o)
   out << "\n\n| table | status | rows | events | first | last | notes |\n|---|---|--:|--:|---|---|---|\n";
   for (const TableInfo& t : a.tables) {
     std::string status = t.state == TableState::ok ? (t.rows == 0 ? "no rows" : "ok")
-                         : t.state == TableState::missing ? "table missing" : "unreadable";
+                         : t.state == TableState::missing ? "table missing" : table_state_name(t.state);
     out << "| " << table_name(t.id) << " | " << status << " | " << t.rows << " | " << t.events << " | "
         << (t.has_time ? when(t.first, o) : "") << " | " << (t.has_time ? when(t.last, o) : "") << " | "
-        << table_notes(t) << " |\n";
+        << table_notes(t, a.window) << " |\n";
   }
   bool skipped = false;
   for (const DetectorStatus& d : a.detectors) {

@@ -58,7 +58,8 @@ void write_report_text(std::ostream& out, const Analysis& a, const ReportCollect
   for (const TableInfo& t : a.tables) {
     out << "  " << pad(table_name(t.id), 21);
     if (t.state != TableState::ok) {
-      out << (t.state == TableState::missing ? "table missing" : "unreadable") << ": " << visible(t.reason) << "\n";
+      out << (t.state == TableState::missing ? "table missing" : table_state_name(t.state)) << ": "
+          << visible(t.reason) << "\n";
       continue;
     }
     out << t.rows << " rows, " << t.events << " events";
@@ -66,8 +67,11 @@ void write_report_text(std::ostream& out, const Analysis& a, const ReportCollect
       out << ", " << format_utc_short(t.first) << " to " << format_utc_short(t.last);
     }
     std::string counts = count_words(t);
+    for (const std::string& note : coverage_notes(t, a.window)) {
+      counts += (counts.empty() ? "" : "; ") + note;
+    }
     if (!counts.empty()) {
-      out << " (" << counts << ")";
+      out << " (" << visible(counts) << ")";
     }
     out << "\n";
   }

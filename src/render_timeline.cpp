@@ -104,13 +104,13 @@ class JsonlWriter : public TimelineWriter {
     m_out << m_line;
   }
 
-  void trailer(const Window&, const std::vector<TableInfo>& tables) override {
+  void trailer(const Window& window, const std::vector<TableInfo>& tables) override {
     ojson t;
     t["record"] = "end";
     t["complete"] = true;
     ojson sources = ojson::array();
     for (const TableInfo& info : tables) {
-      sources.push_back(table_to_json(info));
+      sources.push_back(table_to_json(info, window));
     }
     t["sources"] = sources;
     m_out << dump(t) << '\n';
@@ -223,7 +223,7 @@ ojson event_to_json(const Event& e) {
   return j;
 }
 
-ojson table_to_json(const TableInfo& info) {
+ojson table_to_json(const TableInfo& info, const Window& window) {
   ojson j;
   j["table"] = table_name(info.id);
   j["relation"] = info.relation;
@@ -232,6 +232,13 @@ ojson table_to_json(const TableInfo& info) {
     j["reason"] = info.reason;
     j["rows"] = 0;
     return j;
+  }
+  if (info.kept_since) {
+    j["kept_since"] = format_utc(*info.kept_since);
+  }
+  std::vector<std::string> notes = coverage_notes(info, window);
+  if (!notes.empty()) {
+    j["notes"] = notes;
   }
   j["rows"] = info.rows;
   j["events"] = info.events;

@@ -53,6 +53,14 @@ void TableInfo::count_null_time_rows(uint64_t n) {
   }
 }
 
+std::vector<std::string> coverage_notes(const TableInfo& t, const Window& window) {
+  std::vector<std::string> out = t.notes;
+  if (t.id == TableId::system_logs && t.kept_since && *t.kept_since > window.since) {
+    out.push_back("no logs kept before " + format_utc(*t.kept_since) + " (its oldest row: retention)");
+  }
+  return out;
+}
+
 Time logs_kept_from(const std::vector<TableInfo>& tables, const Window& window) {
   const TableInfo& logs = tables[static_cast<int>(TableId::system_logs)];
   return logs.kept_since && *logs.kept_since > window.since ? *logs.kept_since : window.since;

@@ -39,7 +39,7 @@ std::unique_ptr<TimelineWriter> make_timeline_writer(const TimelineOptions& opti
 // the report's evidence.
 nlohmann::ordered_json event_to_json(const Event& e);
 // A table's coverage as JSON: {table, relation, status, rows, …}.
-nlohmann::ordered_json table_to_json(const TableInfo& info);
+nlohmann::ordered_json table_to_json(const TableInfo& info, const Window& window);
 
 // "12:35:31.412" style time with milliseconds, UTC.
 std::string format_event_time(Time t);

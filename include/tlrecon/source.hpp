@@ -72,6 +72,11 @@ struct TableInfo {
 // empty when every row was placed. Every output says it this way.
 std::string count_words(const TableInfo& t);
 
+// What every output says of a table beside its counts: its notes (rows a
+// row-level security policy may filter) and, for system_logs, that no logs
+// are kept before its oldest row when that lies inside the window.
+std::vector<std::string> coverage_notes(const TableInfo& t, const Window& window);
+
 // The first instant of the window for which system_logs keeps rows: the
 // window's start, or its oldest row when that is later (retention).
 Time logs_kept_from(const std::vector<TableInfo>& tables, const Window& window);
