@@ -37,14 +37,7 @@ void append_json_chars(std::string& out, std::string_view s) {
     }
     unsigned char c = static_cast<unsigned char>(s[i]);
     if (c >= 0x80) {
-      size_t n = utf8_sequence_length(s, i);
-      if (n == 0) {
-        out += "\xef\xbf\xbd";
-        ++i;
-      } else {
-        out.append(s.data() + i, n);
-        i += n;
-      }
+      i += append_utf8_or_replacement(out, s, i);
       continue;
     }
     switch (c) {

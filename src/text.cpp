@@ -93,18 +93,21 @@ std::string visible(std::string_view s) {
   return out;
 }
 
+size_t append_utf8_or_replacement(std::string& out, std::string_view s, size_t pos) {
+  size_t n = utf8_sequence_length(s, pos);
+  if (n == 0) {
+    out += "\xef\xbf\xbd";
+    return 1;
+  }
+  out.append(s.data() + pos, n);
+  return n;
+}
+
 std::string valid_utf8(std::string_view s) {
   std::string out;
   out.reserve(s.size());
   for (size_t i = 0; i < s.size();) {
-    size_t n = utf8_sequence_length(s, i);
-    if (n == 0) {
-      out += "\xef\xbf\xbd";
-      ++i;
-    } else {
-      out.append(s.data() + i, n);
-      i += n;
-    }
+    i += append_utf8_or_replacement(out, s, i);
   }
   return out;
 }

@@ -27,6 +27,9 @@ Utf8Sequence decode_utf8(std::string_view text, size_t pos);
 
 // Length of a valid UTF-8 sequence at text[pos], or 0 when invalid.
 size_t utf8_sequence_length(std::string_view text, size_t pos);
+// Appends the UTF-8 sequence at `pos`, or U+FFFD for an invalid byte, and
+// returns how many bytes of `text` it took.
+size_t append_utf8_or_replacement(std::string& out, std::string_view text, size_t pos);
 
 // Cuts text to at most `max` bytes at a character boundary, adding "…".
 std::string truncate_text(const std::string& text, size_t max);
