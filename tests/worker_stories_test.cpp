@@ -131,4 +131,59 @@ TEST_CASE("logging_gap: a fleet whose workers never log centrally gets no such f
   CHECK(of_kind(run(src), "logging_gap").empty());
 }
 
+TEST_CASE("worker_lost: heartbeats and logs stop together, no termination, a task In Progress") {
+  FakeSource src;
+  orchestrator(src, "orch", 0, 60);
+  worker(src, "w-oom", 1, 2, -1, 30);  // last heartbeat 18:30, row still active
+  worker_logs(src, "w-oom", 3, 30);    // last log 18:29:30
+  task(src, "t-stuck", "w-oom", 25, 26, -1, "In Progress");
+  task(src, "t-done", "w-oom", 10, 11, 12);
+  Analysis a = run(src);
+  auto lost = of_kind(a, "worker_lost");
+  REQUIRE(lost.size() == 1);
+  CHECK(lost[0]->severity == Severity::high);
+  CHECK(lost[0]->entities == std::vector<std::string>{"w-oom"});
+  CHECK(format_utc(lost[0]->start) == "2025-10-16T18:30:00Z");
+  CHECK(lost[0]->open);
+  CHECK(lost[0]->title == "worker w-oom lost at 18:30:00: heartbeats and logs stopped together, holding 1 task(s) In Progress");
+  CHECK(lost[0]->detail.find("out-of-memory kill") != std::string::npos);
+  CHECK(lost[0]->detail.find("task t-stuck") != std::string::npos);
+  std::vector<std::string> keys;
+  for (const Evidence& e : lost[0]->evidence) {
+    keys.push_back(e.table + ":" + e.key);
+  }
+  CHECK(keys == std::vector<std::string>{"tasks:t-stuck", "system_logs:w-oom-1770", "workers:w-oom"});
+  // One story: no stale_heartbeat beside it; the logging gap is related, not repeated.
+  CHECK(of_kind(a, "stale_heartbeat").empty());
+  auto gaps = of_kind(a, "logging_gap");
+  REQUIRE(gaps.size() == 1);
+  CHECK(lost[0]->related == std::vector<std::string>{gaps[0]->id});
+
+  SUBCASE("idle, it is medium") {
+    FakeSource idle;
+    orchestrator(idle, "orch", 0, 60);
+    worker(idle, "w-oom", 1, 2, -1, 30);
+    worker_logs(idle, "w-oom", 3, 30);
+    auto l = of_kind(run(idle), "worker_lost");
+    REQUIRE(l.size() == 1);
+    CHECK(l[0]->severity == Severity::medium);
+  }
+  SUBCASE("heartbeats that stop while logs go on are stale_heartbeat's") {
+    FakeSource hb;
+    orchestrator(hb, "orch", 0, 60);
+    worker(hb, "w1", 1, 2, -1, 30);
+    worker_logs(hb, "w1", 3, 60);
+    Analysis b = run(hb);
+    CHECK(of_kind(b, "worker_lost").empty());
+    CHECK(of_kind(b, "stale_heartbeat").size() == 1);
+  }
+  SUBCASE("a terminated worker is not lost") {
+    FakeSource done;
+    orchestrator(done, "orch", 0, 60);
+    worker(done, "w1", 1, 2, 31, 30);
+    worker_logs(done, "w1", 3, 30);
+    CHECK(of_kind(run(done), "worker_lost").empty());
+  }
+}
+
 TEST_SUITE_END();
