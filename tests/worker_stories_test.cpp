@@ -72,6 +72,47 @@ std::vector<const Finding*> of_kind(const Analysis& a, const std::string& kind) 
   return out;
 }
 
+// Seed 002: an E1 orchestrator counting one queued task every 30 s, until
+// at 18:25:42 it logs Queued=51 and spawns 4 workers, which come up and log.
+// `spurious` = false: the 51 tasks are really there.
+void seed_002(FakeSource& src, bool spurious = true) {
+  int cycle = 600;
+  for (int s = 0; s < 60 * 60; s += 30, ++cycle) {
+    int q = s == 25 * 60 + 30 ? 51 : 1;
+    std::string n = std::to_string(cycle);
+    std::string k = "o-" + std::to_string(s);
+    int m = s / 60;
+    int sec = s % 60 + 12;
+    log(src, k + "a", m, sec, "orchestrator_gpu", "orch", "Starting orchestrator cycle");
+    log(src, k + "b", m, sec, "orchestrator_gpu", "orch",
+        "🔢 TASK COUNT (Cycle #" + n + "): Queued=" + std::to_string(q) + ", Active=0, Total=" + std::to_string(q),
+        "CRITICAL");
+    log(src, k + "c", m, sec, "orchestrator_gpu", "orch",
+        "🎯 SCALING DECISION (Cycle #" + n + "): Current=" + (s > 25 * 60 + 30 ? "4" : "0") + "+0, Desired=" +
+            (q == 51 ? "4" : s > 25 * 60 + 30 ? "4" : "0"),
+        "CRITICAL");
+    if (q == 51) {
+      log(src, k + "d", m, sec, "orchestrator_gpu", "orch", "🚀 SCALING UP: Spawning 4 workers (current: 0, desired: 4)",
+          "CRITICAL");
+      for (int i = 1; i <= 4; ++i) {
+        log(src, k + "e" + std::to_string(i), m, sec + i, "orchestrator_gpu", "orch",
+            "✅ Worker " + std::to_string(i) + "/4 spawned successfully", "CRITICAL");
+      }
+    }
+  }
+  task(src, "t-only", "", 0, -1, -1, "Queued");
+  if (!spurious) {
+    for (int i = 0; i < 50; ++i) {
+      task(src, "t-real-" + std::to_string(i), "", 24, -1, -1, "Queued");
+    }
+  }
+  for (int i = 1; i <= 4; ++i) {
+    std::string id = "gpu-w" + std::to_string(i);
+    src.add(TableId::workers, {id, "gpu", "active", at(25, 42 + i), "\\N", "\\N", at(27), "\\N"});
+    worker_logs(src, id, 28, 60);
+  }
+}
+
 }  // namespace
 
 TEST_SUITE_BEGIN("worker_stories");
@@ -184,6 +225,68 @@ TEST_CASE("worker_lost: heartbeats and logs stop together, no termination, a tas
     worker_logs(done, "w1", 3, 30);
     CHECK(of_kind(run(done), "worker_lost").empty());
   }
+}
+
+TEST_CASE("demand_mismatch: seed 002, Queued=51 while the tasks table holds one queued task") {
+  FakeSource src;
+  seed_002(src);
+  Analysis a = run(src);
+  auto found = of_kind(a, "demand_mismatch");
+  REQUIRE(found.size() == 1);
+  const Finding& f = *found[0];
+  CHECK(f.severity == Severity::high);
+  CHECK(f.entities == std::vector<std::string>{"orch"});
+  CHECK(format_utc(f.start) == "2025-10-16T18:25:42Z");
+  CHECK(f.title ==
+        "orchestrator orch logged Queued=51, Active=0 at 18:25:42 while the tasks table held 1 queued and 0 "
+        "active; 4 workers were created for it");
+  std::vector<std::string> tables;
+  for (const Evidence& e : f.evidence) {
+    tables.push_back(e.table + ":" + e.key);
+  }
+
+  CHECK(tables == std::vector<std::string>{"tasks:t-only", "system_logs:o-1530b", "system_logs:o-1530c",
+                                           "system_logs:o-1530d", "workers:gpu-w1", "workers:gpu-w2",
+                                           "workers:gpu-w3", "workers:gpu-w4"});
+  // The workers were spawned and logged: accounted for, not unexplained.
+  CHECK(of_kind(a, "unexplained_scale_up").empty());
+
+  SUBCASE("the demand was real: no finding") {
+    FakeSource real;
+    seed_002(real, false);
+    CHECK(of_kind(run(real), "demand_mismatch").empty());
+  }
+}
+
+TEST_CASE("demand_mismatch: small counts, a race of one cycle, and a shard's count stay quiet") {
+  FakeSource src;
+  // Logged 4 with 1 in the table: twice as many, but not 5 more.
+  log(src, "l1", 10, 0, "orchestrator_gpu", "orch", "Cycle #1: scaling=4 active=0");
+  // Logged 8 at 20:00 while the 8 tasks were claimed at 19:50, one cycle before: the race.
+  log(src, "l2", 19, 30, "orchestrator_gpu", "orch", "Cycle #2: scaling=8 active=0");
+  log(src, "l3", 20, 0, "orchestrator_gpu", "orch", "Cycle #3: scaling=8 active=0");
+  log(src, "l4", 20, 30, "orchestrator_gpu", "orch", "Cycle #4: scaling=0 active=8");
+  // A second orchestrator of the same type counting its shard: fewer than the table.
+  log(src, "s1", 20, 0, "orchestrator_gpu", "orch-eu", "Cycle #1: scaling=3 active=0");
+  task(src, "t0", "", 5, -1, -1, "Queued");
+  for (int i = 0; i < 8; ++i) {
+    task(src, "t" + std::to_string(i + 1), "w1", 19, 20, 40);
+  }
+  CHECK(of_kind(run(src), "demand_mismatch").empty());
+}
+
+TEST_CASE("demand_mismatch: a count with no scale-up after it is medium; a Cancelled task counts until updated_at") {
+  FakeSource src;
+  log(src, "l1", 30, 0, "orchestrator_gpu", "orch", "Cycle #1: scaling=12 active=0");
+  log(src, "l2", 45, 0, "orchestrator_gpu", "orch", "Cycle #2: scaling=12 active=0");
+  for (int i = 0; i < 12; ++i) {
+    // Cancelled at 18:39: queued at 18:30, no longer over the cycle before 18:45.
+    src.add(TableId::tasks, {"c" + std::to_string(i), "travel", "Cancelled", "\\N", at(20), at(39)});
+  }
+  auto found = of_kind(run(src), "demand_mismatch");
+  REQUIRE(found.size() == 1);
+  CHECK(format_utc(found[0]->start) == "2025-10-16T18:45:00Z");
+  CHECK(found[0]->severity == Severity::medium);
 }
 
 TEST_SUITE_END();
