@@ -250,12 +250,41 @@ TEST_CASE("demand_mismatch: seed 002, Queued=51 while the tasks table holds one 
                                            "workers:gpu-w3", "workers:gpu-w4"});
   // The workers were spawned and logged: accounted for, not unexplained.
   CHECK(of_kind(a, "unexplained_scale_up").empty());
+  // The health monitor's anomalies, low, related to the mismatch.
+  auto rapid = of_kind(a, "rapid_scale_up");
+  REQUIRE(rapid.size() == 1);
+  CHECK(rapid[0]->severity == Severity::low);
+  CHECK(rapid[0]->title == "orchestrator orch scaled up by 4 workers in one cycle at 18:25:42");
+  CHECK(rapid[0]->related == std::vector<std::string>{f.id});
+  auto spike = of_kind(a, "task_count_spike");
+  REQUIRE(spike.size() == 1);
+  CHECK(spike[0]->title == "orchestrator orch's task count jumped from 1 to 51 in one cycle at 18:25:42");
+  CHECK(spike[0]->related == std::vector<std::string>{f.id});
 
   SUBCASE("the demand was real: no finding") {
     FakeSource real;
     seed_002(real, false);
     CHECK(of_kind(run(real), "demand_mismatch").empty());
   }
+}
+
+TEST_CASE("task_count_spike: x10, or from 0 to 10 or more; rapid_scale_up from 3 workers") {
+  FakeSource src;
+  log(src, "a1", 10, 0, "orchestrator_gpu", "a", "Cycle #1: scaling=2 active=0");
+  log(src, "a2", 10, 30, "orchestrator_gpu", "a", "Cycle #2: scaling=19 active=0");   // x9.5: no
+  log(src, "b1", 10, 0, "orchestrator_gpu", "b", "Cycle #1: scaling=0 active=0");
+  log(src, "b2", 10, 30, "orchestrator_gpu", "b", "Cycle #2: scaling=9 active=0");    // 0 to 9: no
+  log(src, "c1", 10, 0, "orchestrator_gpu", "c", "Cycle #1: scaling=0 active=0");
+  log(src, "c2", 10, 30, "orchestrator_gpu", "c", "Cycle #2: scaling=6 active=4");    // 0 to 10: yes
+  log(src, "d1", 20, 0, "orchestrator_gpu", "d", "🚀 SCALING UP: Spawning 2 workers (current: 0, desired: 2)");
+  log(src, "e1", 20, 0, "orchestrator_gpu", "e", "🚀 SCALING UP: Spawning 3 workers (current: 0, desired: 3)");
+  Analysis a = run(src);
+  auto spike = of_kind(a, "task_count_spike");
+  REQUIRE(spike.size() == 1);
+  CHECK(spike[0]->entities == std::vector<std::string>{"c"});
+  auto rapid = of_kind(a, "rapid_scale_up");
+  REQUIRE(rapid.size() == 1);
+  CHECK(rapid[0]->entities == std::vector<std::string>{"e"});
 }
 
 TEST_CASE("demand_mismatch: small counts, a race of one cycle, and a shard's count stay quiet") {
