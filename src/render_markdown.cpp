@@ -449,6 +449,47 @@ void write_timeline(std::ostream& out, const Analysis& a, const ReportCollector&
 
 }  // namespace
 
+std::string seconds_text(const std::optional<double>& s) {
+  if (!s) {
+    return "–";
+  }
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%.1f s", *s);
+  return buf;
+}
+
+std::string counts_text(const std::map<std::string, uint64_t>& counts) {
+  std::string out;
+  for (const auto& [name, n] : counts) {
+    out += (out.empty() ? "" : ", ") + std::to_string(n) + " " + name;
+  }
+  return out.empty() ? "–" : out;
+}
+
+void write_reliability(std::ostream& out, const Analysis& a, const ReportCollector& r, const ReportOptions& o) {
+  std::vector<WorkflowReliability> rows = r.reliability(a.findings);
+  if (rows.empty()) {
+    return;
+  }
+  out << "## Workflow reliability\n\n"
+      << "| workflow | decisions | executions | success | scrapers triggered / succeeded / failed | "
+         "duration median / max | orphaned decisions | last success |\n"
+      << "|---|---|---|---|---|---|---|---|\n";
+  for (const WorkflowReliability& w : rows) {
+    std::string rate = "–";
+    if (w.success_rate) {
+      rate = std::to_string(static_cast<int>(*w.success_rate * 100 + 0.5)) + "% (" + std::to_string(w.completed) +
+             " of " + std::to_string(w.completed + w.failed) + ")";
+    }
+    out << "| " << md_code(w.workflow) << " | " << md_text(counts_text(w.decisions)) << " | "
+        << md_text(counts_text(w.executions)) << " | " << rate << " | " << w.scrapers_triggered << " / "
+        << w.scrapers_succeeded << " / " << w.scrapers_failed << " | " << seconds_text(w.median_seconds) << " / "
+        << seconds_text(w.max_seconds) << " | " << w.orphaned << " | "
+        << (w.last_success ? when(*w.last_success, o) : "never in the window") << " |\n";
+  }
+  out << "\n";
+}
+
 void write_report_markdown(std::ostream& out, const Analysis& a, const ReportCollector& r,
                            const ReportOptions& o) {
   write_title(out, a.window, o);
@@ -456,11 +497,13 @@ void write_report_markdown(std::ostream& out, const Analysis& a, const ReportCol
   write_summary(out, a, o);
   // 2. Findings, most severe first, each with its evidence.
   write_findings(out, a, o);
-  // 3. Activity per 5 minutes.
+  // 3. How reliable each workflow was.
+  write_reliability(out, a, r, o);
+  // 4. Activity per 5 minutes.
   write_activity(out, a, r);
-  // 4. The picture.
+  // 5. The picture.
   out << "## Chart\n\n```mermaid\n" << mermaid_chart(a) << "```\n\n";
-  // 5. The merged timeline.
+  // 6. The merged timeline.
   write_timeline(out, a, r, o);
 }
 
