@@ -49,8 +49,16 @@ std::vector<Evidence> timeline_rows(const Analysis& a, const ReportCollector& r)
 
 std::string when(Time t, const ReportOptions& o) {
   std::string s = format_utc_short(t);
-  if (!o.tz.empty()) {
-    s += " (" + format_in_zone(t, o.tz).substr(11) + ")";
+  for (size_t i = 0; i < o.zones.size(); ++i) {
+    s += (i == 0 ? " (" : ", ") + format_in_zone(t, o.zones[i]).substr(11) + (i + 1 == o.zones.size() ? ")" : "");
+  }
+  return s;
+}
+
+std::string zone_names(const ReportOptions& o) {
+  std::string s;
+  for (const std::string& z : o.zones) {
+    s += (s.empty() ? "" : " and ") + z;
   }
   return s;
 }
@@ -158,7 +166,7 @@ void write_title(std::ostream& out, const Window& w, const ReportOptions& o) {
   out << "# tlrecon report: " << format_utc_short(w.since) << " to " << format_utc_short(w.until) << " UTC\n\n";
   out << "Window `[" << format_utc(w.since) << ", " << format_utc(w.until) << ")`, read from " << md_text(o.source)
       << " by tlrecon " << TLRECON_VERSION << ". Times are UTC"
-      << (o.tz.empty() ? "" : ", with " + o.tz + " in parentheses") << ".\n\n";
+      << (o.zones.empty() ? "" : ", with " + zone_names(o) + " in parentheses") << ".\n\n";
 }
 
 // "**2 high**, **1 low** findings."
@@ -392,8 +400,8 @@ void write_activity(std::ostream& out, const Analysis& a, const ReportCollector&
 void write_timeline_row(std::ostream& out, const ReportOptions& o, Time t, const std::string& table,
                         const std::string& type, const std::string& actor, const std::string& summary) {
   out << "| " << format_event_time(t) << " |";
-  if (!o.tz.empty()) {
-    out << " " << format_in_zone(t, o.tz).substr(11) << " |";
+  for (const std::string& zone : o.zones) {
+    out << " " << format_in_zone(t, zone).substr(11) << " |";
   }
   out << " " << table << " | " << type << " | " << md_code(actor) << " | " << md_text(summary) << " |\n";
 }
@@ -433,8 +441,15 @@ void write_timeline(std::ostream& out, const Analysis& a, const ReportCollector&
            "annotations, warnings and above, the first and last log of each source, and every finding's "
            "evidence. `--full` lists every event.\n\n";
   }
-  out << "| time (UTC) |" << (o.tz.empty() ? "" : " " + o.tz + " |") << " table | event | actor | summary |\n"
-      << "|---|" << (o.tz.empty() ? "" : "---|") << "---|---|---|---|\n";
+  out << "| time (UTC) |";
+  for (const std::string& zone : o.zones) {
+    out << " " << zone << " |";
+  }
+  out << " table | event | actor | summary |\n|---|";
+  for (size_t i = 0; i < o.zones.size(); ++i) {
+    out << "---|";
+  }
+  out << "---|---|---|---|\n";
   if (o.full && r.spool() != nullptr) {
     write_spooled_timeline(out, r, o);
     return;

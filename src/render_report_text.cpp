@@ -50,6 +50,15 @@ std::string wrap(const std::string& text, size_t width, const std::string& inden
 
 }  // namespace
 
+// Every zone of --tz, for the few times a section states.
+std::string zones_text(Time t, const ReportOptions& o) {
+  std::string s;
+  for (const std::string& zone : o.zones) {
+    s += (s.empty() ? " (" : ", ") + format_in_zone(t, zone);
+  }
+  return s.empty() ? s : s + ")";
+}
+
 void write_reliability_text(std::ostream& out, const Analysis& a, const ReportCollector& r, const ReportOptions& o) {
   std::vector<WorkflowReliability> rows = r.reliability(a.findings);
   if (rows.empty()) {
@@ -79,7 +88,7 @@ void write_reliability_text(std::ostream& out, const Analysis& a, const ReportCo
         << w.scrapers_failed << " failed" << durations << "\n    orphaned decisions: " << w.orphaned
         << "; last success: "
         << (w.last_success ? format_utc_short(*w.last_success) +
-                                 (o.tz.empty() ? "" : " (" + format_in_zone(*w.last_success, o.tz) + ")")
+                                 zones_text(*w.last_success, o)
                            : "never in the window")
         << "\n";
   }
@@ -135,7 +144,7 @@ void write_report_text(std::ostream& out, const Analysis& a, const ReportCollect
   write_reliability_text(out, a, r, o);
   out << "\nTIMELINE (events that matter)\n";
   for (const Event& e : r.timeline()) {
-    out << "  " << format_event_time(e.time) << (o.tz.empty() ? "" : "  " + format_in_zone(e.time, o.tz)) << "  "
+    out << "  " << format_event_time(e.time) << (o.zones.empty() ? "" : "  " + format_in_zone(e.time, o.zones.front())) << "  "
         << pad(event_type_name(e.type), 21) << visible(summary_of(e)) << "\n";
   }
 }

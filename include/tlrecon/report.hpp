@@ -18,7 +18,7 @@
 namespace tlrecon {
 
 struct ReportOptions {
-  std::string tz;                   // local times beside UTC in the human formats
+  std::vector<std::string> zones;   // local times beside UTC in the human formats (--tz A,B)
   bool full = false;                // every event in the timeline, not only those that matter
   bool color = false;               // text: ANSI colours
   std::string source;               // "PostgreSQL" or "snapshot DIR", as the report states it

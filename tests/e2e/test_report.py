@@ -137,5 +137,22 @@ class WorkflowReliability(unittest.TestCase):
         self.assertEqual(rows["schedule_dependency"]["last_success"], "2026-01-20T19:05:16.100Z")
 
 
+class TwoZones(unittest.TestCase):
+    def test_reports_show_both_zones_the_timeline_the_first(self):
+        md = tlrecon("report", "--from", WORKFLOWS, "--tz", "America/New_York,America/Los_Angeles")
+        self.assertEqual(md.code, 0)
+        self.assertIn("with America/New_York and America/Los_Angeles in parentheses", md.out)
+        self.assertIn("| 2026-01-20 18:05:31 (13:05:31 EST, 10:05:31 PST) | workflow_executions |", md.out)
+        self.assertIn("| time (UTC) | America/New_York | America/Los_Angeles | table |", md.out)
+        text = tlrecon("report", "--from", WORKFLOWS, "--format", "text", "--tz", "America/New_York,America/Los_Angeles")
+        self.assertIn("last success: 2026-01-20 19:05:16 (2026-01-20 14:05:16 EST, 2026-01-20 11:05:16 PST)", text.out)
+        line = tlrecon("timeline", "--from", WORKFLOWS, "--tz", "America/New_York,America/Los_Angeles")
+        self.assertIn("local times in America/New_York\n", line.out)
+        self.assertNotIn("PST", line.out)
+        bad = tlrecon("report", "--from", WORKFLOWS, "--tz", "America/New_York,Mars/Base")
+        self.assertEqual(bad.code, 2)
+        self.assertIn("--tz: unknown time zone 'Mars/Base'", bad.err)
+
+
 if __name__ == "__main__":
     main()
