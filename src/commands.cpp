@@ -161,6 +161,24 @@ std::string unread_tables(const std::vector<TableInfo>& tables) {
 
 }  // namespace
 
+namespace {
+
+// --tz A,B: each zone checked; the reports show them all, the text
+// timeline only the first (it must read on 80 columns).
+std::vector<std::string> zones_option(const std::string& text) {
+  std::vector<std::string> zones;
+  size_t from = 0;
+  while (!text.empty() && from <= text.size()) {
+    size_t comma = std::min(text.find(',', from), text.size());
+    zones.push_back(text.substr(from, comma - from));
+    for_option("--tz", [&] { check_zone(zones.back()); });
+    from = comma + 1;
+  }
+  return zones;
+}
+
+}  // namespace
+
 Severity severity_option(const std::string& option, const std::string& text) {
   auto s = parse_severity(text);
   if (!s) {
@@ -171,13 +189,13 @@ Severity severity_option(const std::string& option, const std::string& text) {
 
 int run_timeline(const CommonOptions& common, const TimelineOptions& options, std::ostream& out,
                  std::ostream& err) {
-  if (!options.tz.empty()) {
-    for_option("--tz", [&] { check_zone(options.tz); });
-  }
+  TimelineOptions first_zone = options;
+  std::vector<std::string> zones = zones_option(options.tz);
+  first_zone.tz = zones.empty() ? "" : zones.front();
   // 1. Open the source and fix the window.
   Input in = open_input(common);
   // 2. Merge every table into one stream, writing each event as it comes.
-  auto writer = make_timeline_writer(options, out);
+  auto writer = make_timeline_writer(first_zone, out);
   writer->header(in.window);
   std::vector<TableInfo> tables;
   try {
@@ -234,9 +252,7 @@ int run_report(const CommonOptions& common, const ReportCommandOptions& options,
   if (!options.fail_on.empty()) {
     fail_on = severity_option("--fail-on", options.fail_on);
   }
-  if (!options.tz.empty()) {
-    for_option("--tz", [&] { check_zone(options.tz); });
-  }
+  std::vector<std::string> zones = zones_option(options.tz);
   // 1. Open the source and fix the window; read the annotations, if any.
   Input in = open_input(common);
   std::vector<Event> notes;
@@ -250,7 +266,7 @@ int run_report(const CommonOptions& common, const ReportCommandOptions& options,
                        std::move(notes), common.progress ? &err : nullptr);
   // 3. Render.
   ReportOptions ro;
-  ro.tz = options.tz;
+  ro.zones = zones;
   ro.full = options.full;
   ro.source = common.from.empty() ? "PostgreSQL" : "snapshot " + common.from;
   ro.color = options.color == ColorMode::always ||

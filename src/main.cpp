@@ -81,7 +81,7 @@ int main(int argc, char** argv) {
   add_choice(timeline_cmd, "--format", timeline.format,
              {{"text", TimelineFormat::text}, {"jsonl", TimelineFormat::jsonl}, {"csv", TimelineFormat::csv}},
              "text, jsonl or csv (Timesketch)");
-  timeline_cmd->add_option("--tz", timeline.tz, "also show local times in this zone (text format)");
+  timeline_cmd->add_option("--tz", timeline.tz, "also show local times in this zone (text format; of a list A,B the first)");
 
   ReportCommandOptions report;
   CLI::App* report_cmd = app.add_subcommand("report", "findings, the merged timeline and an activity summary");
@@ -90,7 +90,7 @@ int main(int argc, char** argv) {
   add_choice(report_cmd, "--format", report.format,
              {{"markdown", ReportFormat::markdown}, {"text", ReportFormat::text}, {"json", ReportFormat::json}},
              "markdown (default), text or json");
-  report_cmd->add_option("--tz", report.tz, "also show local times in this zone (human formats)");
+  report_cmd->add_option("--tz", report.tz, "also show local times in these zones, e.g. America/New_York,America/Los_Angeles (human formats)");
   report_cmd->add_flag("--full", report.full, "list every event in the timeline, not only those that matter");
   add_choice(report_cmd, "--color", report.color,
              {{"auto", ColorMode::automatic}, {"always", ColorMode::always}, {"never", ColorMode::never}},

@@ -49,8 +49,16 @@ std::vector<Evidence> timeline_rows(const Analysis& a, const ReportCollector& r)
 
 std::string when(Time t, const ReportOptions& o) {
   std::string s = format_utc_short(t);
-  if (!o.tz.empty()) {
-    s += " (" + format_in_zone(t, o.tz).substr(11) + ")";
+  for (size_t i = 0; i < o.zones.size(); ++i) {
+    s += (i == 0 ? " (" : ", ") + format_in_zone(t, o.zones[i]).substr(11) + (i + 1 == o.zones.size() ? ")" : "");
+  }
+  return s;
+}
+
+std::string zone_names(const ReportOptions& o) {
+  std::string s;
+  for (const std::string& z : o.zones) {
+    s += (s.empty() ? "" : " and ") + z;
   }
   return s;
 }
@@ -158,7 +166,7 @@ void write_title(std::ostream& out, const Window& w, const ReportOptions& o) {
   out << "# tlrecon report: " << format_utc_short(w.since) << " to " << format_utc_short(w.until) << " UTC\n\n";
   out << "Window `[" << format_utc(w.since) << ", " << format_utc(w.until) << ")`, read from " << md_text(o.source)
       << " by tlrecon " << TLRECON_VERSION << ". Times are UTC"
-      << (o.tz.empty() ? "" : ", with " + o.tz + " in parentheses") << ".\n\n";
+      << (o.zones.empty() ? "" : ", with " + zone_names(o) + " in parentheses") << ".\n\n";
 }
 
 // "**2 high**, **1 low** findings."
@@ -390,8 +398,8 @@ void write_activity(std::ostream& out, const Analysis& a, const ReportCollector&
 void write_timeline_row(std::ostream& out, const ReportOptions& o, Time t, const std::string& table,
                         const std::string& type, const std::string& actor, const std::string& summary) {
   out << "| " << format_event_time(t) << " |";
-  if (!o.tz.empty()) {
-    out << " " << format_in_zone(t, o.tz).substr(11) << " |";
+  for (const std::string& zone : o.zones) {
+    out << " " << format_in_zone(t, zone).substr(11) << " |";
   }
   out << " " << table << " | " << type << " | " << md_code(actor) << " | " << md_text(summary) << " |\n";
 }
@@ -431,8 +439,15 @@ void write_timeline(std::ostream& out, const Analysis& a, const ReportCollector&
            "annotations, warnings and above, the first and last log of each source, and every finding's "
            "evidence. `--full` lists every event.\n\n";
   }
-  out << "| time (UTC) |" << (o.tz.empty() ? "" : " " + o.tz + " |") << " table | event | actor | summary |\n"
-      << "|---|" << (o.tz.empty() ? "" : "---|") << "---|---|---|---|\n";
+  out << "| time (UTC) |";
+  for (const std::string& zone : o.zones) {
+    out << " " << zone << " |";
+  }
+  out << " table | event | actor | summary |\n|---|";
+  for (size_t i = 0; i < o.zones.size(); ++i) {
+    out << "---|";
+  }
+  out << "---|---|---|---|\n";
   if (o.full && r.spool() != nullptr) {
     write_spooled_timeline(out, r, o);
     return;
@@ -447,6 +462,47 @@ void write_timeline(std::ostream& out, const Analysis& a, const ReportCollector&
 
 }  // namespace
 
+std::string seconds_text(const std::optional<double>& s) {
+  if (!s) {
+    return "–";
+  }
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%.1f s", *s);
+  return buf;
+}
+
+std::string counts_text(const std::map<std::string, uint64_t>& counts) {
+  std::string out;
+  for (const auto& [name, n] : counts) {
+    out += (out.empty() ? "" : ", ") + std::to_string(n) + " " + name;
+  }
+  return out.empty() ? "–" : out;
+}
+
+void write_reliability(std::ostream& out, const Analysis& a, const ReportCollector& r, const ReportOptions& o) {
+  std::vector<WorkflowReliability> rows = r.reliability(a.findings);
+  if (rows.empty()) {
+    return;
+  }
+  out << "## Workflow reliability\n\n"
+      << "| workflow | decisions | executions | success | scrapers triggered / succeeded / failed | "
+         "duration median / max | orphaned decisions | last success |\n"
+      << "|---|---|---|---|---|---|---|---|\n";
+  for (const WorkflowReliability& w : rows) {
+    std::string rate = "–";
+    if (w.success_rate) {
+      rate = std::to_string(static_cast<int>(*w.success_rate * 100 + 0.5)) + "% (" + std::to_string(w.completed) +
+             " of " + std::to_string(w.completed + w.failed) + ")";
+    }
+    out << "| " << md_code(w.workflow) << " | " << md_text(counts_text(w.decisions)) << " | "
+        << md_text(counts_text(w.executions)) << " | " << rate << " | " << w.scrapers_triggered << " / "
+        << w.scrapers_succeeded << " / " << w.scrapers_failed << " | " << seconds_text(w.median_seconds) << " / "
+        << seconds_text(w.max_seconds) << " | " << w.orphaned << " | "
+        << (w.last_success ? when(*w.last_success, o) : "never in the window") << " |\n";
+  }
+  out << "\n";
+}
+
 void write_report_markdown(std::ostream& out, const Analysis& a, const ReportCollector& r,
                            const ReportOptions& o) {
   write_title(out, a.window, o);
@@ -454,11 +510,13 @@ void write_report_markdown(std::ostream& out, const Analysis& a, const ReportCol
   write_summary(out, a, o);
   // 2. Findings, most severe first, each with its evidence.
   write_findings(out, a, o);
-  // 3. Activity per 5 minutes.
+  // 3. How reliable each workflow was.
+  write_reliability(out, a, r, o);
+  // 4. Activity per 5 minutes.
   write_activity(out, a, r);
-  // 4. The picture.
+  // 5. The picture.
   out << "## Chart\n\n```mermaid\n" << mermaid_chart(a) << "```\n\n";
-  // 5. The merged timeline.
+  // 6. The merged timeline.
   write_timeline(out, a, r, o);
 }
 

@@ -50,6 +50,50 @@ std::string wrap(const std::string& text, size_t width, const std::string& inden
 
 }  // namespace
 
+// Every zone of --tz, for the few times a section states.
+std::string zones_text(Time t, const ReportOptions& o) {
+  std::string s;
+  for (const std::string& zone : o.zones) {
+    s += (s.empty() ? " (" : ", ") + format_in_zone(t, zone);
+  }
+  return s.empty() ? s : s + ")";
+}
+
+void write_reliability_text(std::ostream& out, const Analysis& a, const ReportCollector& r, const ReportOptions& o) {
+  std::vector<WorkflowReliability> rows = r.reliability(a.findings);
+  if (rows.empty()) {
+    return;
+  }
+  out << "\nWORKFLOWS\n";
+  for (const WorkflowReliability& w : rows) {
+    std::string decisions;
+    for (const auto& [action, n] : w.decisions) {
+      decisions += (decisions.empty() ? "" : ", ") + std::to_string(n) + " " + action;
+    }
+    std::string executions;
+    for (const auto& [status, n] : w.executions) {
+      executions += (executions.empty() ? "" : ", ") + std::to_string(n) + " " + status;
+    }
+    char durations[96] = "";
+    if (w.median_seconds && w.max_seconds) {
+      std::snprintf(durations, sizeof durations, ", duration median %.1f s, max %.1f s", *w.median_seconds,
+                    *w.max_seconds);
+    }
+    out << "  " << visible(w.workflow) << "\n    decisions: " << visible(decisions.empty() ? "none" : decisions)
+        << "; executions: " << visible(executions.empty() ? "none" : executions);
+    if (w.success_rate) {
+      out << "; " << static_cast<int>(*w.success_rate * 100 + 0.5) << "% succeeded";
+    }
+    out << "\n    scrapers: " << w.scrapers_triggered << " triggered, " << w.scrapers_succeeded << " succeeded, "
+        << w.scrapers_failed << " failed" << durations << "\n    orphaned decisions: " << w.orphaned
+        << "; last success: "
+        << (w.last_success ? format_utc_short(*w.last_success) +
+                                 zones_text(*w.last_success, o)
+                           : "never in the window")
+        << "\n";
+  }
+}
+
 void write_report_text(std::ostream& out, const Analysis& a, const ReportCollector& r, const ReportOptions& o) {
   const Window& w = a.window;
   out << "tlrecon report, window [" << format_utc(w.since) << ", " << format_utc(w.until) << "), from "
@@ -101,9 +145,10 @@ void write_report_text(std::ostream& out, const Analysis& a, const ReportCollect
       out << "\n";
     }
   }
+  write_reliability_text(out, a, r, o);
   out << "\nTIMELINE (events that matter)\n";
   for (const Event& e : r.timeline()) {
-    out << "  " << format_event_time(e.time) << (o.tz.empty() ? "" : "  " + format_in_zone(e.time, o.tz)) << "  "
+    out << "  " << format_event_time(e.time) << (o.zones.empty() ? "" : "  " + format_in_zone(e.time, o.zones.front())) << "  "
         << pad(event_type_name(e.type), 21) << visible(summary_of(e)) << "\n";
   }
 }
@@ -138,6 +183,24 @@ void stream_array(std::ostream& out, const char* name, size_t count, Each&& elem
   out << "\n  ]";
 }
 
+nlohmann::ordered_json optional_number(const std::optional<double>& v) {
+  return v ? nlohmann::ordered_json(*v) : nlohmann::ordered_json(nullptr);
+}
+
+nlohmann::ordered_json reliability_to_json(const WorkflowReliability& w) {
+  nlohmann::ordered_json j;
+  j["workflow"] = w.workflow;
+  j["decisions"] = w.decisions;
+  j["executions"] = w.executions;
+  j["success_rate"] = optional_number(w.success_rate);
+  j["scrapers"] = {{"triggered", w.scrapers_triggered}, {"succeeded", w.scrapers_succeeded},
+                   {"failed", w.scrapers_failed}};
+  j["duration_seconds"] = {{"median", optional_number(w.median_seconds)}, {"max", optional_number(w.max_seconds)}};
+  j["orphaned_decisions"] = w.orphaned;
+  j["last_success"] = w.last_success ? nlohmann::ordered_json(format_utc(*w.last_success)) : nullptr;
+  return j;
+}
+
 }  // namespace
 
 void write_report_json(std::ostream& out, const Analysis& a, const ReportCollector& r) {
@@ -161,6 +224,9 @@ void write_report_json(std::ostream& out, const Analysis& a, const ReportCollect
     j["logs"] = row.logs;
     return j;
   });
+  out << ",\n";
+  std::vector<WorkflowReliability> workflows = r.reliability(a.findings);
+  stream_array(out, "workflows", workflows.size(), [&](size_t i) { return reliability_to_json(workflows[i]); });
   out << ",\n";
   stream_array(out, "timeline", r.timeline().size(), [&](size_t i) { return event_to_json(r.timeline()[i]); });
   out << "\n}\n";

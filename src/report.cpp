@@ -97,6 +97,7 @@ void ReportCollector::on_event(const Observation& o) {
     return;
   }
   ++m_events;
+  m_reliability.on_event(e);
   ActivityRow& row = m_activity[(e.time - m_window.since) / k_bucket];
   switch (e.type) {
     case EventType::worker_created: ++row.created; break;

@@ -13,11 +13,12 @@
 
 #include "tlrecon/analysis.hpp"
 #include "tlrecon/fleet.hpp"
+#include "tlrecon/reliability.hpp"
 
 namespace tlrecon {
 
 struct ReportOptions {
-  std::string tz;                   // local times beside UTC in the human formats
+  std::vector<std::string> zones;   // local times beside UTC in the human formats (--tz A,B)
   bool full = false;                // every event in the timeline, not only those that matter
   bool color = false;               // text: ANSI colours
   std::string source;               // "PostgreSQL" or "snapshot DIR", as the report states it
@@ -56,6 +57,10 @@ class ReportCollector {
   // With --full: every event inside the window, spooled to a temporary file.
   std::FILE* spool() const { return m_spool; }
   uint64_t events() const { return m_events; }
+  // Per-workflow reliability, with orphans counted from the findings.
+  std::vector<WorkflowReliability> reliability(const std::vector<Finding>& findings) const {
+    return m_reliability.rows(findings);
+  }
 
  private:
   std::string column_of(const Observation& o);
@@ -69,6 +74,7 @@ class ReportCollector {
   std::map<std::string, std::pair<Event, Event>> m_first_last;
   std::FILE* m_spool = nullptr;
   uint64_t m_events = 0;
+  ReliabilityCollector m_reliability;
 };
 
 void write_report_markdown(std::ostream& out, const Analysis& a, const ReportCollector& r,

@@ -3,6 +3,9 @@
 // window; a worker from its first log until its termination. The threshold
 // adapts to the source's own cadence: gap_factor times the 95th percentile
 // of its intervals (never counting its two longest), with gap_min as floor.
+// A worker that never logs at all, while other workers log in the window,
+// is silent from its promotion or first claim until it ends: its logging
+// never started. A fleet whose workers never log centrally says nothing.
 #include <array>
 #include <cmath>
 #include <map>
@@ -43,6 +46,11 @@ struct WorkerTasks {
   std::deque<TaskMark> recent;        // since the oldest last log of its sources
   std::unordered_set<std::string> open;  // claimed, not finished or failed yet
   std::vector<const SourceState*> sources;
+  // For a worker that may never log: when it first claimed, how many task
+  // events it had, and the first few of them.
+  std::optional<Time> first_claim;
+  uint64_t worked = 0;
+  std::vector<TaskMark> first_work;
 };
 
 struct Silence {
@@ -81,6 +89,7 @@ class LoggingGap : public Detector {
     if (e.type != EventType::log || e.place == Event::Place::after) {
       return;
     }
+    m_workers_log = m_workers_log || (o.role == Role::worker && e.place == Event::Place::inside);
     // The key is built in a reused buffer: no allocation per log line.
     m_key.assign(e.source_type).append(1, '/').append(e.source_id);
     auto it = m_sources.find(m_key);
@@ -135,9 +144,74 @@ class LoggingGap : public Detector {
     if (!any_orchestrator) {
       never_logged(ctx, out);
     }
+    if (m_workers_log) {
+      for (const auto& [id, w] : ctx.workers.workers()) {
+        never_logging_worker(ctx, id, w, out);
+      }
+    }
   }
 
  private:
+  // A worker with no log line at all while other workers log: silent from
+  // its promotion or first claim (not before the oldest kept log) until it
+  // ended or the window's end.
+  void never_logging_worker(const DetectorContext& ctx, const std::string& id, const WorkerLife& w,
+                            std::vector<Finding>& out) const {
+    auto tasks = m_tasks.find(id);
+    const WorkerTasks* t = tasks == m_tasks.end() ? nullptr : &tasks->second;
+    if (t != nullptr && !t->sources.empty()) {
+      return;  // it logs: its silences are gaps_of()'s
+    }
+    std::optional<Time> start;
+    if (w.promoted) {
+      start = w.promoted->time;
+    }
+    if (t != nullptr && t->first_claim && (!start || *t->first_claim < *start)) {
+      start = t->first_claim;
+    }
+    if (!start) {
+      return;  // never promoted, never worked: nothing expected of it
+    }
+    const std::optional<Time>& kept = ctx.tables[static_cast<int>(TableId::system_logs)].kept_since;
+    if (kept && *start < *kept) {
+      start = kept;
+    }
+    Time end = std::min(w.end().value_or(ctx.window.until), ctx.window.until);
+    if (end <= ctx.window.since || *start >= end || end - *start <= m_th.gap_min) {
+      return;
+    }
+    uint64_t worked = t == nullptr ? 0 : t->worked;
+    Finding f = new_finding("logging_gap", worked > 0 ? Severity::high : Severity::medium, *start, end, {id});
+    f.role = Role::worker;
+    f.open = !w.end() || *w.end() >= ctx.window.until;
+    if (w.promoted) {
+      add_evidence(f, *w.promoted);
+    }
+    if (t != nullptr) {
+      for (const TaskMark& m : t->first_work) {
+        add_evidence(f, m.evidence());
+      }
+      f.evidence_total += worked - t->first_work.size();
+    }
+    if (w.end() && !f.open) {
+      add_evidence(f, *w.stop());
+    }
+    bool promoted_first = w.promoted && w.promoted->time == *start;
+    f.title = "worker " + id + " never logged, for " + format_duration(end - *start) + " since its " +
+              (promoted_first ? "promotion" : "first claim") + ", while other workers did" +
+              (worked > 0 ? ", and it claimed or finished " + std::to_string(worked) + " task events" : "");
+    f.detail = "Other workers write to system_logs in the window; " + id + " wrote no line at all, from its " +
+               (promoted_first ? "promotion" : "first claim of a task") + " at " + format_utc(*start) +
+               (kept && *start == *kept ? " (the oldest log kept)" : "") + " until " +
+               (f.open ? "the window's end" : "it ended at " + format_utc(end)) + ". ";
+    f.detail += worked > 0 ? "Meanwhile the tasks table shows it claiming or finishing tasks: it worked, but "
+                             "its logging never started (a log handler that failed at its start, or a "
+                             "missing configuration such as the database URL or key)."
+                           : "Nothing in the tasks table shows it working: it may never have come up, or its "
+                             "logging never started.";
+    out.push_back(std::move(f));
+  }
+
   // No orchestrator line at all, however far back, while workers were
   // created: the orchestrator has not logged for as long as logs are kept.
   void never_logged(const DetectorContext& ctx, std::vector<Finding>& out) const {
@@ -328,8 +402,18 @@ class LoggingGap : public Detector {
     WorkerTasks& w = m_tasks[e.worker_id];
     if (e.type == EventType::task_claimed) {
       w.open.insert(e.key);
+      if (!w.first_claim) {
+        w.first_claim = e.time;
+      }
     } else {
       w.open.erase(e.key);
+    }
+    if (w.sources.empty() && e.place != Event::Place::after) {
+      constexpr size_t k_first_few = 5;
+      ++w.worked;
+      if (w.first_work.size() < k_first_few) {
+        w.first_work.push_back(TaskMark::of(e));
+      }
     }
     // A worker none of whose sources has logged yet has no silence to explain.
     if (!w.sources.empty()) {
@@ -363,6 +447,7 @@ class LoggingGap : public Detector {
   std::unordered_map<std::string, SourceState> m_sources;
   std::string m_key;
   std::unordered_map<std::string, WorkerTasks> m_tasks;
+  bool m_workers_log = false;  // some worker logged inside the window
 };
 
 }  // namespace

@@ -11,6 +11,9 @@ std::unique_ptr<Detector> make_worker_never_promoted(const Mapping&);
 std::unique_ptr<Detector> make_stale_heartbeat(const Mapping&);
 std::unique_ptr<Detector> make_workflow_failure(const Mapping&);
 std::unique_ptr<Detector> make_clock_skew(const Mapping&);
+std::unique_ptr<Detector> make_worker_lost(const Mapping&);
+std::unique_ptr<Detector> make_demand_mismatch(const Mapping&);
+std::unique_ptr<Detector> make_scaling_anomaly(const Mapping&);
 
 std::vector<std::unique_ptr<Detector>> make_detectors(const Mapping& mapping) {
   std::vector<std::unique_ptr<Detector>> all;
@@ -23,6 +26,9 @@ std::vector<std::unique_ptr<Detector>> make_detectors(const Mapping& mapping) {
   all.push_back(make_stale_heartbeat(mapping));
   all.push_back(make_workflow_failure(mapping));
   all.push_back(make_clock_skew(mapping));
+  all.push_back(make_worker_lost(mapping));
+  all.push_back(make_demand_mismatch(mapping));
+  all.push_back(make_scaling_anomaly(mapping));
   return all;
 }
 

@@ -1,5 +1,6 @@
 // stale_heartbeat: an active worker, not ended by the window's end, whose
-// last heartbeat is older than `heartbeat_stale` at that time.
+// last heartbeat is older than `heartbeat_stale` at that time. A worker
+// whose logs stopped with its heartbeats is worker_lost's story, not this one.
 #include "tlrecon/detector.hpp"
 
 namespace tlrecon {
@@ -9,7 +10,7 @@ namespace {
 class StaleHeartbeat : public Detector {
  public:
   explicit StaleHeartbeat(const Mapping& mapping)
-      : Detector("stale_heartbeat", {{TableId::workers, field::w_last_heartbeat}}),
+      : Detector("stale_heartbeat", {{TableId::workers, field::w_last_heartbeat}}, {"worker_lost"}),
         m_limit(mapping.thresholds.heartbeat_stale) {}
 
   void finish(const DetectorContext& ctx, std::vector<Finding>& out) override {
@@ -23,6 +24,9 @@ class StaleHeartbeat : public Detector {
       }
       if (!end && (w.heartbeat->status == "terminated" || w.heartbeat->status == "error")) {
         continue;  // ended, but the table does not say when
+      }
+      if (lost(ctx, id)) {
+        continue;
       }
       Micros age = ctx.window.until - w.heartbeat->time;
       if (age <= m_limit) {
@@ -40,6 +44,15 @@ class StaleHeartbeat : public Detector {
   }
 
  private:
+  static bool lost(const DetectorContext& ctx, const std::string& id) {
+    for (const Finding& f : ctx.earlier) {
+      if (f.kind == "worker_lost" && f.entities.front() == id) {
+        return true;
+      }
+    }
+    return false;
+  }
+
   Micros m_limit;
 };
 

@@ -6,7 +6,7 @@ import shutil
 import tempfile
 import unittest
 
-from common import ORCH, kinds, main, tlrecon
+from common import ORCH, WORKFLOWS, kinds, main, tlrecon
 from snapshot_builder import make_snapshot
 
 HOSTILE = [
@@ -112,6 +112,46 @@ class Annotations(unittest.TestCase):
                 self.assertEqual(run.code, 2)
                 self.assertIn(f"--annotate: {path} {why}", run.err)
                 self.assertEqual(len(run.err.splitlines()), 1)
+
+
+class WorkflowReliability(unittest.TestCase):
+    """Seed 004: betting_lines fails at 13:05 ET, two 13:30 decisions are orphaned, recovery after."""
+
+    WF = WORKFLOWS
+
+    def test_markdown_text_and_json_show_each_workflow(self):
+        md = tlrecon("report", "--from", self.WF, "--tz", "America/New_York")
+        self.assertIn("## Workflow reliability", md.out)
+        self.assertIn("| `betting_lines` | 2 RUN, 6 SKIP | 1 failed | 0% (0 of 1) | 3 / 0 / 3 | 28.3 s / 28.3 s "
+                      "| 1 | never in the window |", md.out)
+        self.assertIn("| `schedule_dependency` | 3 RUN, 5 SKIP | 1 completed, 1 failed | 50% (1 of 2) | 2 / 1 / 1 "
+                      "| 18.1 s / 22.1 s | 1 | 2026-01-20 19:05:16 (14:05:16 EST) |", md.out)
+        text = tlrecon("report", "--from", self.WF, "--format", "text")
+        self.assertIn("  betting_lines\n    decisions: 2 RUN, 6 SKIP; executions: 1 failed; 0% succeeded\n", text.out)
+        doc = json.loads(tlrecon("report", "--from", self.WF, "--format", "json").out)
+        rows = {w["workflow"]: w for w in doc["workflows"]}
+        self.assertEqual(rows["betting_lines"]["scrapers"], {"triggered": 3, "succeeded": 0, "failed": 3})
+        self.assertEqual(rows["betting_lines"]["orphaned_decisions"], 1)
+        self.assertIsNone(rows["betting_lines"]["last_success"])
+        self.assertEqual(rows["schedule_dependency"]["success_rate"], 0.5)
+        self.assertEqual(rows["schedule_dependency"]["last_success"], "2026-01-20T19:05:16.100Z")
+
+
+class TwoZones(unittest.TestCase):
+    def test_reports_show_both_zones_the_timeline_the_first(self):
+        md = tlrecon("report", "--from", WORKFLOWS, "--tz", "America/New_York,America/Los_Angeles")
+        self.assertEqual(md.code, 0)
+        self.assertIn("with America/New_York and America/Los_Angeles in parentheses", md.out)
+        self.assertIn("| 2026-01-20 18:05:31 (13:05:31 EST, 10:05:31 PST) | workflow_executions |", md.out)
+        self.assertIn("| time (UTC) | America/New_York | America/Los_Angeles | table |", md.out)
+        text = tlrecon("report", "--from", WORKFLOWS, "--format", "text", "--tz", "America/New_York,America/Los_Angeles")
+        self.assertIn("last success: 2026-01-20 19:05:16 (2026-01-20 14:05:16 EST, 2026-01-20 11:05:16 PST)", text.out)
+        line = tlrecon("timeline", "--from", WORKFLOWS, "--tz", "America/New_York,America/Los_Angeles")
+        self.assertIn("local times in America/New_York\n", line.out)
+        self.assertNotIn("PST", line.out)
+        bad = tlrecon("report", "--from", WORKFLOWS, "--tz", "America/New_York,Mars/Base")
+        self.assertEqual(bad.code, 2)
+        self.assertIn("--tz: unknown time zone 'Mars/Base'", bad.err)
 
 
 if __name__ == "__main__":

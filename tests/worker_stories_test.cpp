@@ -1,0 +1,321 @@
+// The seeds' other questions (issue 12): a worker whose logging never
+// started, a worker that died with no last word, an orchestrator that
+// counted tasks the tasks table never held, and the anomalies of seed 002.
+#include <doctest/doctest.h>
+
+#include "fake_source.hpp"
+#include "tlrecon/analysis.hpp"
+
+using namespace tlrecon;
+using tlrecon::test::FakeSource;
+
+namespace {
+
+const Window k_window{*parse_time("2025-10-16T18:00:00Z"), *parse_time("2025-10-16T19:00:00Z")};
+
+std::string at(int minute, int second = 0) {
+  char buf[64];
+  std::snprintf(buf, sizeof buf, "2025-10-16 %02d:%02d:%02d+00", 18 + minute / 60, minute % 60, second);
+  return buf;
+}
+
+void log(FakeSource& src, const std::string& key, int minute, int second, const std::string& type,
+         const std::string& id, const std::string& message, const std::string& level = "INFO") {
+  src.add(TableId::system_logs, {key, at(minute, second), type, id, level, message});
+}
+
+// An orchestrator logging a quiet cycle every 30 s in [from, to) minutes.
+void orchestrator(FakeSource& src, const std::string& id, int from, int to) {
+  for (int s = from * 60; s < to * 60; s += 30) {
+    log(src, id + "-" + std::to_string(s), s / 60, s % 60, "orchestrator_gpu", id,
+        "Cycle completed: 0 spawned, 0 terminated");
+  }
+}
+
+// A worker row; minutes, -1 for none. `heartbeat` is its last_heartbeat.
+void worker(FakeSource& src, const std::string& id, int created, int promoted = -1, int terminated = -1,
+            int heartbeat = -1, const std::string& status = "") {
+  auto when = [](int m) { return m < 0 ? std::string("\\N") : at(m); };
+  std::string st = !status.empty() ? status : terminated >= 0 ? "terminated" : "active";
+  src.add(TableId::workers, {id, "gpu", st, at(created), when(heartbeat), "\\N", when(promoted), when(terminated)});
+}
+
+// A worker logging every 30 s in [from, to) minutes.
+void worker_logs(FakeSource& src, const std::string& id, int from, int to) {
+  for (int s = from * 60; s < to * 60; s += 30) {
+    log(src, id + "-" + std::to_string(s), s / 60, s % 60, "worker", id, "heartbeat");
+  }
+}
+
+// A task row: queued, claimed, done in minutes (-1: none).
+void task(FakeSource& src, const std::string& id, const std::string& by, int queued, int claimed, int done,
+          const std::string& status = "Complete") {
+  auto when = [](int m) { return m < 0 ? std::string("\\N") : at(m); };
+  src.add(TableId::tasks, {id, "travel", status, by.empty() ? "\\N" : by, at(queued), when(done), when(claimed),
+                           status == "Cancelled" ? "\\N" : when(done)});
+}
+
+Analysis run(FakeSource& src, Mapping m = default_mapping()) {
+  src.declare(TableId::workers);
+  src.declare(TableId::system_logs);
+  src.declare(TableId::tasks);
+  return analyze(src, m, k_window, nullptr);
+}
+
+std::vector<const Finding*> of_kind(const Analysis& a, const std::string& kind) {
+  std::vector<const Finding*> out;
+  for (const Finding& f : a.findings) {
+    if (f.kind == kind) {
+      out.push_back(&f);
+    }
+  }
+  return out;
+}
+
+// Seed 002: an E1 orchestrator counting one queued task every 30 s, until
+// at 18:25:42 it logs Queued=51 and spawns 4 workers, which come up and log.
+// `spurious` = false: the 51 tasks are really there.
+void seed_002(FakeSource& src, bool spurious = true) {
+  int cycle = 600;
+  for (int s = 0; s < 60 * 60; s += 30, ++cycle) {
+    int q = s == 25 * 60 + 30 ? 51 : 1;
+    std::string n = std::to_string(cycle);
+    std::string k = "o-" + std::to_string(s);
+    int m = s / 60;
+    int sec = s % 60 + 12;
+    log(src, k + "a", m, sec, "orchestrator_gpu", "orch", "Starting orchestrator cycle");
+    log(src, k + "b", m, sec, "orchestrator_gpu", "orch",
+        "🔢 TASK COUNT (Cycle #" + n + "): Queued=" + std::to_string(q) + ", Active=0, Total=" + std::to_string(q),
+        "CRITICAL");
+    log(src, k + "c", m, sec, "orchestrator_gpu", "orch",
+        "🎯 SCALING DECISION (Cycle #" + n + "): Current=" + (s > 25 * 60 + 30 ? "4" : "0") + "+0, Desired=" +
+            (q == 51 ? "4" : s > 25 * 60 + 30 ? "4" : "0"),
+        "CRITICAL");
+    if (q == 51) {
+      log(src, k + "d", m, sec, "orchestrator_gpu", "orch", "🚀 SCALING UP: Spawning 4 workers (current: 0, desired: 4)",
+          "CRITICAL");
+      for (int i = 1; i <= 4; ++i) {
+        log(src, k + "e" + std::to_string(i), m, sec + i, "orchestrator_gpu", "orch",
+            "✅ Worker " + std::to_string(i) + "/4 spawned successfully", "CRITICAL");
+      }
+    }
+  }
+  task(src, "t-only", "", 0, -1, -1, "Queued");
+  if (!spurious) {
+    for (int i = 0; i < 50; ++i) {
+      task(src, "t-real-" + std::to_string(i), "", 24, -1, -1, "Queued");
+    }
+  }
+  for (int i = 1; i <= 4; ++i) {
+    std::string id = "gpu-w" + std::to_string(i);
+    src.add(TableId::workers, {id, "gpu", "active", at(25, 42 + i), "\\N", "\\N", at(27), "\\N"});
+    worker_logs(src, id, 28, 60);
+  }
+}
+
+}  // namespace
+
+TEST_SUITE_BEGIN("worker_stories");
+
+TEST_CASE("logging_gap: a worker that never logs among workers that do, from its promotion or first claim") {
+  FakeSource src;
+  orchestrator(src, "orch", 0, 60);
+  worker(src, "w-loud", 1, 2);
+  worker_logs(src, "w-loud", 3, 60);
+  worker(src, "w-mute", 5, 10, 50);
+  task(src, "t1", "w-mute", 7, 8, 12);  // claimed before its promotion: the start
+  task(src, "t2", "w-mute", 20, 21, 25);
+  Analysis a = run(src);
+  auto gaps = of_kind(a, "logging_gap");
+  REQUIRE(gaps.size() == 1);
+  CHECK(gaps[0]->entities == std::vector<std::string>{"w-mute"});
+  CHECK(gaps[0]->severity == Severity::high);
+  CHECK(format_utc(gaps[0]->start) == "2025-10-16T18:08:00Z");
+  CHECK(format_utc(gaps[0]->end) == "2025-10-16T18:50:00Z");
+  CHECK_FALSE(gaps[0]->open);
+  CHECK(gaps[0]->title ==
+        "worker w-mute never logged, for 42m 00s since its first claim, while other workers did, and it claimed or "
+        "finished 4 task events");
+  CHECK(gaps[0]->evidence_total == 6);  // promotion, four task events, termination
+
+  SUBCASE("idle, it is medium, and still open at the window's end") {
+    FakeSource idle;
+    orchestrator(idle, "orch", 0, 60);
+    worker(idle, "w-loud", 1, 2);
+    worker_logs(idle, "w-loud", 3, 60);
+    worker(idle, "w-mute", 5, 10);
+    auto g = of_kind(run(idle), "logging_gap");
+    REQUIRE(g.size() == 1);
+    CHECK(g[0]->severity == Severity::medium);
+    CHECK(g[0]->open);
+    CHECK(format_utc(g[0]->start) == "2025-10-16T18:10:00Z");
+  }
+  SUBCASE("never before the oldest kept log") {
+    FakeSource kept;
+    orchestrator(kept, "orch", 20, 60);
+    worker(kept, "w-loud", 1, 2);
+    worker_logs(kept, "w-loud", 20, 60);
+    worker(kept, "w-mute", 5, 10);
+    kept.set_logs_kept_since(*parse_time("2025-10-16T18:20:00Z"));
+    auto g = of_kind(run(kept), "logging_gap");
+    REQUIRE(g.size() == 1);
+    CHECK(format_utc(g[0]->start) == "2025-10-16T18:20:00Z");
+  }
+}
+
+TEST_CASE("logging_gap: a fleet whose workers never log centrally gets no such finding") {
+  FakeSource src;
+  orchestrator(src, "orch", 0, 60);
+  worker(src, "w1", 1, 2);
+  worker(src, "w2", 5, 10, 50);
+  task(src, "t1", "w2", 7, 8, 12);
+  CHECK(of_kind(run(src), "logging_gap").empty());
+}
+
+TEST_CASE("worker_lost: heartbeats and logs stop together, no termination, a task In Progress") {
+  FakeSource src;
+  orchestrator(src, "orch", 0, 60);
+  worker(src, "w-oom", 1, 2, -1, 30);  // last heartbeat 18:30, row still active
+  worker_logs(src, "w-oom", 3, 30);    // last log 18:29:30
+  task(src, "t-stuck", "w-oom", 25, 26, -1, "In Progress");
+  task(src, "t-done", "w-oom", 10, 11, 12);
+  Analysis a = run(src);
+  auto lost = of_kind(a, "worker_lost");
+  REQUIRE(lost.size() == 1);
+  CHECK(lost[0]->severity == Severity::high);
+  CHECK(lost[0]->entities == std::vector<std::string>{"w-oom"});
+  CHECK(format_utc(lost[0]->start) == "2025-10-16T18:30:00Z");
+  CHECK(lost[0]->open);
+  CHECK(lost[0]->title == "worker w-oom lost at 18:30:00: heartbeats and logs stopped together, holding 1 task(s) In Progress");
+  CHECK(lost[0]->detail.find("out-of-memory kill") != std::string::npos);
+  CHECK(lost[0]->detail.find("task t-stuck") != std::string::npos);
+  std::vector<std::string> keys;
+  for (const Evidence& e : lost[0]->evidence) {
+    keys.push_back(e.table + ":" + e.key);
+  }
+  CHECK(keys == std::vector<std::string>{"tasks:t-stuck", "system_logs:w-oom-1770", "workers:w-oom"});
+  // One story: no stale_heartbeat beside it; the logging gap is related, not repeated.
+  CHECK(of_kind(a, "stale_heartbeat").empty());
+  auto gaps = of_kind(a, "logging_gap");
+  REQUIRE(gaps.size() == 1);
+  CHECK(lost[0]->related == std::vector<std::string>{gaps[0]->id});
+
+  SUBCASE("idle, it is medium") {
+    FakeSource idle;
+    orchestrator(idle, "orch", 0, 60);
+    worker(idle, "w-oom", 1, 2, -1, 30);
+    worker_logs(idle, "w-oom", 3, 30);
+    auto l = of_kind(run(idle), "worker_lost");
+    REQUIRE(l.size() == 1);
+    CHECK(l[0]->severity == Severity::medium);
+  }
+  SUBCASE("heartbeats that stop while logs go on are stale_heartbeat's") {
+    FakeSource hb;
+    orchestrator(hb, "orch", 0, 60);
+    worker(hb, "w1", 1, 2, -1, 30);
+    worker_logs(hb, "w1", 3, 60);
+    Analysis b = run(hb);
+    CHECK(of_kind(b, "worker_lost").empty());
+    CHECK(of_kind(b, "stale_heartbeat").size() == 1);
+  }
+  SUBCASE("a terminated worker is not lost") {
+    FakeSource done;
+    orchestrator(done, "orch", 0, 60);
+    worker(done, "w1", 1, 2, 31, 30);
+    worker_logs(done, "w1", 3, 30);
+    CHECK(of_kind(run(done), "worker_lost").empty());
+  }
+}
+
+TEST_CASE("demand_mismatch: seed 002, Queued=51 while the tasks table holds one queued task") {
+  FakeSource src;
+  seed_002(src);
+  Analysis a = run(src);
+  auto found = of_kind(a, "demand_mismatch");
+  REQUIRE(found.size() == 1);
+  const Finding& f = *found[0];
+  CHECK(f.severity == Severity::high);
+  CHECK(f.entities == std::vector<std::string>{"orch"});
+  CHECK(format_utc(f.start) == "2025-10-16T18:25:42Z");
+  CHECK(f.title ==
+        "orchestrator orch logged Queued=51, Active=0 at 18:25:42 while the tasks table held 1 queued and 0 "
+        "active; 4 workers were created for it");
+  std::vector<std::string> tables;
+  for (const Evidence& e : f.evidence) {
+    tables.push_back(e.table + ":" + e.key);
+  }
+
+  CHECK(tables == std::vector<std::string>{"tasks:t-only", "system_logs:o-1530b", "system_logs:o-1530c",
+                                           "system_logs:o-1530d", "workers:gpu-w1", "workers:gpu-w2",
+                                           "workers:gpu-w3", "workers:gpu-w4"});
+  // The workers were spawned and logged: accounted for, not unexplained.
+  CHECK(of_kind(a, "unexplained_scale_up").empty());
+  // The health monitor's anomalies, low, related to the mismatch.
+  auto rapid = of_kind(a, "rapid_scale_up");
+  REQUIRE(rapid.size() == 1);
+  CHECK(rapid[0]->severity == Severity::low);
+  CHECK(rapid[0]->title == "orchestrator orch scaled up by 4 workers in one cycle at 18:25:42");
+  CHECK(rapid[0]->related == std::vector<std::string>{f.id});
+  auto spike = of_kind(a, "task_count_spike");
+  REQUIRE(spike.size() == 1);
+  CHECK(spike[0]->title == "orchestrator orch's task count jumped from 1 to 51 in one cycle at 18:25:42");
+  CHECK(spike[0]->related == std::vector<std::string>{f.id});
+
+  SUBCASE("the demand was real: no finding") {
+    FakeSource real;
+    seed_002(real, false);
+    CHECK(of_kind(run(real), "demand_mismatch").empty());
+  }
+}
+
+TEST_CASE("task_count_spike: x10, or from 0 to 10 or more; rapid_scale_up from 3 workers") {
+  FakeSource src;
+  log(src, "a1", 10, 0, "orchestrator_gpu", "a", "Cycle #1: scaling=2 active=0");
+  log(src, "a2", 10, 30, "orchestrator_gpu", "a", "Cycle #2: scaling=19 active=0");   // x9.5: no
+  log(src, "b1", 10, 0, "orchestrator_gpu", "b", "Cycle #1: scaling=0 active=0");
+  log(src, "b2", 10, 30, "orchestrator_gpu", "b", "Cycle #2: scaling=9 active=0");    // 0 to 9: no
+  log(src, "c1", 10, 0, "orchestrator_gpu", "c", "Cycle #1: scaling=0 active=0");
+  log(src, "c2", 10, 30, "orchestrator_gpu", "c", "Cycle #2: scaling=6 active=4");    // 0 to 10: yes
+  log(src, "d1", 20, 0, "orchestrator_gpu", "d", "🚀 SCALING UP: Spawning 2 workers (current: 0, desired: 2)");
+  log(src, "e1", 20, 0, "orchestrator_gpu", "e", "🚀 SCALING UP: Spawning 3 workers (current: 0, desired: 3)");
+  Analysis a = run(src);
+  auto spike = of_kind(a, "task_count_spike");
+  REQUIRE(spike.size() == 1);
+  CHECK(spike[0]->entities == std::vector<std::string>{"c"});
+  auto rapid = of_kind(a, "rapid_scale_up");
+  REQUIRE(rapid.size() == 1);
+  CHECK(rapid[0]->entities == std::vector<std::string>{"e"});
+}
+
+TEST_CASE("demand_mismatch: small counts, a race of one cycle, and a shard's count stay quiet") {
+  FakeSource src;
+  // Logged 4 with 1 in the table: twice as many, but not 5 more.
+  log(src, "l1", 10, 0, "orchestrator_gpu", "orch", "Cycle #1: scaling=4 active=0");
+  // Logged 8 at 20:00 while the 8 tasks were claimed at 19:50, one cycle before: the race.
+  log(src, "l2", 19, 30, "orchestrator_gpu", "orch", "Cycle #2: scaling=8 active=0");
+  log(src, "l3", 20, 0, "orchestrator_gpu", "orch", "Cycle #3: scaling=8 active=0");
+  log(src, "l4", 20, 30, "orchestrator_gpu", "orch", "Cycle #4: scaling=0 active=8");
+  // A second orchestrator of the same type counting its shard: fewer than the table.
+  log(src, "s1", 20, 0, "orchestrator_gpu", "orch-eu", "Cycle #1: scaling=3 active=0");
+  task(src, "t0", "", 5, -1, -1, "Queued");
+  for (int i = 0; i < 8; ++i) {
+    task(src, "t" + std::to_string(i + 1), "w1", 19, 20, 40);
+  }
+  CHECK(of_kind(run(src), "demand_mismatch").empty());
+}
+
+TEST_CASE("demand_mismatch: a count with no scale-up after it is medium; a Cancelled task counts until updated_at") {
+  FakeSource src;
+  log(src, "l1", 30, 0, "orchestrator_gpu", "orch", "Cycle #1: scaling=12 active=0");
+  log(src, "l2", 45, 0, "orchestrator_gpu", "orch", "Cycle #2: scaling=12 active=0");
+  for (int i = 0; i < 12; ++i) {
+    // Cancelled at 18:39: queued at 18:30, no longer over the cycle before 18:45.
+    src.add(TableId::tasks, {"c" + std::to_string(i), "travel", "Cancelled", "\\N", at(20), at(39)});
+  }
+  auto found = of_kind(run(src), "demand_mismatch");
+  REQUIRE(found.size() == 1);
+  CHECK(format_utc(found[0]->start) == "2025-10-16T18:45:00Z");
+  CHECK(found[0]->severity == Severity::medium);
+}
+
+TEST_SUITE_END();
