@@ -1,12 +1,17 @@
 #include "tlrecon/commands.hpp"
 
+#include <algorithm>
+#include <cerrno>
 #include <cstdlib>
+#include <cstring>
 #include <functional>
 
 #include "tlrecon/analysis.hpp"
 #include "tlrecon/catalogue.hpp"
+#include "tlrecon/detector.hpp"
 #include "tlrecon/error.hpp"
 #include "tlrecon/pg_source.hpp"
+#include "tlrecon/render_ci.hpp"
 #include "tlrecon/render_findings.hpp"
 #include "tlrecon/report.hpp"
 #include "tlrecon/annotations.hpp"
@@ -40,6 +45,20 @@ auto for_option(const std::string& option, Step step) {
     return step();
   } catch (const Error& e) {
     throw Error(e.exit_code(), option + ": " + e.what());
+  }
+}
+
+// A --dsn that libpq could never parse is a usage error, not a server that is
+// down: neither a URI nor a list of keyword=value pairs.
+void check_conninfo(const std::string& dsn) {
+  if (dsn.empty() || dsn.rfind("postgresql://", 0) == 0 || dsn.rfind("postgres://", 0) == 0) {
+    return;
+  }
+  size_t first = dsn.find_first_not_of(" \t\n");
+  if (first == std::string::npos || dsn.find('=') == std::string::npos) {
+    throw usage_error("--dsn: '" + visible(dsn) +
+                      "' is not a connection string; give keyword=value pairs ('host=db dbname=prod user=ro') "
+                      "or a URI (postgresql://ro@db/prod)");
   }
 }
 
@@ -106,6 +125,7 @@ Input open_input(const CommonOptions& common) {
     in.mapping.thresholds.lookback = duration_option("--lookback", common.lookback);
   }
   in.window = resolve_window(common.window, now_utc(), std::nullopt);
+  check_conninfo(common.dsn);
   PgOptions pg;
   pg.dsn = common.dsn;
   pg.statement_timeout = in.mapping.thresholds.statement_timeout;
@@ -131,12 +151,71 @@ void warn_about_rows(const std::vector<TableInfo>& tables, std::ostream& err) {
   }
 }
 
+// --require's names, each checked against the registry before anything is read.
+std::vector<std::string> required_detectors(const std::string& list) {
+  std::vector<std::string> known;
+  for (const auto& d : make_detectors(default_mapping())) {
+    known.push_back(d->name());
+  }
+  std::vector<std::string> names;
+  size_t begin = 0;
+  while (begin <= list.size() && !list.empty()) {
+    size_t end = std::min(list.find(',', begin), list.size());
+    std::string name = list.substr(begin, end - begin);
+    if (std::find(known.begin(), known.end(), name) == known.end()) {
+      std::string all;
+      for (const std::string& k : known) {
+        all += (all.empty() ? "" : ", ") + k;
+      }
+      throw usage_error("--require: unknown detector '" + visible(name) + "'; expected names from: " + all);
+    }
+    names.push_back(name);
+    begin = end + 1;
+  }
+  return names;
+}
+
+// A check passes only on evidence it saw: none of the tables found means the
+// wrong database or mapping, and a detector the job requires must have run.
+void check_coverage(const Analysis& a, const std::vector<std::string>& required) {
+  bool any_table = false;
+  for (const TableInfo& t : a.tables) {
+    any_table = any_table || t.state != TableState::missing;
+  }
+  if (!any_table) {
+    throw source_error("none of the tables exists in that database and schema (wrong database or mapping?); "
+                       "check --dsn or PGDATABASE, and --config's table and schema names");
+  }
+  for (const std::string& name : required) {
+    for (const DetectorStatus& d : a.detectors) {
+      if (d.name == name && !d.ran) {
+        throw source_error("--require: detector " + name + " was skipped: " + visible(d.reason) +
+                           "; give it the tables it needs, or drop it from --require");
+      }
+    }
+  }
+}
+
 }  // namespace
 
+void check_written(std::ostream& out) {
+  if (!out.fail()) {
+    return;
+  }
+  int why = errno;
+  throw output_error(std::string("cannot write the output") + (why != 0 ? ": " + std::string(std::strerror(why)) : "") +
+                     "; the output is incomplete: free space or write it elsewhere, then run again");
+}
+
 Severity severity_option(const std::string& option, const std::string& text) {
-  auto s = parse_severity(text);
+  std::string lower;
+  for (char c : text) {
+    lower += static_cast<char>(c >= 'A' && c <= 'Z' ? c - 'A' + 'a' : c);
+  }
+  auto s = parse_severity(lower);
   if (!s) {
-    throw usage_error(option + ": unknown severity '" + text + "'; expected info, low, medium, high or critical");
+    throw usage_error(option + ": unknown severity '" + visible(text) +
+                      "'; expected info, low, medium, high or critical (in any case)");
   }
   return *s;
 }
@@ -156,17 +235,22 @@ int run_timeline(const CommonOptions& common, const TimelineOptions& options, st
     tables = read_events(*in.source, in.mapping, in.window, [&](const Event& e) {
       if (e.place == Event::Place::inside) {
         writer->event(e);
+        // Stop reading as soon as the output is lost: nothing would take it.
+        check_written(out);
       }
     }, {}, common.progress ? &err : nullptr);
   } catch (const Error& e) {
     // Whatever stopped the read, the output must not look complete.
-    writer->incomplete(e.what());
-    out.flush();
+    if (e.exit_code() != k_exit_output) {
+      writer->incomplete(e.what());
+      out.flush();
+    }
     throw;
   }
   // 3. Close with what was read, so a reader can tell a complete output.
   writer->trailer(in.window, tables);
   out.flush();
+  check_written(out);
   if (!common.quiet) {
     warn_about_rows(tables, err);
   }
@@ -177,18 +261,32 @@ int run_check(const CommonOptions& common, const CheckOptions& options, std::ost
               std::ostream& err) {
   Severity fail_on = severity_option("--fail-on", options.fail_on);
   Severity min_severity = severity_option("--min-severity", options.min_severity);
+  if (fail_on < min_severity) {
+    // A job could fail on findings its output leaves out.
+    throw usage_error("--fail-on " + std::string(severity_name(fail_on)) + " is below --min-severity " +
+                      severity_name(min_severity) + ": the output would hide what fails the check; "
+                      "raise --fail-on or lower --min-severity");
+  }
+  std::vector<std::string> required = required_detectors(options.require);
   // 1. Open the source and fix the window.
   Input in = open_input(common);
-  // 2. Read the tables in one snapshot, merge by time, run every detector.
+  // 2. Read the tables in one snapshot, merge by time, run every detector;
+  //    a check that saw nothing, or not what the job requires, does not pass.
   Analysis a = analyze(*in.source, in.mapping, in.window, nullptr, {}, common.progress ? &err : nullptr);
+  check_coverage(a, required);
   // 3. Findings only; the exit code says whether any reaches --fail-on.
-  if (options.format == CheckFormat::json) {
-    out << analysis_to_json(a, "check", min_severity).dump(2, ' ', false, nlohmann::ordered_json::error_handler_t::replace)
-        << "\n";
-  } else {
-    write_check_text(out, a, min_severity, fail_on);
+  switch (options.format) {
+    case CheckFormat::json:
+      out << analysis_to_json(a, "check", min_severity)
+                 .dump(2, ' ', false, nlohmann::ordered_json::error_handler_t::replace)
+          << "\n";
+      break;
+    case CheckFormat::junit: write_check_junit(out, a, fail_on); break;
+    case CheckFormat::github: write_check_github(out, a, min_severity, fail_on); break;
+    case CheckFormat::text: write_check_text(out, a, min_severity, fail_on); break;
   }
   out.flush();
+  check_written(out);
   if (!common.quiet) {
     warn_about_rows(a.tables, err);
   }
@@ -220,14 +318,18 @@ int run_report(const CommonOptions& common, const ReportCommandOptions& options,
   ro.tz = options.tz;
   ro.full = options.full;
   ro.source = common.from.empty() ? "PostgreSQL" : "snapshot " + common.from;
+  // no-color.org: NO_COLOR set to a non-empty value disables colour; empty does not.
+  const char* no_color = std::getenv("NO_COLOR");
+  bool no_color_set = no_color != nullptr && no_color[0] != '\0';
   ro.color = options.color == ColorMode::always ||
-             (options.color == ColorMode::automatic && stdout_is_terminal && std::getenv("NO_COLOR") == nullptr);
+             (options.color == ColorMode::automatic && stdout_is_terminal && !no_color_set);
   switch (options.format) {
     case ReportFormat::json: write_report_json(out, a, collector); break;
     case ReportFormat::text: write_report_text(out, a, collector, ro); break;
     case ReportFormat::markdown: write_report_markdown(out, a, collector, ro); break;
   }
   out.flush();
+  check_written(out);
   if (!common.quiet) {
     warn_about_rows(a.tables, err);
   }
@@ -251,6 +353,8 @@ int run_snapshot(const CommonOptions& common, const std::string& out_dir, std::o
       out << table_state_name(t.state) << " (" << t.reason << ")\n";
     }
   }
+  out.flush();
+  check_written(out);
   (void)err;
   return k_exit_ok;
 }

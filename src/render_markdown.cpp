@@ -1,4 +1,5 @@
 #include <algorithm>
+#include <cctype>
 #include <cstring>
 #include <set>
 #include <sstream>
@@ -75,15 +76,35 @@ std::string chart_name(const std::string& text) {
 
 std::string chart_time(Time t) { return format_utc_short(t); }
 
+// The chart's title names what it draws: a workflows-only incident has no
+// worker lifecycles.
+std::string chart_title(bool gaps, bool workers, bool findings) {
+  std::vector<std::string> parts;
+  if (workers) {
+    parts.emplace_back("Worker lifecycles");
+  }
+  if (gaps) {
+    parts.emplace_back("logging gaps");
+  }
+  if (findings) {
+    parts.emplace_back("findings");
+  }
+  std::string title;
+  for (size_t i = 0; i < parts.size(); ++i) {
+    title += (i == 0 ? "" : i + 1 == parts.size() ? " and " : ", ") + parts[i];
+  }
+  if (title.empty()) {
+    title = "Nothing to draw";
+  }
+  title[0] = static_cast<char>(std::toupper(static_cast<unsigned char>(title[0])));
+  return title + " (UTC)";
+}
+
 }  // namespace
 
 std::string mermaid_chart(const Analysis& a) {
   const Window& w = a.window;
   std::ostringstream out;
-  out << "gantt\n"
-      << "    title Worker lifecycles, logging gaps and findings (UTC)\n"
-      << "    dateFormat YYYY-MM-DD HH:mm:ss\n"
-      << "    axisFormat %H:%M\n";
   auto clip = [&](Time t) { return std::clamp(t, w.since, w.until); };
   int task = 0;
   auto bar = [&](const std::string& name, const std::string& tags, Time start, Time end) {
@@ -149,7 +170,8 @@ std::string mermaid_chart(const Analysis& a) {
       bar(f->id + " " + f->kind, f->severity >= Severity::high ? "crit" : "", f->start, end);
     }
   }
-  return out.str();
+  return "gantt\n    title " + chart_title(!gaps.empty(), !shown.empty(), !others.empty()) +
+         "\n    dateFormat YYYY-MM-DD HH:mm:ss\n    axisFormat %H:%M\n" + out.str();
 }
 
 namespace {

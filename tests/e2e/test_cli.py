@@ -3,10 +3,12 @@ import hashlib
 import json
 import os
 import shutil
+import subprocess
 import tempfile
 import unittest
 
-from common import ORCH, ROOT, WORKFLOWS, kinds, main, tlrecon
+from common import ORCH, ROOT, TLRECON, WORKFLOWS, kinds, main, tlrecon
+from snapshot_builder import make_snapshot
 
 REDEPLOY = os.path.join(ROOT, "sample_data", "orchestrator-2026-05-redeploy")
 SEVERITY_ORDER = ["info", "low", "medium", "high", "critical"]
@@ -419,6 +421,111 @@ class SnapshotIntegrity(unittest.TestCase):
             if t["status"] == "ok":
                 with open(os.path.join(ORCH, t["file"]), "rb") as f:
                     self.assertEqual(hashlib.sha256(f.read()).hexdigest(), t["sha256"])
+
+
+def run_to(stdout, *args, close_stdout=False):
+    """Runs tlrecon with stdout on a given file (e.g. /dev/full), or closed."""
+    if close_stdout:
+        proc = subprocess.run(["bash", "-c", 'exec "$0" "$@" >&-', TLRECON, *args], stderr=subprocess.PIPE,
+                              stdin=subprocess.DEVNULL, timeout=120)
+    else:
+        with open(stdout, "wb") as out:
+            proc = subprocess.run([TLRECON, *args], stdout=out, stderr=subprocess.PIPE, stdin=subprocess.DEVNULL,
+                                  timeout=120)
+    return proc.returncode, proc.stderr.decode(errors="replace")
+
+
+class OutputLost(unittest.TestCase):
+    """Issue 13 item 1: a write that fails is exit 5 with one line on stderr,
+    never a silent exit 0; a closed pipe stays quiet."""
+
+    COMMANDS = [["timeline", "--from", ORCH], ["timeline", "--from", ORCH, "--format", "jsonl"],
+                ["report", "--from", ORCH], ["report", "--from", ORCH, "--format", "json"],
+                ["check", "--from", ORCH], ["check", "--from", ORCH, "--format", "json"], ["--help"]]
+
+    def assert_lost(self, code, err, args):
+        self.assertEqual(code, 5, (args, err))
+        self.assertEqual(len(err.splitlines()), 1, err)
+        self.assertTrue(err.startswith("tlrecon: error: "), err)
+
+    def test_disk_full_is_exit_5(self):
+        for args in self.COMMANDS:
+            with self.subTest(args=args):
+                code, err = run_to("/dev/full", *args)
+                self.assert_lost(code, err, args)
+                self.assertIn("No space left on device", err)
+
+    def test_closed_stdout_is_exit_5(self):
+        for args in self.COMMANDS:
+            with self.subTest(args=args):
+                code, err = run_to(None, *args, close_stdout=True)
+                self.assert_lost(code, err, args)
+                self.assertIn("standard output is closed", err)
+
+    def test_closed_pipe_stays_quiet(self):
+        proc = subprocess.run(["bash", "-c", '"$0" timeline --from "$1" | head -n 1 >/dev/null; '
+                               'echo "${PIPESTATUS[0]}"', TLRECON, ORCH], capture_output=True, text=True)
+        self.assertEqual(proc.stderr, "")
+        self.assertEqual(proc.stdout.strip(), "141")
+
+    def test_snapshot_summary_on_a_full_disk(self):
+        reachable = subprocess.run(["psql", "-X", "-d", "postgres", "-tAc", "SELECT 1"],
+                                   capture_output=True).returncode == 0 if shutil.which("psql") else False
+        if not reachable:
+            if os.environ.get("TLRECON_REQUIRE_PG"):
+                raise RuntimeError("no PostgreSQL reachable through libpq's environment")
+            self.skipTest("no PostgreSQL reachable (run scripts/test.sh)")
+        out = tempfile.mkdtemp()
+        try:
+            code, err = run_to("/dev/full", "snapshot", "--dsn", "dbname=postgres", "--since", "1h",
+                               "--out", os.path.join(out, "s"))
+            self.assert_lost(code, err, "snapshot")
+        finally:
+            shutil.rmtree(out)
+
+
+class NoFalsePass(unittest.TestCase):
+    """Issue 13 item 3: a check that saw nothing, or not what the job demands,
+    never passes; a failing check always shows why."""
+
+    def test_no_table_at_all_is_exit_3(self):
+        d = tempfile.mkdtemp()
+        try:
+            snap = os.path.join(d, "empty")
+            make_snapshot(snap, "2025-10-16T10:00:00Z", "2025-10-16T11:00:00Z", {})
+            run = tlrecon("check", "--from", snap)
+            self.assertEqual(run.code, 3, run.err)
+            self.assertIn("(wrong database or mapping?)", run.err)
+            self.assertEqual(len(run.err.splitlines()), 1, run.err)
+        finally:
+            shutil.rmtree(d)
+
+    def test_require_a_skipped_detector_is_exit_3_naming_it_and_why(self):
+        run = tlrecon("check", "--from", ORCH, "--require", "logging_gap,orphaned_decision")
+        # 3 wins over the findings' 1 (SPEC 5).
+        self.assertEqual(run.code, 3, run.err)
+        self.assertEqual(run.err.count("\n"), 1, run.err)
+        self.assertIn("orphaned_decision was skipped", run.err)
+        self.assertIn("workflow_decisions", run.err)
+
+    def test_require_detectors_that_ran(self):
+        run = tlrecon("check", "--from", ORCH, "--require", "logging_gap,unexplained_scale_up")
+        self.assertEqual(run.code, 1, run.err)
+
+    def test_require_an_unknown_detector_is_exit_2(self):
+        run = tlrecon("check", "--from", ORCH, "--require", "logging_gaps")
+        self.assertEqual(run.code, 2, run.err)
+        self.assertIn("unknown detector 'logging_gaps'", run.err)
+        self.assertIn("logging_gap,", run.err.replace(", ", ","))
+
+    def test_fail_on_below_min_severity_is_refused(self):
+        run = tlrecon("check", "--from", ORCH, "--min-severity", "critical", "--fail-on", "low")
+        self.assertEqual(run.code, 2, run.err)
+        self.assertIn("--fail-on low is below --min-severity critical", run.err)
+        self.assertEqual(run.out, "")
+
+    def test_usage_error_wins_over_findings(self):
+        self.assertEqual(tlrecon("check", "--from", ORCH, "--fail-on", "nonsense").code, 2)
 
 
 if __name__ == "__main__":
