@@ -4,6 +4,7 @@
 #include <cerrno>
 #include <cstdlib>
 #include <cstring>
+#include <filesystem>
 #include <functional>
 
 #include "tlrecon/analysis.hpp"
@@ -62,6 +63,33 @@ void check_conninfo(const std::string& dsn) {
   }
 }
 
+// What to do about a snapshot that cannot be used, added to the snapshot's own
+// words: the directory above a snapshot, or a file changed since it was taken.
+template <typename Step>
+auto with_snapshot_hint(const std::string& dir, Step step) {
+  try {
+    return step();
+  } catch (const Error& e) {
+    std::string what = e.what();
+    std::string hint;
+    if (what.find("manifest.json is missing") != std::string::npos) {
+      std::error_code ec;
+      std::string inside;
+      for (const auto& entry : std::filesystem::directory_iterator(dir, ec)) {
+        std::string candidate = entry.path().string();
+        if (std::filesystem::exists(entry.path() / "manifest.json") && (inside.empty() || candidate < inside)) {
+          inside = candidate;
+        }
+      }
+      hint = inside.empty() ? "; --from takes a directory written by tlrecon snapshot"
+                            : "; --from takes one snapshot directory, e.g. " + inside;
+    } else if (what.find("does not match its SHA-256") != std::string::npos) {
+      hint = "; analyse an unaltered copy of the evidence, or take a new snapshot";
+    }
+    throw Error(e.exit_code(), what + hint);
+  }
+}
+
 Input open_input(const CommonOptions& common) {
   Input in;
   if (common.config.empty()) {
@@ -105,7 +133,7 @@ Input open_input(const CommonOptions& common) {
       throw usage_error("--from and --dsn are two sources; give one");
     }
     // The snapshot says where its columns came from and how far back it read.
-    SnapshotInfo snap = read_snapshot_manifest(common.from);
+    SnapshotInfo snap = with_snapshot_hint(common.from, [&] { return read_snapshot_manifest(common.from); });
     in.mapping.tables = snap.mapping.tables;
     in.mapping.thresholds.lookback = snap.mapping.thresholds.lookback;
     in.mapping.thresholds.log_lookback = snap.mapping.thresholds.log_lookback;
@@ -118,7 +146,7 @@ Input open_input(const CommonOptions& common) {
                         format_utc(in.window.until) + ") reaches outside the snapshot's [" +
                         format_utc(snap.window.since) + ", " + format_utc(snap.window.until) + ")");
     }
-    in.source = open_snapshot(common.from);
+    in.source = with_snapshot_hint(common.from, [&] { return open_snapshot(common.from); });
     return in;
   }
   if (!common.lookback.empty()) {

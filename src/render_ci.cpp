@@ -87,10 +87,12 @@ std::string upper(std::string s) {
 }
 
 // A finding as the body of its failure: when, the detail, the evidence rows.
+// Data is made visible piece by piece: the only line breaks are ours.
 std::string finding_body(const Finding& f) {
-  std::string body = format_utc(f.start) + " to " + (f.open ? "open" : format_utc(f.end)) + "\n" + f.detail + "\n";
+  std::string body =
+      format_utc(f.start) + " to " + (f.open ? "open" : format_utc(f.end)) + "\n" + visible(f.detail) + "\n";
   for (const Evidence& e : f.evidence) {
-    body += format_utc(e.time) + " " + e.table + " " + e.key + ": " + e.summary + "\n";
+    body += format_utc(e.time) + " " + e.table + " " + visible(e.key) + ": " + visible(e.summary) + "\n";
   }
   if (f.evidence_total > f.evidence.size()) {
     body += "(" + std::to_string(f.evidence_total - f.evidence.size()) + " more)\n";
@@ -151,9 +153,9 @@ void write_check_github(std::ostream& out, const Analysis& a, Severity min_sever
     }
     bool fails = f->severity >= fail_on;
     failing += fails;
-    std::string title = f->id + " " + upper(severity_name(f->severity)) + " " + f->kind;
-    std::string message = visible(f->title) + " (" + format_utc(f->start) + " to " +
-                          (f->open ? "open" : format_utc(f->end)) + ")\n" + visible(f->detail);
+    std::string title = f->id + " " + upper(severity_name(f->severity)) + " " + f->kind + ": " + visible(f->title);
+    std::string message = format_utc(f->start) + " to " + (f->open ? "open" : format_utc(f->end)) + "\n" +
+                          visible(f->detail);
     out << (fails ? "::error" : "::warning") << " title=" << github_property(title) << "::" << github_data(message)
         << "\n";
   }

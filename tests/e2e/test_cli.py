@@ -2,10 +2,12 @@
 import hashlib
 import json
 import os
+import re
 import shutil
 import subprocess
 import tempfile
 import unittest
+import xml.etree.ElementTree as ET
 
 from common import ORCH, ROOT, TLRECON, WORKFLOWS, kinds, main, tlrecon
 from snapshot_builder import make_snapshot
@@ -391,7 +393,8 @@ class SnapshotIntegrity(unittest.TestCase):
         run = tlrecon("timeline", "--from", self.snap)
         self.assertEqual(run.code, 3)
         self.assertEqual(run.err, f"tlrecon: error: snapshot file '{path}' does not match its SHA-256 in "
-                                  "manifest.json: it was altered or truncated\n")
+                                  "manifest.json: it was altered or truncated; analyse an unaltered copy of the "
+                                  "evidence, or take a new snapshot\n")
         self.assertEqual(run.out, "")
 
     def test_truncated_file_is_exit_3(self):
@@ -526,6 +529,181 @@ class NoFalsePass(unittest.TestCase):
 
     def test_usage_error_wins_over_findings(self):
         self.assertEqual(tlrecon("check", "--from", ORCH, "--fail-on", "nonsense").code, 2)
+
+
+class Conventions(unittest.TestCase):
+    """Issue 13 item 7: the conventions a new user expects."""
+
+    def test_severities_in_any_case(self):
+        run = tlrecon("check", "--from", ORCH, "--fail-on", "HIGH", "--min-severity", "Low")
+        self.assertEqual(run.code, 1, run.err)
+
+    def test_did_you_mean_a_command(self):
+        run = tlrecon("chek")
+        self.assertEqual(run.code, 2)
+        self.assertEqual(run.err, "tlrecon: error: unknown command 'chek'; did you mean 'check'? "
+                                  "(tlrecon --help lists the commands)\n")
+
+    def test_did_you_mean_an_option(self):
+        run = tlrecon("check", "--from", ORCH, "--fail-of", "high")
+        self.assertEqual(run.code, 2)
+        self.assertEqual(run.err, "tlrecon: error: check: unknown option '--fail-of'; did you mean '--fail-on'? "
+                                  "(tlrecon check --help lists its options)\n")
+        self.assertIn("did you mean '--min-severity'", tlrecon("check", "--min-severity=low", "--min-severty", "x").err)
+
+    def test_help_shows_defaults_values_and_two_examples(self):
+        for command in ("timeline", "report", "check", "snapshot"):
+            with self.subTest(command=command):
+                out = tlrecon(command, "--help").out
+                examples = out[out.index("Examples:"):].splitlines()[1:]
+                self.assertEqual(len([e for e in examples if e.strip().startswith("tlrecon " + command)]), 2, out)
+                self.assertIn("--lookback DURATION=24h", out)
+                self.assertNotIn(" TEXT ", out)
+        check = tlrecon("check", "--help").out
+        self.assertIn("--fail-on SEVERITY=high", check)
+        self.assertIn("info, low, medium, high or critical", check)
+        self.assertIn("text|json|junit|github", check)
+
+    def test_a_dsn_libpq_cannot_parse_is_a_usage_error(self):
+        run = tlrecon("check", "--dsn", "not a dsn")
+        self.assertEqual(run.code, 2, run.err)
+        self.assertIn("keyword=value", run.err)
+
+    def test_annotate_a_directory_is_refused(self):
+        run = tlrecon("report", "--from", ORCH, "--annotate", tempfile.gettempdir())
+        self.assertEqual(run.code, 2, run.err)
+        self.assertIn("is a directory", run.err)
+
+    def test_errors_say_what_to_do(self):
+        run = tlrecon("check", "--from", os.path.join(ROOT, "sample_data"))
+        self.assertEqual(run.code, 3)
+        self.assertIn("--from takes one snapshot directory, e.g. ", run.err)
+
+    def test_mermaid_title_of_a_workflows_only_incident(self):
+        out = tlrecon("report", "--from", WORKFLOWS).out
+        title = re.search(r"^    title (.*)$", out, re.M).group(1)
+        self.assertNotIn("Worker", title)
+
+    def test_man_page_lists_every_option_of_every_help_and_no_other(self):
+        with open(os.path.join(ROOT, "man", "tlrecon.1")) as f:
+            man = f.read().replace("\\-", "-")
+        in_man = set(re.findall(r"(?<![\w-])--([a-z][a-z-]*)", man))
+        in_help = set()
+        for command in ("timeline", "report", "check", "snapshot"):
+            out = tlrecon(command, "--help").out
+            options = set(re.findall(r"^\s+(?:-\w,)?--([a-z][a-z-]*)", out, re.M)) - {"help"}
+            in_help |= options
+            with self.subTest(command=command):
+                self.assertEqual(options - in_man, set())
+        self.assertEqual({o for o in in_man - in_help if o not in ("version", "help")}, set(),
+                         "options in the man page that no command has")
+        self.assertNotRegex(man, r"report[^.]*default high")
+
+
+def parse_workflow_commands(text):
+    """GitHub Actions' workflow-command syntax: ::name key=value,key=value::message, with the
+    documented escapes undone. Lines that are not commands are returned as ('log', {}, line)."""
+    unescape_data = lambda s: s.replace("%0D", "\r").replace("%0A", "\n").replace("%25", "%")
+    out = []
+    for line in text.split("\n")[:-1]:
+        m = re.fullmatch(r"::(\w+)(?: ([^:]*))?::(.*)", line)
+        if not m:
+            out.append(("log", {}, line))
+            continue
+        props = {}
+        for pair in (m.group(2) or "").split(","):
+            if pair:
+                key, value = pair.split("=", 1)
+                props[key] = unescape_data(value.replace("%3A", ":").replace("%2C", ","))
+        out.append((m.group(1), props, unescape_data(m.group(3))))
+    return out
+
+
+class CiFormats(unittest.TestCase):
+    """Issue 13 item 6: check --format junit and github, parsed as CI systems parse them."""
+
+    @classmethod
+    def setUpClass(cls):
+        cls.dir = tempfile.mkdtemp()
+        cls.hostile = os.path.join(cls.dir, "hostile")
+        evil = "gpu,1:2%3\r\n::error::forged <b>&\"'</b> \x01\x0b\x1b[31m \ufffe]]>"
+        workers = [[evil, "gpu", "terminated", "2025-10-16 17:00:00+00", None, None, None,
+                    "2025-10-16T17:20:00Z"]]
+        logs = [[f"{i:04d}", f"2025-10-16 16:{i:02d}:00+00", "orchestrator_gpu", evil, "INFO", "cycle " + evil]
+                for i in range(0, 40)]
+        make_snapshot(cls.hostile, "2025-10-16T16:00:00Z", "2025-10-16T18:00:00Z",
+                      {"workers": workers, "system_logs": logs})
+
+    @classmethod
+    def tearDownClass(cls):
+        shutil.rmtree(cls.dir)
+
+    def junit(self, *args):
+        run = tlrecon("check", "--format", "junit", *args)
+        return run, ET.fromstring(run.out.encode())
+
+    def test_junit_structure_on_the_sample(self):
+        run, root = self.junit("--from", ORCH)
+        self.assertEqual(run.code, 1)
+        self.assertEqual(root.tag, "testsuites")
+        suites = root.findall("testsuite")
+        self.assertEqual(len(suites), 1)
+        cases = suites[0].findall("testcase")
+        failures = [c for c in cases if c.find("failure") is not None]
+        skipped = [c for c in cases if c.find("skipped") is not None]
+        self.assertEqual(len(failures), 3)
+        self.assertEqual({c.get("name") for c in skipped}, {"orphaned_decision", "workflow_failure"})
+        self.assertIn("logging_gap", failures[0].get("classname"))
+        self.assertIn("17:35:31", failures[0].find("failure").text)
+        passed = {c.get("name") for c in cases if c not in failures and c not in skipped}
+        self.assertIn("early_termination", passed)
+        self.assertNotIn("logging_gap", passed)
+        self.assertEqual(int(suites[0].get("tests")), len(cases))
+        self.assertEqual(int(suites[0].get("failures")), 3)
+        self.assertEqual(int(suites[0].get("skipped")), 2)
+
+    def test_junit_passes_below_fail_on(self):
+        run, root = self.junit("--from", ORCH, "--fail-on", "critical")
+        self.assertEqual(run.code, 0)
+        self.assertEqual(root.find("testsuite").get("failures"), "0")
+
+    def test_junit_hostile_text_stays_well_formed(self):
+        run, root = self.junit("--from", self.hostile, "--fail-on", "low")
+        self.assertEqual(run.code, 1, run.err)
+        texts = " ".join((c.get("name") or "") + " " + ET.tostring(c, encoding="unicode")
+                         for c in root.iter("testcase"))
+        self.assertIn("gpu,1:2%3", texts)
+        self.assertNotIn("\x1b", run.out)
+        self.assertNotIn("\x01", run.out)
+
+    def test_github_on_the_sample(self):
+        run = tlrecon("check", "--format", "github", "--from", ORCH)
+        self.assertEqual(run.code, 1)
+        commands = parse_workflow_commands(run.out)
+        errors = [c for c in commands if c[0] == "error"]
+        self.assertEqual(len(errors), 3)
+        self.assertTrue(errors[0][1]["title"].startswith("F3 HIGH logging_gap: orchestrator "))
+        self.assertIn("silent for 26m 29s", errors[0][1]["title"])
+        self.assertIn("The last log from", errors[0][2])
+        self.assertEqual(len([c for c in commands if c[0] == "notice"]), 2)
+        self.assertEqual(commands[-1][0], "log")
+        self.assertTrue(commands[-1][2].endswith("3 findings at or above high: fail"))
+
+    def test_github_hostile_text_cannot_forge_a_command(self):
+        run = tlrecon("check", "--format", "github", "--from", self.hostile, "--fail-on", "low")
+        self.assertEqual(run.code, 1, run.err)
+        for line in run.out.split("\n")[:-1]:
+            self.assertRegex(line, r"^(::(error|warning|notice) title=[^:]*::[^\r]*|tlrecon check .*)$")
+        commands = parse_workflow_commands(run.out)
+        self.assertTrue(any("gpu,1:2%3" in c[1]["title"] for c in commands if c[0] in ("error", "warning")), run.out)
+
+    def test_escaping_of_titles(self):
+        # A title property holding ':' and ',' would end the property list early unescaped.
+        run = tlrecon("check", "--format", "github", "--from", self.hostile, "--fail-on", "info")
+        self.assertEqual(run.code, 1, run.err)
+        for kind, props, _ in parse_workflow_commands(run.out):
+            if kind != "log":
+                self.assertEqual(set(props), {"title"})
 
 
 if __name__ == "__main__":
