@@ -90,7 +90,29 @@ auto with_snapshot_hint(const std::string& dir, Step step) {
   }
 }
 
-Input open_input(const CommonOptions& common) {
+// On a snapshot "now" is its end, so relative and one-sided windows mean what
+// they mean on the database; a window reaching outside is cut to the
+// evidence, and the note says which window is analysed (every output states it).
+Window snapshot_window(const CommonOptions& common, const Window& snap, std::ostream& err) {
+  const WindowOptions& o = common.window;
+  if (o.since.empty() && o.until.empty() && o.around.empty() && o.window.empty()) {
+    return snap;
+  }
+  Window asked = resolve_window(o, snap.until, std::nullopt);
+  Window cut{std::max(asked.since, snap.since), std::min(asked.until, snap.until)};
+  std::string words = "the window [" + format_utc(asked.since) + ", " + format_utc(asked.until) + ")";
+  std::string snapshot = "the snapshot's [" + format_utc(snap.since) + ", " + format_utc(snap.until) + ")";
+  if (cut.since >= cut.until) {
+    throw usage_error(words + " does not overlap " + snapshot + "; give a window inside it, or none");
+  }
+  if ((cut.since != asked.since || cut.until != asked.until) && !common.quiet) {
+    err << "tlrecon: note: " << words << " reaches outside " << snapshot << "; analysing ["
+        << format_utc(cut.since) << ", " << format_utc(cut.until) << ")\n";
+  }
+  return cut;
+}
+
+Input open_input(const CommonOptions& common, std::ostream& err) {
   Input in;
   if (common.config.empty()) {
     in.mapping = default_mapping();
@@ -140,12 +162,7 @@ Input open_input(const CommonOptions& common) {
     if (!common.lookback.empty()) {
       in.mapping.thresholds.lookback = duration_option("--lookback", common.lookback);
     }
-    in.window = resolve_window(common.window, now_utc(), snap.window);
-    if (in.window.since < snap.window.since || in.window.until > snap.window.until) {
-      throw usage_error("the window [" + format_utc(in.window.since) + ", " +
-                        format_utc(in.window.until) + ") reaches outside the snapshot's [" +
-                        format_utc(snap.window.since) + ", " + format_utc(snap.window.until) + ")");
-    }
+    in.window = snapshot_window(common, snap.window, err);
     in.source = with_snapshot_hint(common.from, [&] { return open_snapshot(common.from); });
     return in;
   }
@@ -254,7 +271,7 @@ int run_timeline(const CommonOptions& common, const TimelineOptions& options, st
     for_option("--tz", [&] { check_zone(options.tz); });
   }
   // 1. Open the source and fix the window.
-  Input in = open_input(common);
+  Input in = open_input(common, err);
   // 2. Merge every table into one stream, writing each event as it comes.
   auto writer = make_timeline_writer(options, out);
   writer->header(in.window);
@@ -297,7 +314,7 @@ int run_check(const CommonOptions& common, const CheckOptions& options, std::ost
   }
   std::vector<std::string> required = required_detectors(options.require);
   // 1. Open the source and fix the window.
-  Input in = open_input(common);
+  Input in = open_input(common, err);
   // 2. Read the tables in one snapshot, merge by time, run every detector;
   //    a check that saw nothing, or not what the job requires, does not pass.
   Analysis a = analyze(*in.source, in.mapping, in.window, nullptr, {}, common.progress ? &err : nullptr);
@@ -331,7 +348,7 @@ int run_report(const CommonOptions& common, const ReportCommandOptions& options,
     for_option("--tz", [&] { check_zone(options.tz); });
   }
   // 1. Open the source and fix the window; read the annotations, if any.
-  Input in = open_input(common);
+  Input in = open_input(common, err);
   std::vector<Event> notes;
   if (!options.annotate.empty()) {
     notes = read_annotations(options.annotate, in.window);
@@ -369,7 +386,7 @@ int run_snapshot(const CommonOptions& common, const std::string& out_dir, std::o
   if (!common.from.empty()) {
     throw usage_error("snapshot reads from PostgreSQL; --from is not a source for it");
   }
-  Input in = open_input(common);
+  Input in = open_input(common, err);
   SnapshotSummary s = write_snapshot(*in.source, in.mapping, in.window, out_dir);
   out << "snapshot of [" << format_utc(in.window.since) << ", " << format_utc(in.window.until)
       << ") written to " << s.dir << "\n";

@@ -29,10 +29,10 @@ void add_common(CLI::App* cmd, CommonOptions& o, bool allow_from = true) {
     cmd->add_option("--from", o.from, "read a snapshot directory instead of PostgreSQL")->type_name("DIR");
   }
   cmd->add_option("--since", o.window.since,
-                  "window start: ISO-8601 time, or a duration before --until (2h); "
-                  "default: the snapshot's start, else 24h before --until")
+                  "window start: ISO-8601 time, or a duration before --until (2h); default: 24h before "
+                  "--until (with --from and no window: the snapshot's)")
       ->type_name("TIME");
-  cmd->add_option("--until", o.window.until, "window end (exclusive); default: the snapshot's end, else now")
+  cmd->add_option("--until", o.window.until, "window end (exclusive); default: now, which is the snapshot's end with --from")
       ->type_name("TIME");
   cmd->add_option("--around", o.window.around, "window centre; with --window")->type_name("TIME");
   cmd->add_option("--window", o.window.window, "window width with --around")->type_name("DURATION")->default_str("30m");

@@ -308,9 +308,13 @@ class Errors(unittest.TestCase):
         self.assertEqual(run.code, 1)
 
     def test_window_outside_the_snapshot(self):
+        # Issue 13 item 4: cut to the evidence, not refused; a window with no overlap is.
         run = tlrecon("timeline", "--from", ORCH, "--since", "2025-10-16T09:00:00Z", "--until", "2025-10-16T12:00:00Z")
-        self.assertEqual(run.code, 2)
+        self.assertEqual(run.code, 0, run.err)
         self.assertIn("reaches outside the snapshot's", run.err)
+        run = tlrecon("timeline", "--from", ORCH, "--since", "2025-10-15T09:00:00Z", "--until", "2025-10-15T12:00:00Z")
+        self.assertEqual(run.code, 2)
+        self.assertIn("does not overlap the snapshot's", run.err)
 
     def test_bad_mapping_names_the_key(self):
         with tempfile.NamedTemporaryFile("w", suffix=".json", delete=False) as f:
@@ -704,6 +708,42 @@ class CiFormats(unittest.TestCase):
         for kind, props, _ in parse_workflow_commands(run.out):
             if kind != "log":
                 self.assertEqual(set(props), {"title"})
+
+
+class SnapshotWindows(unittest.TestCase):
+    """Issue 13 item 4: on a snapshot "now" is its end; a window reaching outside
+    is cut to the evidence, stated in the output and noted on stderr."""
+
+    def window(self, *args, fmt="json"):
+        run = tlrecon("check", "--from", ORCH, "--format", fmt, *args)
+        self.assertIn(run.code, (0, 1), run.err)
+        return run, run.json()["window"] if fmt == "json" else None
+
+    def test_relative_since_counts_back_from_the_snapshots_end(self):
+        run, w = self.window("--since", "2h")
+        self.assertEqual(w, {"since": "2025-10-16T16:02:00Z", "until": "2025-10-16T18:02:00Z"})
+        self.assertEqual(run.err.count("reaches outside"), 0)
+
+    def test_since_alone_ends_at_the_snapshots_end(self):
+        _, w = self.window("--since", "2025-10-16T17:00:00Z")
+        self.assertEqual(w, {"since": "2025-10-16T17:00:00Z", "until": "2025-10-16T18:02:00Z"})
+
+    def test_until_alone_is_24h_back_cut_to_the_snapshot(self):
+        run, w = self.window("--until", "2025-10-16T12:00:00Z")
+        self.assertEqual(w, {"since": "2025-10-16T10:55:00Z", "until": "2025-10-16T12:00:00Z"})
+        self.assertIn("tlrecon: note: the window [2025-10-15T12:00:00Z, 2025-10-16T12:00:00Z) reaches outside "
+                      "the snapshot's [2025-10-16T10:55:00Z, 2025-10-16T18:02:00Z); analysing "
+                      "[2025-10-16T10:55:00Z, 2025-10-16T12:00:00Z)", run.err)
+
+    def test_a_long_window_is_cut_and_stated_in_every_output(self):
+        args = ["--since", "1d"]
+        _, w = self.window(*args)
+        self.assertEqual(w, {"since": "2025-10-16T10:55:00Z", "until": "2025-10-16T18:02:00Z"})
+        for command in (["timeline"], ["report", "--format", "text"], ["report"], ["check"]):
+            with self.subTest(command=command):
+                run = tlrecon(*command, "--from", ORCH, *args)
+                self.assertIn("2025-10-16T10:55:00Z, 2025-10-16T18:02:00Z)", run.out)
+                self.assertIn("analysing [2025-10-16T10:55:00Z, 2025-10-16T18:02:00Z)", run.err)
 
 
 if __name__ == "__main__":
