@@ -746,5 +746,25 @@ class SnapshotWindows(unittest.TestCase):
                 self.assertIn("analysing [2025-10-16T10:55:00Z, 2025-10-16T18:02:00Z)", run.err)
 
 
+class NoBuildMachinePaths(unittest.TestCase):
+    """Issue 13 item 9: no tracked file names an absolute path of a build machine."""
+
+    def test_no_absolute_home_or_work_paths(self):
+        files = subprocess.run(["git", "-C", ROOT, "ls-files", "-z"], capture_output=True)
+        if files.returncode != 0:
+            self.skipTest("not a git checkout")
+        pattern = re.compile(rb"(?<![\w.-])/(?:work|home|root|Users)/")
+        found = []
+        for name in files.stdout.decode().split("\0"):
+            path = os.path.join(ROOT, name)
+            if not name or not os.path.isfile(path) or os.path.islink(path):
+                continue
+            with open(path, "rb") as f:
+                for number, line in enumerate(f, 1):
+                    if pattern.search(line):
+                        found.append(f"{name}:{number}: {line.decode(errors='replace').strip()[:100]}")
+        self.assertEqual(found, [])
+
+
 if __name__ == "__main__":
     main()
