@@ -222,6 +222,8 @@ int main(int argc, char** argv) {
              "text, jsonl or csv (Timesketch)");
   timeline_cmd->add_option("--tz", timeline.tz, "also show local times in this zone (text format)")
       ->type_name("ZONE");
+  timeline_cmd->add_flag("--wide", timeline.wide,
+                         "text format: full date, event name and actor on every line (wider than 80 columns)");
   timeline_cmd->footer(
       "Examples:\n"
       "  tlrecon timeline --from evidence/2025-10-16 --around 2025-10-16T17:42:50Z --window 20m\n"

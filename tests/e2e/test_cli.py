@@ -251,9 +251,14 @@ class Timeline(unittest.TestCase):
         self.assertEqual(run.code, 0)
         lines = run.out.splitlines()
         self.assertEqual(lines[0], "tlrecon timeline, window [2025-10-16T17:35:00Z, 2025-10-16T17:45:00Z)")
-        times = [l[:23] for l in lines[1:-1]]
+        # One day: its date once, then times of day (issue 13 item 5; --wide keeps the old lines).
+        self.assertEqual(lines[1], "== 2025-10-16 ==")
+        times = [l[:12] for l in lines[2:-1]]
         self.assertEqual(times, sorted(times))
-        self.assertIn("2025-10-16 17:42:49.000 worker_created", run.out)
+        self.assertIn("17:42:49.000 created ", run.out)
+        wide = tlrecon("timeline", "--wide", "--from", ORCH, "--since", "2025-10-16T17:35:00Z",
+                       "--until", "2025-10-16T17:45:00Z")
+        self.assertIn("2025-10-16 17:42:49.000 worker_created", wide.out)
         self.assertTrue(lines[-1].startswith("-- workers: "))
 
     def test_jsonl_has_header_events_and_end(self):
@@ -764,6 +769,51 @@ class NoBuildMachinePaths(unittest.TestCase):
                     if pattern.search(line):
                         found.append(f"{name}:{number}: {line.decode(errors='replace').strip()[:100]}")
         self.assertEqual(found, [])
+
+
+class ReadableTimeline(unittest.TestCase):
+    """Issue 13 item 5: the text timeline reads on an 80-column terminal; --wide
+    and the JSONL keep every byte."""
+
+    def lines(self, *args):
+        text = tlrecon("timeline", "--from", ORCH, *args)
+        jsonl = tlrecon("timeline", "--from", ORCH, "--format", "jsonl", *[a for a in args if a != "--wide"])
+        events = [json.loads(l) for l in jsonl.out.splitlines() if json.loads(l)["record"] == "event"]
+        rows = [l for l in text.out.splitlines()[1:-1] if not l.startswith("== ")]
+        self.assertEqual(len(rows), len(events))
+        return text.out, rows, events
+
+    def test_message_starts_within_60_columns(self):
+        for args in ([], ["--tz", "America/New_York"]):
+            with self.subTest(args=args):
+                _, rows, events = self.lines(*args)
+                for row, event in zip(rows, events):
+                    # The summary of the event is the row's tail; count characters, not bytes.
+                    start = row.find(" " + event["summary"][:10])
+                    self.assertGreaterEqual(start, 0, (row, event["summary"]))
+                    self.assertLessEqual(start + 1, 60, row)
+
+    def test_the_date_once_per_day(self):
+        out, rows, _ = self.lines()
+        self.assertEqual([l for l in out.splitlines() if "2025-10-16" in l and not l.startswith("tlrecon ")
+                          and "window" not in l], ["== 2025-10-16 =="])
+
+    def test_actors_shortened_consistently(self):
+        _, rows, events = self.lines()
+        short_of = {}
+        for row, event in zip(rows, events):
+            short = row[25:49].rstrip()
+            self.assertLessEqual(len(short), 24)
+            short_of.setdefault(event["actor"], set()).add(short)
+        self.assertTrue(all(len(v) == 1 for v in short_of.values()), short_of)
+        shorts = [next(iter(v)) for v in short_of.values()]
+        self.assertEqual(len(shorts), len(set(shorts)))
+
+    def test_wide_keeps_the_full_layout(self):
+        _, rows, events = self.lines("--wide")
+        for row, event in zip(rows, events):
+            self.assertIn(event["actor"], row)
+            self.assertTrue(row.startswith(event["time"][:10] + " "), row)
 
 
 if __name__ == "__main__":
