@@ -6,45 +6,19 @@
 
 #include "tlrecon/render_timeline.hpp"
 #include "tlrecon/report.hpp"
+#include "tlrecon/report_timeline.hpp"
 #include "tlrecon/text.hpp"
 
 namespace tlrecon {
 
 namespace {
 
-int table_rank(const std::string& table) {
-  static const char* k_order[] = {"workers", "tasks", "workflow_decisions", "workflow_executions", "system_logs",
-                                  "annotations"};
-  for (int i = 0; i < 6; ++i) {
-    if (table == k_order[i]) {
-      return i;
-    }
-  }
-  return 6;
-}
-
-// The rows of the report's timeline: the events that matter, the first and
-// last log of each source, and every finding's evidence, once each.
+// The rows of the report's timeline, as every format selects them.
 std::vector<Evidence> timeline_rows(const Analysis& a, const ReportCollector& r) {
   std::vector<Evidence> rows;
-  for (const Event& e : r.timeline()) {
-    rows.push_back(evidence_of(e));
+  for (const TimelineRow& row : report_timeline_rows(a, r)) {
+    rows.push_back(row.evidence);
   }
-  for (const auto& [source, fl] : r.first_last()) {
-    rows.push_back(evidence_of(fl.first));
-    rows.push_back(evidence_of(fl.second));
-  }
-  for (const Finding& f : a.findings) {
-    for (const Evidence& e : f.evidence) {
-      if (a.window.contains(e.time)) {
-        rows.push_back(e);
-      }
-    }
-  }
-  auto key = [](const Evidence& e) { return std::make_tuple(e.time, table_rank(e.table), e.type, e.key); };
-  std::sort(rows.begin(), rows.end(), [&](const Evidence& x, const Evidence& y) { return key(x) < key(y); });
-  rows.erase(std::unique(rows.begin(), rows.end(), [&](const Evidence& x, const Evidence& y) { return key(x) == key(y); }),
-             rows.end());
   return rows;
 }
 
@@ -420,30 +394,9 @@ void write_timeline_row(std::ostream& out, const ReportOptions& o, Time t, const
   out << " " << table << " | " << type << " | " << md_code(actor) << " | " << md_text(summary) << " |\n";
 }
 
-// With --full the events are in the collector's spool, one per line:
-// time (µs), table, key, type, actor and summary, separated by tabs.
+// With --full the events are in the collector's spool.
 void write_spooled_timeline(std::ostream& out, const ReportCollector& r, const ReportOptions& o) {
-  std::rewind(r.spool());
-  char buffer[1 << 16];
-  std::string pending;
-  size_t n = 0;
-  while ((n = std::fread(buffer, 1, sizeof buffer, r.spool())) > 0) {
-    pending.append(buffer, n);
-    size_t nl = 0;
-    while ((nl = pending.find('\n')) != std::string::npos) {
-      std::string rec = pending.substr(0, nl);
-      pending.erase(0, nl + 1);
-      std::vector<std::string> f;
-      size_t start = 0;
-      for (int i = 0; i < 5; ++i) {
-        size_t tab = rec.find('\t', start);
-        f.push_back(rec.substr(start, tab - start));
-        start = tab + 1;
-      }
-      f.push_back(rec.substr(start));
-      write_timeline_row(out, o, Time(Micros(std::stoll(f[0]))), f[1], f[3], f[4], f[5]);
-    }
-  }
+  for_each_spooled(r, [&](const Evidence& e) { write_timeline_row(out, o, e.time, e.table, e.type, e.actor, e.summary); });
 }
 
 void write_timeline(std::ostream& out, const Analysis& a, const ReportCollector& r, const ReportOptions& o) {

@@ -816,5 +816,49 @@ class ReadableTimeline(unittest.TestCase):
             self.assertTrue(row.startswith(event["time"][:10] + " "), row)
 
 
+class ReportEventsThatMatter(unittest.TestCase):
+    """Issue 13 item 5: --full in every report format, and the text and JSON reports
+    show the rows markdown shows (first and last log of each source, all evidence)."""
+
+    @classmethod
+    def setUpClass(cls):
+        cls.md = tlrecon("report", "--from", ORCH).out
+        cls.doc = tlrecon("report", "--from", ORCH, "--format", "json").json()
+        cls.text = tlrecon("report", "--from", ORCH, "--format", "text", "--color", "never").out
+
+    def markdown_rows(self, md):
+        section = md[md.index("## Timeline"):]
+        rows = re.findall(r"^\| (\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\.\d{3}) \| (\w+) \| (\w+) \|", section, re.M)
+        return sorted(rows)
+
+    def test_json_timeline_is_markdowns(self):
+        rows = sorted((e["time"].replace("T", " ").replace("Z", "").ljust(19, " ")[:19] +
+                       ("." + e["time"][20:23] if "." in e["time"] else ".000"), e["table"], e["type"])
+                      for e in self.doc["timeline"])
+        self.assertEqual(rows, self.markdown_rows(self.md))
+
+    def test_the_last_log_before_the_gap_is_in_every_format(self):
+        gap = kinds(self.doc, "logging_gap")[0]
+        last = gap["evidence"][0]
+        self.assertIn((last["table"], last["key"]), {(e["table"], e["key"]) for e in self.doc["timeline"]})
+        timeline = self.text[self.text.index("TIMELINE"):]
+        self.assertIn("2025-10-16 17:35:31.000  log", timeline)
+
+    def test_text_timeline_is_markdowns(self):
+        timeline = self.text[self.text.index("TIMELINE"):]
+        rows = re.findall(r"^  (\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\.\d{3})  (\w+)", timeline, re.M)
+        self.assertEqual(sorted(rows), sorted((t, ty) for t, _, ty in self.markdown_rows(self.md)))
+
+    def test_full_in_every_format(self):
+        events = [json.loads(l) for l in tlrecon("timeline", "--from", ORCH, "--format", "jsonl").out.splitlines()]
+        events = [e for e in events if e["record"] == "event"]
+        doc = tlrecon("report", "--from", ORCH, "--format", "json", "--full").json()
+        self.assertEqual(len(doc["timeline"]), len(events))
+        self.assertEqual([(e["time"], e["key"]) for e in doc["timeline"]], [(e["time"], e["key"]) for e in events])
+        text = tlrecon("report", "--from", ORCH, "--format", "text", "--full").out
+        self.assertIn(f"TIMELINE (every event, {len(events)})", text)
+        self.assertEqual(len(text[text.index("TIMELINE (every"):].splitlines()) - 1, len(events))
+
+
 if __name__ == "__main__":
     main()
