@@ -76,8 +76,9 @@ std::string chart_title(bool gaps, bool workers, bool findings) {
 
 }  // namespace
 
-std::string mermaid_chart(const Analysis& a) {
-  const Window& w = a.window;
+std::string mermaid_chart(const Analysis& a) { return mermaid_chart(a, a.window); }
+
+std::string mermaid_chart(const Analysis& a, const Window& w) {
   std::ostringstream out;
   auto clip = [&](Time t) { return std::clamp(t, w.since, w.until); };
   int task = 0;
@@ -91,6 +92,9 @@ std::string mermaid_chart(const Analysis& a) {
   std::vector<const Finding*> others;
   std::set<std::string> involved;
   for (const Finding& f : a.findings) {
+    if (f.start >= w.until || std::max(f.end, f.start + std::chrono::minutes(1)) <= w.since) {
+      continue;
+    }
     (f.kind == "logging_gap" ? gaps : others).push_back(&f);
     for (const std::string& e : f.entities) {
       involved.insert(e);
@@ -144,7 +148,11 @@ std::string mermaid_chart(const Analysis& a) {
       bar(f->id + " " + f->kind, f->severity >= Severity::high ? "crit" : "", f->start, end);
     }
   }
-  return "gantt\n    title " + chart_title(!gaps.empty(), !shown.empty(), !others.empty()) +
+  std::string zoom = w.since == a.window.since && w.until == a.window.until
+                         ? ""
+                         : ", " + format_utc_short(w.since).substr(11, 5) + " to " + format_utc_short(w.until).substr(11, 5);
+  std::string title = chart_title(!gaps.empty(), !shown.empty(), !others.empty());
+  return "gantt\n    title " + title.insert(title.size() - 1, zoom) +
          "\n    dateFormat YYYY-MM-DD HH:mm:ss\n    axisFormat %H:%M\n" + out.str();
 }
 
@@ -422,6 +430,35 @@ void write_timeline(std::ostream& out, const Analysis& a, const ReportCollector&
   }
 }
 
+// When the findings that matter most cluster in a small part of a long
+// window (the 2025-10-16 story: 30 minutes of 7 hours), their bars are
+// slivers in the whole chart: a second chart shows just that span.
+void write_zoomed_chart(std::ostream& out, const Analysis& a) {
+  std::optional<Window> span;
+  Severity top = Severity::info;
+  for (const Finding& f : a.findings) {
+    top = std::max(top, f.severity);
+  }
+  Severity level = std::min(top, Severity::medium);
+  for (const Finding& f : a.findings) {
+    if (f.severity < level) {
+      continue;
+    }
+    Window fw{std::max(f.start, a.window.since), std::min(std::max(f.end, f.start + std::chrono::minutes(1)), a.window.until)};
+    span = span ? Window{std::min(span->since, fw.since), std::max(span->until, fw.until)} : fw;
+  }
+  Micros whole = a.window.until - a.window.since;
+  if (!span || span->until <= span->since || (span->until - span->since) * 4 > whole) {
+    return;
+  }
+  // A margin of a tenth on each side, within the window.
+  Micros margin = (span->until - span->since) / 10;
+  Window zoom{std::max(a.window.since, span->since - margin), std::min(a.window.until, span->until + margin)};
+  out << "The findings at " << severity_name(level) << " and above fall within " << format_utc_short(zoom.since)
+      << " to " << format_utc_short(zoom.until) << " UTC; zoomed:\n\n```mermaid\n" << mermaid_chart(a, zoom)
+      << "```\n\n";
+}
+
 }  // namespace
 
 void write_report_markdown(std::ostream& out, const Analysis& a, const ReportCollector& r,
@@ -435,6 +472,7 @@ void write_report_markdown(std::ostream& out, const Analysis& a, const ReportCol
   write_activity(out, a, r);
   // 4. The picture.
   out << "## Chart\n\n```mermaid\n" << mermaid_chart(a) << "```\n\n";
+  write_zoomed_chart(out, a);
   // 5. The merged timeline.
   write_timeline(out, a, r, o);
 }

@@ -860,5 +860,25 @@ class ReportEventsThatMatter(unittest.TestCase):
         self.assertEqual(len(text[text.index("TIMELINE (every"):].splitlines()) - 1, len(events))
 
 
+class ZoomedChart(unittest.TestCase):
+    """Issue 13 item 5: findings in 30 minutes of a 7-hour window get a second,
+    zoomed chart (tests/render/check_mermaid.sh renders every chart)."""
+
+    def charts(self, snapshot):
+        return re.findall(r"```mermaid\n(.*?)```", tlrecon("report", "--from", snapshot).out, re.S)
+
+    def test_the_2025_10_16_story_is_zoomed(self):
+        charts = self.charts(ORCH)
+        self.assertEqual(len(charts), 2)
+        zoom = charts[1]
+        self.assertIn("title Worker lifecycles, logging gaps and findings (UTC, 17:32 to 18:02)", zoom)
+        starts = re.findall(r", (\d{4}-\d\d-\d\d \d\d:\d\d:\d\d), \d{4}", zoom)
+        self.assertTrue(starts and min(starts) >= "2025-10-16 17:32:52", starts)
+        self.assertIn("F3 gpu-orchestrator silent", zoom)
+
+    def test_no_zoom_when_findings_spread_over_the_window(self):
+        self.assertEqual(len(self.charts(WORKFLOWS)), 1)
+
+
 if __name__ == "__main__":
     main()
