@@ -26,17 +26,18 @@ _tlrecon() {
       case $cmd in
         report) COMPREPLY=($(compgen -W "markdown text json" -- "$cur")) ;;
         timeline) COMPREPLY=($(compgen -W "text jsonl csv" -- "$cur")) ;;
-        check) COMPREPLY=($(compgen -W "text json" -- "$cur")) ;;
+        check) COMPREPLY=($(compgen -W "text json junit github" -- "$cur")) ;;
       esac
       return ;;
+    --require) COMPREPLY=($(compgen -W "logging_gap orphaned_decision unexplained_scale_up orchestrator_restart early_termination worker_never_promoted stale_heartbeat workflow_failure clock_skew" -- "$cur")); return ;;
     --dsn|--since|--until|--around|--window|--lookback|--timeout|--gap-min|--gap-factor|--grace|--burst-gap|--tolerance)
       return ;;
   esac
   case $cmd in
     "") COMPREPLY=($(compgen -W "$commands --help --version" -- "$cur")) ;;
     report) COMPREPLY=($(compgen -W "$common $thresholds --format --tz --full --color --annotate --fail-on" -- "$cur")) ;;
-    timeline) COMPREPLY=($(compgen -W "$common --format --tz" -- "$cur")) ;;
-    check) COMPREPLY=($(compgen -W "$common $thresholds --format --fail-on --min-severity" -- "$cur")) ;;
+    timeline) COMPREPLY=($(compgen -W "$common --format --tz --wide" -- "$cur")) ;;
+    check) COMPREPLY=($(compgen -W "$common $thresholds --format --fail-on --min-severity --require" -- "$cur")) ;;
     snapshot) COMPREPLY=($(compgen -W "${common/--from /} --out" -- "$cur")) ;;
   esac
 }

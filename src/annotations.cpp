@@ -1,5 +1,6 @@
 #include "tlrecon/annotations.hpp"
 
+#include <filesystem>
 #include <fstream>
 #include <sstream>
 
@@ -21,9 +22,14 @@ std::string trim(const std::string& s) {
 }  // namespace
 
 std::vector<Event> read_annotations(const std::string& path, const Window& window) {
+  std::error_code ec;
+  if (std::filesystem::is_directory(path, ec)) {
+    throw usage_error("--annotate: '" + path + "' is a directory; give a file of events (CSV time,source,message "
+                      "or JSON lines)");
+  }
   std::ifstream in(path, std::ios::binary);
   if (!in) {
-    throw usage_error("--annotate: cannot open '" + path + "'");
+    throw usage_error("--annotate: cannot open '" + path + "'; check the path and that it is readable");
   }
   std::vector<Event> out;
   std::string line;

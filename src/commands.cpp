@@ -1,12 +1,18 @@
 #include "tlrecon/commands.hpp"
 
+#include <algorithm>
+#include <cerrno>
 #include <cstdlib>
+#include <cstring>
+#include <filesystem>
 #include <functional>
 
 #include "tlrecon/analysis.hpp"
 #include "tlrecon/catalogue.hpp"
+#include "tlrecon/detector.hpp"
 #include "tlrecon/error.hpp"
 #include "tlrecon/pg_source.hpp"
+#include "tlrecon/render_ci.hpp"
 #include "tlrecon/render_findings.hpp"
 #include "tlrecon/report.hpp"
 #include "tlrecon/annotations.hpp"
@@ -43,7 +49,72 @@ auto for_option(const std::string& option, Step step) {
   }
 }
 
-Input open_input(const CommonOptions& common) {
+// A --dsn that libpq could never parse is a usage error, not a server that is
+// down: neither a URI nor a list of keyword=value pairs.
+void check_conninfo(const std::string& dsn) {
+  if (dsn.empty() || dsn.rfind("postgresql://", 0) == 0 || dsn.rfind("postgres://", 0) == 0) {
+    return;
+  }
+  size_t first = dsn.find_first_not_of(" \t\n");
+  if (first == std::string::npos || dsn.find('=') == std::string::npos) {
+    throw usage_error("--dsn: '" + visible(dsn) +
+                      "' is not a connection string; give keyword=value pairs ('host=db dbname=prod user=ro') "
+                      "or a URI (postgresql://ro@db/prod)");
+  }
+}
+
+// What to do about a snapshot that cannot be used, added to the snapshot's own
+// words: the directory above a snapshot, or a file changed since it was taken.
+template <typename Step>
+auto with_snapshot_hint(const std::string& dir, Step step) {
+  try {
+    return step();
+  } catch (const SnapshotPathError& e) {
+    throw Error(e.exit_code(), "--from: " + std::string(e.what()));
+  } catch (const Error& e) {
+    std::string what = e.what();
+    std::string hint;
+    if (what.find("manifest.json is missing") != std::string::npos) {
+      std::error_code ec;
+      std::string inside;
+      for (const auto& entry : std::filesystem::directory_iterator(dir, ec)) {
+        std::string candidate = entry.path().string();
+        if (std::filesystem::exists(entry.path() / "manifest.json") && (inside.empty() || candidate < inside)) {
+          inside = candidate;
+        }
+      }
+      hint = inside.empty() ? "; --from takes a directory written by tlrecon snapshot"
+                            : "; --from takes one snapshot directory, e.g. " + inside;
+    } else if (what.find("does not match its SHA-256") != std::string::npos) {
+      hint = "; analyse an unaltered copy of the evidence, or take a new snapshot";
+    }
+    throw Error(e.exit_code(), what + hint);
+  }
+}
+
+// On a snapshot "now" is its end, so relative and one-sided windows mean what
+// they mean on the database; a window reaching outside is cut to the
+// evidence, and the note says which window is analysed (every output states it).
+Window snapshot_window(const CommonOptions& common, const Window& snap, std::ostream& err) {
+  const WindowOptions& o = common.window;
+  if (o.since.empty() && o.until.empty() && o.around.empty() && o.window.empty()) {
+    return snap;
+  }
+  Window asked = resolve_window(o, snap.until, std::nullopt);
+  Window cut{std::max(asked.since, snap.since), std::min(asked.until, snap.until)};
+  std::string words = "the window [" + format_utc(asked.since) + ", " + format_utc(asked.until) + ")";
+  std::string snapshot = "the snapshot's [" + format_utc(snap.since) + ", " + format_utc(snap.until) + ")";
+  if (cut.since >= cut.until) {
+    throw usage_error(words + " does not overlap " + snapshot + "; give a window inside it, or none");
+  }
+  if ((cut.since != asked.since || cut.until != asked.until) && !common.quiet) {
+    err << "tlrecon: note: " << words << " reaches outside " << snapshot << "; analysing ["
+        << format_utc(cut.since) << ", " << format_utc(cut.until) << ")\n";
+  }
+  return cut;
+}
+
+Input open_input(const CommonOptions& common, std::ostream& err) {
   Input in;
   if (common.config.empty()) {
     in.mapping = default_mapping();
@@ -86,31 +157,22 @@ Input open_input(const CommonOptions& common) {
       throw usage_error("--from and --dsn are two sources; give one");
     }
     // The snapshot says where its columns came from and how far back it read.
-    SnapshotInfo snap;
-    try {
-      snap = read_snapshot_manifest(common.from);
-    } catch (const SnapshotPathError& e) {
-      throw Error(e.exit_code(), "--from: " + std::string(e.what()));
-    }
+    SnapshotInfo snap = with_snapshot_hint(common.from, [&] { return read_snapshot_manifest(common.from); });
     in.mapping.tables = snap.mapping.tables;
     in.mapping.thresholds.lookback = snap.mapping.thresholds.lookback;
     in.mapping.thresholds.log_lookback = snap.mapping.thresholds.log_lookback;
     if (!common.lookback.empty()) {
       in.mapping.thresholds.lookback = duration_option("--lookback", common.lookback);
     }
-    in.window = resolve_window(common.window, now_utc(), snap.window);
-    if (in.window.since < snap.window.since || in.window.until > snap.window.until) {
-      throw usage_error("the window [" + format_utc(in.window.since) + ", " +
-                        format_utc(in.window.until) + ") reaches outside the snapshot's [" +
-                        format_utc(snap.window.since) + ", " + format_utc(snap.window.until) + ")");
-    }
-    in.source = open_snapshot(common.from);
+    in.window = snapshot_window(common, snap.window, err);
+    in.source = with_snapshot_hint(common.from, [&] { return open_snapshot(common.from); });
     return in;
   }
   if (!common.lookback.empty()) {
     in.mapping.thresholds.lookback = duration_option("--lookback", common.lookback);
   }
   in.window = resolve_window(common.window, now_utc(), std::nullopt);
+  check_conninfo(common.dsn);
   PgOptions pg;
   pg.dsn = common.dsn;
   pg.statement_timeout = in.mapping.thresholds.statement_timeout;
@@ -177,12 +239,71 @@ std::vector<std::string> zones_option(const std::string& text) {
   return zones;
 }
 
+// --require's names, each checked against the registry before anything is read.
+std::vector<std::string> required_detectors(const std::string& list) {
+  std::vector<std::string> known;
+  for (const auto& d : make_detectors(default_mapping())) {
+    known.push_back(d->name());
+  }
+  std::vector<std::string> names;
+  size_t begin = 0;
+  while (begin <= list.size() && !list.empty()) {
+    size_t end = std::min(list.find(',', begin), list.size());
+    std::string name = list.substr(begin, end - begin);
+    if (std::find(known.begin(), known.end(), name) == known.end()) {
+      std::string all;
+      for (const std::string& k : known) {
+        all += (all.empty() ? "" : ", ") + k;
+      }
+      throw usage_error("--require: unknown detector '" + visible(name) + "'; expected names from: " + all);
+    }
+    names.push_back(name);
+    begin = end + 1;
+  }
+  return names;
+}
+
+// A check passes only on evidence it saw: none of the tables found means the
+// wrong database or mapping, and a detector the job requires must have run.
+void check_coverage(const Analysis& a, const std::vector<std::string>& required) {
+  bool any_table = false;
+  for (const TableInfo& t : a.tables) {
+    any_table = any_table || t.state != TableState::missing;
+  }
+  if (!any_table) {
+    throw source_error("none of the tables exists in that database and schema (wrong database or mapping?); "
+                       "check --dsn or PGDATABASE, and --config's table and schema names");
+  }
+  for (const std::string& name : required) {
+    for (const DetectorStatus& d : a.detectors) {
+      if (d.name == name && !d.ran) {
+        throw source_error("--require: detector " + name + " was skipped: " + visible(d.reason) +
+                           "; give it the tables it needs, or drop it from --require");
+      }
+    }
+  }
+}
+
 }  // namespace
 
+void check_written(std::ostream& out) {
+  if (!out.fail()) {
+    return;
+  }
+  int why = errno;
+  throw output_error(std::string("cannot write the output") + (why != 0 ? ": " + std::string(std::strerror(why)) : "") +
+                     "; the output is incomplete: free space or write it elsewhere, then run again");
+}
+
 Severity severity_option(const std::string& option, const std::string& text) {
-  auto s = parse_severity(text);
+  std::string lower;
+  for (char c : text) {
+    lower += static_cast<char>(c >= 'A' && c <= 'Z' ? c - 'A' + 'a' : c);
+  }
+  auto s = parse_severity(lower);
   if (!s) {
-    throw usage_error(option + ": unknown severity '" + text + "'; expected info, low, medium, high or critical");
+    throw usage_error(option + ": unknown severity '" + visible(text) +
+                      "'; expected info, low, medium, high or critical (in any case)");
   }
   return *s;
 }
@@ -193,7 +314,7 @@ int run_timeline(const CommonOptions& common, const TimelineOptions& options, st
   std::vector<std::string> zones = zones_option(options.tz);
   first_zone.tz = zones.empty() ? "" : zones.front();
   // 1. Open the source and fix the window.
-  Input in = open_input(common);
+  Input in = open_input(common, err);
   // 2. Merge every table into one stream, writing each event as it comes.
   auto writer = make_timeline_writer(first_zone, out);
   writer->header(in.window);
@@ -202,17 +323,22 @@ int run_timeline(const CommonOptions& common, const TimelineOptions& options, st
     tables = read_events(*in.source, in.mapping, in.window, [&](const Event& e) {
       if (e.place == Event::Place::inside) {
         writer->event(e);
+        // Stop reading as soon as the output is lost: nothing would take it.
+        check_written(out);
       }
     }, {}, common.progress ? &err : nullptr);
   } catch (const Error& e) {
     // Whatever stopped the read, the output must not look complete.
-    writer->incomplete(e.what());
-    out.flush();
+    if (e.exit_code() != k_exit_output) {
+      writer->incomplete(e.what());
+      out.flush();
+    }
     throw;
   }
   // 3. Close with what was read, so a reader can tell a complete output.
   writer->trailer(in.window, tables);
   out.flush();
+  check_written(out);
   if (!common.quiet) {
     warn_about_rows(tables, err);
   }
@@ -223,18 +349,32 @@ int run_check(const CommonOptions& common, const CheckOptions& options, std::ost
               std::ostream& err) {
   Severity fail_on = severity_option("--fail-on", options.fail_on);
   Severity min_severity = severity_option("--min-severity", options.min_severity);
+  if (fail_on < min_severity) {
+    // A job could fail on findings its output leaves out.
+    throw usage_error("--fail-on " + std::string(severity_name(fail_on)) + " is below --min-severity " +
+                      severity_name(min_severity) + ": the output would hide what fails the check; "
+                      "raise --fail-on or lower --min-severity");
+  }
+  std::vector<std::string> required = required_detectors(options.require);
   // 1. Open the source and fix the window.
-  Input in = open_input(common);
-  // 2. Read the tables in one snapshot, merge by time, run every detector.
+  Input in = open_input(common, err);
+  // 2. Read the tables in one snapshot, merge by time, run every detector;
+  //    a check that saw nothing, or not what the job requires, does not pass.
   Analysis a = analyze(*in.source, in.mapping, in.window, nullptr, {}, common.progress ? &err : nullptr);
+  check_coverage(a, required);
   // 3. Findings only; the exit code says whether any reaches --fail-on.
-  if (options.format == CheckFormat::json) {
-    out << analysis_to_json(a, "check", min_severity).dump(2, ' ', false, nlohmann::ordered_json::error_handler_t::replace)
-        << "\n";
-  } else {
-    write_check_text(out, a, min_severity, fail_on);
+  switch (options.format) {
+    case CheckFormat::json:
+      out << analysis_to_json(a, "check", min_severity)
+                 .dump(2, ' ', false, nlohmann::ordered_json::error_handler_t::replace)
+          << "\n";
+      break;
+    case CheckFormat::junit: write_check_junit(out, a, fail_on); break;
+    case CheckFormat::github: write_check_github(out, a, min_severity, fail_on); break;
+    case CheckFormat::text: write_check_text(out, a, min_severity, fail_on); break;
   }
   out.flush();
+  check_written(out);
   if (!common.quiet) {
     warn_about_rows(a.tables, err);
   }
@@ -254,7 +394,7 @@ int run_report(const CommonOptions& common, const ReportCommandOptions& options,
   }
   std::vector<std::string> zones = zones_option(options.tz);
   // 1. Open the source and fix the window; read the annotations, if any.
-  Input in = open_input(common);
+  Input in = open_input(common, err);
   std::vector<Event> notes;
   if (!options.annotate.empty()) {
     notes = read_annotations(options.annotate, in.window);
@@ -269,14 +409,18 @@ int run_report(const CommonOptions& common, const ReportCommandOptions& options,
   ro.zones = zones;
   ro.full = options.full;
   ro.source = common.from.empty() ? "PostgreSQL" : "snapshot " + common.from;
+  // no-color.org: NO_COLOR set to a non-empty value disables colour; empty does not.
+  const char* no_color = std::getenv("NO_COLOR");
+  bool no_color_set = no_color != nullptr && no_color[0] != '\0';
   ro.color = options.color == ColorMode::always ||
-             (options.color == ColorMode::automatic && stdout_is_terminal && std::getenv("NO_COLOR") == nullptr);
+             (options.color == ColorMode::automatic && stdout_is_terminal && !no_color_set);
   switch (options.format) {
     case ReportFormat::json: write_report_json(out, a, collector); break;
     case ReportFormat::text: write_report_text(out, a, collector, ro); break;
     case ReportFormat::markdown: write_report_markdown(out, a, collector, ro); break;
   }
   out.flush();
+  check_written(out);
   if (!common.quiet) {
     warn_about_rows(a.tables, err);
   }
@@ -288,7 +432,7 @@ int run_snapshot(const CommonOptions& common, const std::string& out_dir, std::o
   if (!common.from.empty()) {
     throw usage_error("snapshot reads from PostgreSQL; --from is not a source for it");
   }
-  Input in = open_input(common);
+  Input in = open_input(common, err);
   SnapshotSummary s;
   try {
     s = write_snapshot(*in.source, in.mapping, in.window, out_dir);
@@ -309,6 +453,8 @@ int run_snapshot(const CommonOptions& common, const std::string& out_dir, std::o
       out << table_state_name(t.state) << " (" << t.reason << ")\n";
     }
   }
+  out.flush();
+  check_written(out);
   (void)err;
   return k_exit_ok;
 }

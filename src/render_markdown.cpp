@@ -1,49 +1,24 @@
 #include <algorithm>
+#include <cctype>
 #include <cstring>
 #include <set>
 #include <sstream>
 
 #include "tlrecon/render_timeline.hpp"
 #include "tlrecon/report.hpp"
+#include "tlrecon/report_timeline.hpp"
 #include "tlrecon/text.hpp"
 
 namespace tlrecon {
 
 namespace {
 
-int table_rank(const std::string& table) {
-  static const char* k_order[] = {"workers", "tasks", "workflow_decisions", "workflow_executions", "system_logs",
-                                  "annotations"};
-  for (int i = 0; i < 6; ++i) {
-    if (table == k_order[i]) {
-      return i;
-    }
-  }
-  return 6;
-}
-
-// The rows of the report's timeline: the events that matter, the first and
-// last log of each source, and every finding's evidence, once each.
+// The rows of the report's timeline, as every format selects them.
 std::vector<Evidence> timeline_rows(const Analysis& a, const ReportCollector& r) {
   std::vector<Evidence> rows;
-  for (const Event& e : r.timeline()) {
-    rows.push_back(evidence_of(e));
+  for (const TimelineRow& row : report_timeline_rows(a, r)) {
+    rows.push_back(row.evidence);
   }
-  for (const auto& [source, fl] : r.first_last()) {
-    rows.push_back(evidence_of(fl.first));
-    rows.push_back(evidence_of(fl.second));
-  }
-  for (const Finding& f : a.findings) {
-    for (const Evidence& e : f.evidence) {
-      if (a.window.contains(e.time)) {
-        rows.push_back(e);
-      }
-    }
-  }
-  auto key = [](const Evidence& e) { return std::make_tuple(e.time, table_rank(e.table), e.type, e.key); };
-  std::sort(rows.begin(), rows.end(), [&](const Evidence& x, const Evidence& y) { return key(x) < key(y); });
-  rows.erase(std::unique(rows.begin(), rows.end(), [&](const Evidence& x, const Evidence& y) { return key(x) == key(y); }),
-             rows.end());
   return rows;
 }
 
@@ -83,15 +58,36 @@ std::string chart_name(const std::string& text) {
 
 std::string chart_time(Time t) { return format_utc_short(t); }
 
+// The chart's title names what it draws: a workflows-only incident has no
+// worker lifecycles.
+std::string chart_title(bool gaps, bool workers, bool findings) {
+  std::vector<std::string> parts;
+  if (workers) {
+    parts.emplace_back("Worker lifecycles");
+  }
+  if (gaps) {
+    parts.emplace_back("logging gaps");
+  }
+  if (findings) {
+    parts.emplace_back("findings");
+  }
+  std::string title;
+  for (size_t i = 0; i < parts.size(); ++i) {
+    title += (i == 0 ? "" : i + 1 == parts.size() ? " and " : ", ") + parts[i];
+  }
+  if (title.empty()) {
+    title = "Nothing to draw";
+  }
+  title[0] = static_cast<char>(std::toupper(static_cast<unsigned char>(title[0])));
+  return title + " (UTC)";
+}
+
 }  // namespace
 
-std::string mermaid_chart(const Analysis& a) {
-  const Window& w = a.window;
+std::string mermaid_chart(const Analysis& a) { return mermaid_chart(a, a.window); }
+
+std::string mermaid_chart(const Analysis& a, const Window& w) {
   std::ostringstream out;
-  out << "gantt\n"
-      << "    title Worker lifecycles, logging gaps and findings (UTC)\n"
-      << "    dateFormat YYYY-MM-DD HH:mm:ss\n"
-      << "    axisFormat %H:%M\n";
   auto clip = [&](Time t) { return std::clamp(t, w.since, w.until); };
   int task = 0;
   auto bar = [&](const std::string& name, const std::string& tags, Time start, Time end) {
@@ -104,6 +100,9 @@ std::string mermaid_chart(const Analysis& a) {
   std::vector<const Finding*> others;
   std::set<std::string> involved;
   for (const Finding& f : a.findings) {
+    if (f.start >= w.until || std::max(f.end, f.start + std::chrono::minutes(1)) <= w.since) {
+      continue;
+    }
     (f.kind == "logging_gap" ? gaps : others).push_back(&f);
     for (const std::string& e : f.entities) {
       involved.insert(e);
@@ -157,7 +156,12 @@ std::string mermaid_chart(const Analysis& a) {
       bar(f->id + " " + f->kind, f->severity >= Severity::high ? "crit" : "", f->start, end);
     }
   }
-  return out.str();
+  std::string zoom = w.since == a.window.since && w.until == a.window.until
+                         ? ""
+                         : ", " + format_utc_short(w.since).substr(11, 5) + " to " + format_utc_short(w.until).substr(11, 5);
+  std::string title = chart_title(!gaps.empty(), !shown.empty(), !others.empty());
+  return "gantt\n    title " + title.insert(title.size() - 1, zoom) +
+         "\n    dateFormat YYYY-MM-DD HH:mm:ss\n    axisFormat %H:%M\n" + out.str();
 }
 
 namespace {
@@ -404,30 +408,9 @@ void write_timeline_row(std::ostream& out, const ReportOptions& o, Time t, const
   out << " " << table << " | " << type << " | " << md_code(actor) << " | " << md_text(summary) << " |\n";
 }
 
-// With --full the events are in the collector's spool, one per line:
-// time (µs), table, key, type, actor and summary, separated by tabs.
+// With --full the events are in the collector's spool.
 void write_spooled_timeline(std::ostream& out, const ReportCollector& r, const ReportOptions& o) {
-  std::rewind(r.spool());
-  char buffer[1 << 16];
-  std::string pending;
-  size_t n = 0;
-  while ((n = std::fread(buffer, 1, sizeof buffer, r.spool())) > 0) {
-    pending.append(buffer, n);
-    size_t nl = 0;
-    while ((nl = pending.find('\n')) != std::string::npos) {
-      std::string rec = pending.substr(0, nl);
-      pending.erase(0, nl + 1);
-      std::vector<std::string> f;
-      size_t start = 0;
-      for (int i = 0; i < 5; ++i) {
-        size_t tab = rec.find('\t', start);
-        f.push_back(rec.substr(start, tab - start));
-        start = tab + 1;
-      }
-      f.push_back(rec.substr(start));
-      write_timeline_row(out, o, Time(Micros(std::stoll(f[0]))), f[1], f[3], f[4], f[5]);
-    }
-  }
+  for_each_spooled(r, [&](const Evidence& e) { write_timeline_row(out, o, e.time, e.table, e.type, e.actor, e.summary); });
 }
 
 void write_timeline(std::ostream& out, const Analysis& a, const ReportCollector& r, const ReportOptions& o) {
@@ -458,6 +441,35 @@ void write_timeline(std::ostream& out, const Analysis& a, const ReportCollector&
   if (r.timeline_dropped() > 0) {
     out << "\n" << r.timeline_dropped() << " more warnings and task claims, failures or cancellations not listed; `--full` lists them.\n";
   }
+}
+
+// When the findings that matter most cluster in a small part of a long
+// window (the 2025-10-16 story: 30 minutes of 7 hours), their bars are
+// slivers in the whole chart: a second chart shows just that span.
+void write_zoomed_chart(std::ostream& out, const Analysis& a) {
+  std::optional<Window> span;
+  Severity top = Severity::info;
+  for (const Finding& f : a.findings) {
+    top = std::max(top, f.severity);
+  }
+  Severity level = std::min(top, Severity::medium);
+  for (const Finding& f : a.findings) {
+    if (f.severity < level) {
+      continue;
+    }
+    Window fw{std::max(f.start, a.window.since), std::min(std::max(f.end, f.start + std::chrono::minutes(1)), a.window.until)};
+    span = span ? Window{std::min(span->since, fw.since), std::max(span->until, fw.until)} : fw;
+  }
+  Micros whole = a.window.until - a.window.since;
+  if (!span || span->until <= span->since || (span->until - span->since) * 4 > whole) {
+    return;
+  }
+  // A margin of a tenth on each side, within the window.
+  Micros margin = (span->until - span->since) / 10;
+  Window zoom{std::max(a.window.since, span->since - margin), std::min(a.window.until, span->until + margin)};
+  out << "The findings at " << severity_name(level) << " and above fall within " << format_utc_short(zoom.since)
+      << " to " << format_utc_short(zoom.until) << " UTC; zoomed:\n\n```mermaid\n" << mermaid_chart(a, zoom)
+      << "```\n\n";
 }
 
 }  // namespace
@@ -516,6 +528,7 @@ void write_report_markdown(std::ostream& out, const Analysis& a, const ReportCol
   write_activity(out, a, r);
   // 5. The picture.
   out << "## Chart\n\n```mermaid\n" << mermaid_chart(a) << "```\n\n";
+  write_zoomed_chart(out, a);
   // 6. The merged timeline.
   write_timeline(out, a, r, o);
 }

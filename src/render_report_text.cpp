@@ -3,6 +3,7 @@
 #include "tlrecon/render_findings.hpp"
 #include "tlrecon/render_timeline.hpp"
 #include "tlrecon/report.hpp"
+#include "tlrecon/report_timeline.hpp"
 #include "tlrecon/text.hpp"
 
 namespace tlrecon {
@@ -46,6 +47,27 @@ std::string wrap(const std::string& text, size_t width, const std::string& inden
     col += word.size();
   }
   return out + "\n";
+}
+
+void write_text_timeline_row(std::ostream& out, const ReportOptions& o, const Evidence& e) {
+  out << "  " << format_event_time(e.time) << (o.zones.empty() ? "" : "  " + format_in_zone(e.time, o.zones.front())) << "  "
+      << pad(e.type, 21) << visible(e.summary) << "\n";
+}
+
+// The rows markdown shows (report_timeline.hpp), or with --full every event.
+void write_text_timeline(std::ostream& out, const Analysis& a, const ReportCollector& r, const ReportOptions& o) {
+  if (o.full) {
+    out << "\nTIMELINE (every event, " << r.events() << ")\n";
+    for_each_spooled(r, [&](const Evidence& e) { write_text_timeline_row(out, o, e); });
+    return;
+  }
+  out << "\nTIMELINE (events that matter; --full lists every event)\n";
+  for (const TimelineRow& row : report_timeline_rows(a, r)) {
+    write_text_timeline_row(out, o, row.evidence);
+  }
+  if (r.timeline_dropped() > 0) {
+    out << "  (" << r.timeline_dropped() << " more warnings and task claims, failures or cancellations not listed)\n";
+  }
 }
 
 }  // namespace
@@ -146,17 +168,25 @@ void write_report_text(std::ostream& out, const Analysis& a, const ReportCollect
     }
   }
   write_reliability_text(out, a, r, o);
-  out << "\nTIMELINE (events that matter)\n";
-  for (const Event& e : r.timeline()) {
-    out << "  " << format_event_time(e.time) << (o.zones.empty() ? "" : "  " + format_in_zone(e.time, o.zones.front())) << "  "
-        << pad(event_type_name(e.type), 21) << visible(summary_of(e)) << "\n";
-  }
+  write_text_timeline(out, a, r, o);
 }
 
 namespace {
 
 std::string dumped(const nlohmann::ordered_json& j) {
   return j.dump(2, ' ', false, nlohmann::ordered_json::error_handler_t::replace);
+}
+
+// An array element as dump(2) indents it inside the document.
+std::string indented(const std::string& text) {
+  std::string out = "    ";
+  for (char c : text) {
+    out += c;
+    if (c == '\n') {
+      out += "    ";
+    }
+  }
+  return out;
 }
 
 // Writes `"name": [ … ]` one element at a time, indented as dump(2) would
@@ -170,15 +200,7 @@ void stream_array(std::ostream& out, const char* name, size_t count, Each&& elem
     return;
   }
   for (size_t i = 0; i < count; ++i) {
-    std::string text = dumped(element(i));
-    std::string indented = "    ";
-    for (char c : text) {
-      indented += c;
-      if (c == '\n') {
-        indented += "    ";
-      }
-    }
-    out << (i == 0 ? "\n" : ",\n") << indented;
+    out << (i == 0 ? "\n" : ",\n") << indented(dumped(element(i)));
   }
   out << "\n  ]";
 }
@@ -199,6 +221,37 @@ nlohmann::ordered_json reliability_to_json(const WorkflowReliability& w) {
   j["orphaned_decisions"] = w.orphaned;
   j["last_success"] = w.last_success ? nlohmann::ordered_json(format_utc(*w.last_success)) : nullptr;
   return j;
+}
+
+// A row the collector did not keep whole (a finding's evidence, a spooled
+// event): the fields every timeline event has.
+nlohmann::ordered_json evidence_to_json(const Evidence& e) {
+  nlohmann::ordered_json j;
+  j["time"] = format_utc(e.time);
+  j["type"] = e.type;
+  j["table"] = e.table;
+  j["key"] = e.key;
+  j["actor"] = e.actor;
+  j["summary"] = e.summary;
+  return j;
+}
+
+// The same rows as the other formats; with --full (a spool) every event.
+void write_json_timeline(std::ostream& out, const Analysis& a, const ReportCollector& r) {
+  if (r.spool() != nullptr) {
+    out << "  \"timeline\": [";
+    bool first = true;
+    for_each_spooled(r, [&](const Evidence& e) {
+      out << (first ? "\n" : ",\n") << indented(dumped(evidence_to_json(e)));
+      first = false;
+    });
+    out << (first ? "]" : "\n  ]");
+    return;
+  }
+  std::vector<TimelineRow> rows = report_timeline_rows(a, r);
+  stream_array(out, "timeline", rows.size(), [&](size_t i) {
+    return rows[i].event != nullptr ? event_to_json(*rows[i].event) : evidence_to_json(rows[i].evidence);
+  });
 }
 
 }  // namespace
@@ -228,7 +281,7 @@ void write_report_json(std::ostream& out, const Analysis& a, const ReportCollect
   std::vector<WorkflowReliability> workflows = r.reliability(a.findings);
   stream_array(out, "workflows", workflows.size(), [&](size_t i) { return reliability_to_json(workflows[i]); });
   out << ",\n";
-  stream_array(out, "timeline", r.timeline().size(), [&](size_t i) { return event_to_json(r.timeline()[i]); });
+  write_json_timeline(out, a, r);
   out << "\n}\n";
 }
 

@@ -31,7 +31,7 @@ void pad(std::string& line, const std::string& text, size_t width) {
 
 class TextWriter : public TimelineWriter {
  public:
-  TextWriter(std::ostream& out, std::string tz) : m_out(out), m_tz(std::move(tz)) {}
+  TextWriter(std::ostream& out, std::string tz, bool wide) : m_out(out), m_tz(std::move(tz)), m_wide(wide) {}
 
   void header(const Window& w) override {
     m_out << "tlrecon timeline, window [" << format_utc(w.since) << ", " << format_utc(w.until)
@@ -43,6 +43,10 @@ class TextWriter : public TimelineWriter {
   }
 
   void event(const Event& e) override {
+    if (!m_wide) {
+      compact_event(e);
+      return;
+    }
     std::string line;
     pad(line, format_event_time(e.time), 23);
     if (!m_tz.empty()) {
@@ -79,8 +83,34 @@ class TextWriter : public TimelineWriter {
   }
 
  private:
+  // For 80 columns: the date once per day (a line of its own, when the UTC
+  // or local date changes), the time of day, a short event name, the actor
+  // shortened; the message starts at column 51 (60 with --tz).
+  static constexpr size_t k_actor_width = 24;
+  void compact_event(const Event& e) {
+    std::string utc = format_event_time(e.time);
+    std::string local = m_tz.empty() ? "" : format_in_zone(e.time, m_tz);
+    std::string day = utc.substr(0, 10) + (local.empty() ? "" : ", " + local.substr(0, 10) + " in " + m_tz);
+    std::string line;
+    if (day != m_day) {
+      m_day = day;
+      line += "== " + day + " ==\n";
+    }
+    pad(line, utc.substr(11), 12);
+    if (!local.empty()) {
+      pad(line, local.substr(11, 8), 8);
+    }
+    pad(line, short_event_name(e.type), 11);
+    pad(line, short_actor(visible(actor_of(e)), k_actor_width), k_actor_width);
+    line += visible(summary_of(e));
+    line += '\n';
+    m_out << line;
+  }
+
   std::ostream& m_out;
   std::string m_tz;
+  bool m_wide;
+  std::string m_day;
 };
 
 class JsonlWriter : public TimelineWriter {
@@ -187,6 +217,73 @@ class CsvWriter : public TimelineWriter {
 
 }  // namespace
 
+const char* short_event_name(EventType type) {
+  switch (type) {
+    case EventType::worker_created: return "created";
+    case EventType::worker_promoted: return "promoted";
+    case EventType::worker_error: return "error";
+    case EventType::worker_terminated: return "terminated";
+    case EventType::worker_heartbeat: return "heartbeat";
+    case EventType::task_queued: return "queued";
+    case EventType::task_claimed: return "claimed";
+    case EventType::task_finished: return "finished";
+    case EventType::task_failed: return "task failed";
+    case EventType::task_cancelled: return "cancelled";
+    case EventType::decision: return "decision";
+    case EventType::execution_started: return "exec start";
+    case EventType::execution_finished: return "exec end";
+    case EventType::execution_failed: return "exec failed";
+    case EventType::log: return "log";
+    case EventType::annotation: return "annotation";
+  }
+  return "?";
+}
+
+namespace {
+
+std::vector<size_t> char_starts(const std::string& text) {
+  std::vector<size_t> starts;
+  for (size_t i = 0; i < text.size(); ++i) {
+    if ((static_cast<unsigned char>(text[i]) & 0xc0) != 0x80) {
+      starts.push_back(i);
+    }
+  }
+  return starts;
+}
+
+// The middle elided; the tail tells ids apart (worker ids end in a hash).
+std::string elide_middle(const std::string& text, size_t width) {
+  std::vector<size_t> starts = char_starts(text);
+  if (starts.size() <= width) {
+    return text;
+  }
+  size_t head = (width - 1) / 3;
+  size_t tail = width - 1 - head;
+  return text.substr(0, starts[head]) + "\u2026" + text.substr(starts[starts.size() - tail]);
+}
+
+}  // namespace
+
+std::string short_actor(const std::string& actor, size_t width) {
+  std::vector<size_t> starts = char_starts(actor);
+  if (starts.size() <= width) {
+    return actor;
+  }
+  // A log source is type/id: the id says who, so the type gives way first.
+  size_t slash = actor.find('/');
+  if (slash != std::string::npos) {
+    std::string type = actor.substr(0, slash);
+    std::string id = actor.substr(slash + 1);
+    size_t id_chars = char_starts(id).size();
+    if (id_chars + 4 <= width) {
+      std::vector<size_t> type_starts = char_starts(type);
+      size_t keep = width - id_chars - 2;  // the type's head, then "…/"
+      return type.substr(0, type_starts[std::min(keep, type_starts.size() - 1)]) + "\u2026/" + id;
+    }
+  }
+  return elide_middle(actor, width);
+}
+
 std::string format_event_time(Time t) {
   auto secs = date::floor<std::chrono::seconds>(t);
   long ms = static_cast<long>(std::chrono::duration_cast<std::chrono::milliseconds>(t - secs).count());
@@ -263,7 +360,7 @@ ojson table_to_json(const TableInfo& info, const Window& window) {
 
 std::unique_ptr<TimelineWriter> make_timeline_writer(const TimelineOptions& options, std::ostream& out) {
   switch (options.format) {
-    case TimelineFormat::text: return std::make_unique<TextWriter>(out, options.tz);
+    case TimelineFormat::text: return std::make_unique<TextWriter>(out, options.tz, options.wide);
     case TimelineFormat::jsonl: return std::make_unique<JsonlWriter>(out);
     case TimelineFormat::csv: return std::make_unique<CsvWriter>(out);
   }

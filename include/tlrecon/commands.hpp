@@ -27,7 +27,7 @@ struct CommonOptions {
   std::string tolerance;
 };
 
-enum class CheckFormat { text, json };
+enum class CheckFormat { text, json, junit, github };
 enum class ReportFormat { markdown, text, json };
 enum class ColorMode { automatic, always, never };
 
@@ -35,6 +35,7 @@ struct CheckOptions {
   CheckFormat format = CheckFormat::text;
   std::string fail_on = "high";
   std::string min_severity = "info";
+  std::string require;  // --require: detectors that must have run, comma-separated
 };
 
 int run_timeline(const CommonOptions& common, const TimelineOptions& options, std::ostream& out,
@@ -52,6 +53,10 @@ int run_report(const CommonOptions& common, const ReportCommandOptions& options,
                std::ostream& err, bool stdout_is_terminal);
 int run_check(const CommonOptions& common, const CheckOptions& options, std::ostream& out,
               std::ostream& err);
+// Throws the output error (exit 5) when `out` could not take what was written
+// to it; call it right after the failing write, while errno still says why.
+void check_written(std::ostream& out);
+
 int run_snapshot(const CommonOptions& common, const std::string& out_dir, std::ostream& out,
                  std::ostream& err);
 

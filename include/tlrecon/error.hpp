@@ -13,6 +13,7 @@ enum ExitCode : int {
   k_exit_usage = 2,
   k_exit_source = 3,
   k_exit_internal = 4,
+  k_exit_output = 5,
   k_exit_interrupted = 130,
 };
 
@@ -30,5 +31,7 @@ class Error : public std::runtime_error {
 inline Error usage_error(const std::string& message) { return Error(k_exit_usage, message); }
 // Data source error: cannot connect, query failed, snapshot unreadable or altered.
 inline Error source_error(const std::string& message) { return Error(k_exit_source, message); }
+// The output could not be written (disk full, closed stdout): the result is lost.
+inline Error output_error(const std::string& message) { return Error(k_exit_output, message); }
 
 }  // namespace tlrecon

@@ -19,7 +19,8 @@ enum class TimelineFormat { text, jsonl, csv };
 
 struct TimelineOptions {
   TimelineFormat format = TimelineFormat::text;
-  std::string tz;  // text only: local time beside UTC
+  std::string tz;     // text only: local time beside UTC
+  bool wide = false;  // text only: full dates, event names and actors on every line
 };
 
 class TimelineWriter {
@@ -40,6 +41,12 @@ std::unique_ptr<TimelineWriter> make_timeline_writer(const TimelineOptions& opti
 nlohmann::ordered_json event_to_json(const Event& e);
 // A table's coverage as JSON: {table, relation, status, rows, …}.
 nlohmann::ordered_json table_to_json(const TableInfo& info, const Window& window);
+
+// The text timeline's short names, for 80 columns: an event type in at most
+// 11 characters, an actor in at most `width` (the middle elided, so the same
+// actor is always shortened the same way and its distinct tail is kept).
+const char* short_event_name(EventType type);
+std::string short_actor(const std::string& actor, size_t width);
 
 // "12:35:31.412" style time with milliseconds, UTC.
 std::string format_event_time(Time t);

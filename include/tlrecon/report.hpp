@@ -92,5 +92,7 @@ std::string md_code(const std::string& text, bool in_table = true);
 
 // The Mermaid gantt chart of worker lifecycles, gaps and findings.
 std::string mermaid_chart(const Analysis& a);
+// The same, for a part of the window (its bars cut to it).
+std::string mermaid_chart(const Analysis& a, const Window& part);
 
 }  // namespace tlrecon

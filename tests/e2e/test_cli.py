@@ -2,11 +2,15 @@
 import hashlib
 import json
 import os
+import re
 import shutil
+import subprocess
 import tempfile
 import unittest
+import xml.etree.ElementTree as ET
 
-from common import ORCH, ROOT, WORKFLOWS, kinds, main, tlrecon
+from common import ORCH, ROOT, TLRECON, WORKFLOWS, kinds, main, tlrecon
+from snapshot_builder import make_snapshot
 
 REDEPLOY = os.path.join(ROOT, "sample_data", "orchestrator-2026-05-redeploy")
 SEVERITY_ORDER = ["info", "low", "medium", "high", "critical"]
@@ -247,9 +251,14 @@ class Timeline(unittest.TestCase):
         self.assertEqual(run.code, 0)
         lines = run.out.splitlines()
         self.assertEqual(lines[0], "tlrecon timeline, window [2025-10-16T17:35:00Z, 2025-10-16T17:45:00Z)")
-        times = [l[:23] for l in lines[1:-1]]
+        # One day: its date once, then times of day (issue 13 item 5; --wide keeps the old lines).
+        self.assertEqual(lines[1], "== 2025-10-16 ==")
+        times = [l[:12] for l in lines[2:-1]]
         self.assertEqual(times, sorted(times))
-        self.assertIn("2025-10-16 17:42:49.000 worker_created", run.out)
+        self.assertIn("17:42:49.000 created ", run.out)
+        wide = tlrecon("timeline", "--wide", "--from", ORCH, "--since", "2025-10-16T17:35:00Z",
+                       "--until", "2025-10-16T17:45:00Z")
+        self.assertIn("2025-10-16 17:42:49.000 worker_created", wide.out)
         self.assertTrue(lines[-1].startswith("-- workers: "))
 
     def test_jsonl_has_header_events_and_end(self):
@@ -304,9 +313,13 @@ class Errors(unittest.TestCase):
         self.assertEqual(run.code, 1)
 
     def test_window_outside_the_snapshot(self):
+        # Issue 13 item 4: cut to the evidence, not refused; a window with no overlap is.
         run = tlrecon("timeline", "--from", ORCH, "--since", "2025-10-16T09:00:00Z", "--until", "2025-10-16T12:00:00Z")
-        self.assertEqual(run.code, 2)
+        self.assertEqual(run.code, 0, run.err)
         self.assertIn("reaches outside the snapshot's", run.err)
+        run = tlrecon("timeline", "--from", ORCH, "--since", "2025-10-15T09:00:00Z", "--until", "2025-10-15T12:00:00Z")
+        self.assertEqual(run.code, 2)
+        self.assertIn("does not overlap the snapshot's", run.err)
 
     def test_bad_mapping_names_the_key(self):
         with tempfile.NamedTemporaryFile("w", suffix=".json", delete=False) as f:
@@ -389,7 +402,8 @@ class SnapshotIntegrity(unittest.TestCase):
         run = tlrecon("timeline", "--from", self.snap)
         self.assertEqual(run.code, 3)
         self.assertEqual(run.err, f"tlrecon: error: snapshot file '{path}' does not match its SHA-256 in "
-                                  "manifest.json: it was altered or truncated\n")
+                                  "manifest.json: it was altered or truncated; analyse an unaltered copy of the "
+                                  "evidence, or take a new snapshot\n")
         self.assertEqual(run.out, "")
 
     def test_truncated_file_is_exit_3(self):
@@ -419,6 +433,451 @@ class SnapshotIntegrity(unittest.TestCase):
             if t["status"] == "ok":
                 with open(os.path.join(ORCH, t["file"]), "rb") as f:
                     self.assertEqual(hashlib.sha256(f.read()).hexdigest(), t["sha256"])
+
+
+def run_to(stdout, *args, close_stdout=False):
+    """Runs tlrecon with stdout on a given file (e.g. /dev/full), or closed."""
+    if close_stdout:
+        proc = subprocess.run(["bash", "-c", 'exec "$0" "$@" >&-', TLRECON, *args], stderr=subprocess.PIPE,
+                              stdin=subprocess.DEVNULL, timeout=120)
+    else:
+        with open(stdout, "wb") as out:
+            proc = subprocess.run([TLRECON, *args], stdout=out, stderr=subprocess.PIPE, stdin=subprocess.DEVNULL,
+                                  timeout=120)
+    return proc.returncode, proc.stderr.decode(errors="replace")
+
+
+class OutputLost(unittest.TestCase):
+    """Issue 13 item 1: a write that fails is exit 5 with one line on stderr,
+    never a silent exit 0; a closed pipe stays quiet."""
+
+    COMMANDS = [["timeline", "--from", ORCH], ["timeline", "--from", ORCH, "--format", "jsonl"],
+                ["report", "--from", ORCH], ["report", "--from", ORCH, "--format", "json"],
+                ["check", "--from", ORCH], ["check", "--from", ORCH, "--format", "json"], ["--help"]]
+
+    def assert_lost(self, code, err, args):
+        self.assertEqual(code, 5, (args, err))
+        self.assertEqual(len(err.splitlines()), 1, err)
+        self.assertTrue(err.startswith("tlrecon: error: "), err)
+
+    def test_disk_full_is_exit_5(self):
+        for args in self.COMMANDS:
+            with self.subTest(args=args):
+                code, err = run_to("/dev/full", *args)
+                self.assert_lost(code, err, args)
+                self.assertIn("No space left on device", err)
+
+    def test_closed_stdout_is_exit_5(self):
+        for args in self.COMMANDS:
+            with self.subTest(args=args):
+                code, err = run_to(None, *args, close_stdout=True)
+                self.assert_lost(code, err, args)
+                self.assertIn("standard output is closed", err)
+
+    def test_closed_pipe_stays_quiet(self):
+        proc = subprocess.run(["bash", "-c", '"$0" timeline --from "$1" | head -n 1 >/dev/null; '
+                               'echo "${PIPESTATUS[0]}"', TLRECON, ORCH], capture_output=True, text=True)
+        self.assertEqual(proc.stderr, "")
+        self.assertEqual(proc.stdout.strip(), "141")
+
+    def test_snapshot_summary_on_a_full_disk(self):
+        reachable = subprocess.run(["psql", "-X", "-d", "postgres", "-tAc", "SELECT 1"],
+                                   capture_output=True).returncode == 0 if shutil.which("psql") else False
+        if not reachable:
+            if os.environ.get("TLRECON_REQUIRE_PG"):
+                raise RuntimeError("no PostgreSQL reachable through libpq's environment")
+            self.skipTest("no PostgreSQL reachable (run scripts/test.sh)")
+        out = tempfile.mkdtemp()
+        try:
+            code, err = run_to("/dev/full", "snapshot", "--dsn", "dbname=postgres", "--since", "1h",
+                               "--out", os.path.join(out, "s"))
+            self.assert_lost(code, err, "snapshot")
+        finally:
+            shutil.rmtree(out)
+
+
+class NoFalsePass(unittest.TestCase):
+    """Issue 13 item 3: a check that saw nothing, or not what the job demands,
+    never passes; a failing check always shows why."""
+
+    def test_no_table_at_all_is_exit_3(self):
+        d = tempfile.mkdtemp()
+        try:
+            snap = os.path.join(d, "empty")
+            make_snapshot(snap, "2025-10-16T10:00:00Z", "2025-10-16T11:00:00Z", {})
+            run = tlrecon("check", "--from", snap)
+            self.assertEqual(run.code, 3, run.err)
+            self.assertIn("(wrong database or mapping?)", run.err)
+            self.assertEqual(len(run.err.splitlines()), 1, run.err)
+        finally:
+            shutil.rmtree(d)
+
+    def test_require_a_skipped_detector_is_exit_3_naming_it_and_why(self):
+        run = tlrecon("check", "--from", ORCH, "--require", "logging_gap,orphaned_decision")
+        # 3 wins over the findings' 1 (SPEC 5).
+        self.assertEqual(run.code, 3, run.err)
+        self.assertEqual(run.err.count("\n"), 1, run.err)
+        self.assertIn("orphaned_decision was skipped", run.err)
+        self.assertIn("workflow_decisions", run.err)
+
+    def test_require_detectors_that_ran(self):
+        run = tlrecon("check", "--from", ORCH, "--require", "logging_gap,unexplained_scale_up")
+        self.assertEqual(run.code, 1, run.err)
+
+    def test_require_an_unknown_detector_is_exit_2(self):
+        run = tlrecon("check", "--from", ORCH, "--require", "logging_gaps")
+        self.assertEqual(run.code, 2, run.err)
+        self.assertIn("unknown detector 'logging_gaps'", run.err)
+        self.assertIn("logging_gap,", run.err.replace(", ", ","))
+
+    def test_fail_on_below_min_severity_is_refused(self):
+        run = tlrecon("check", "--from", ORCH, "--min-severity", "critical", "--fail-on", "low")
+        self.assertEqual(run.code, 2, run.err)
+        self.assertIn("--fail-on low is below --min-severity critical", run.err)
+        self.assertEqual(run.out, "")
+
+    def test_usage_error_wins_over_findings(self):
+        self.assertEqual(tlrecon("check", "--from", ORCH, "--fail-on", "nonsense").code, 2)
+
+
+class Conventions(unittest.TestCase):
+    """Issue 13 item 7: the conventions a new user expects."""
+
+    def test_severities_in_any_case(self):
+        run = tlrecon("check", "--from", ORCH, "--fail-on", "HIGH", "--min-severity", "Low")
+        self.assertEqual(run.code, 1, run.err)
+
+    def test_did_you_mean_a_command(self):
+        run = tlrecon("chek")
+        self.assertEqual(run.code, 2)
+        self.assertEqual(run.err, "tlrecon: error: unknown command 'chek'; did you mean 'check'? "
+                                  "(tlrecon --help lists the commands)\n")
+
+    def test_did_you_mean_an_option(self):
+        run = tlrecon("check", "--from", ORCH, "--fail-of", "high")
+        self.assertEqual(run.code, 2)
+        self.assertEqual(run.err, "tlrecon: error: check: unknown option '--fail-of'; did you mean '--fail-on'? "
+                                  "(tlrecon check --help lists its options)\n")
+        self.assertIn("did you mean '--min-severity'", tlrecon("check", "--min-severity=low", "--min-severty", "x").err)
+
+    def test_help_shows_defaults_values_and_two_examples(self):
+        for command in ("timeline", "report", "check", "snapshot"):
+            with self.subTest(command=command):
+                out = tlrecon(command, "--help").out
+                examples = out[out.index("Examples:"):].splitlines()[1:]
+                self.assertEqual(len([e for e in examples if e.strip().startswith("tlrecon " + command)]), 2, out)
+                self.assertIn("--lookback DURATION=24h", out)
+                self.assertNotIn(" TEXT ", out)
+        check = tlrecon("check", "--help").out
+        self.assertIn("--fail-on SEVERITY=high", check)
+        self.assertIn("info, low, medium, high or critical", check)
+        self.assertIn("text|json|junit|github", check)
+
+    def test_a_dsn_libpq_cannot_parse_is_a_usage_error(self):
+        run = tlrecon("check", "--dsn", "not a dsn")
+        self.assertEqual(run.code, 2, run.err)
+        self.assertIn("keyword=value", run.err)
+
+    def test_annotate_a_directory_is_refused(self):
+        run = tlrecon("report", "--from", ORCH, "--annotate", tempfile.gettempdir())
+        self.assertEqual(run.code, 2, run.err)
+        self.assertIn("is a directory", run.err)
+
+    def test_errors_say_what_to_do(self):
+        run = tlrecon("check", "--from", os.path.join(ROOT, "sample_data"))
+        self.assertEqual(run.code, 3)
+        self.assertIn("--from takes one snapshot directory, e.g. ", run.err)
+
+    def test_mermaid_title_of_a_workflows_only_incident(self):
+        out = tlrecon("report", "--from", WORKFLOWS).out
+        title = re.search(r"^    title (.*)$", out, re.M).group(1)
+        self.assertNotIn("Worker", title)
+
+    def test_man_page_lists_every_option_of_every_help_and_no_other(self):
+        with open(os.path.join(ROOT, "man", "tlrecon.1")) as f:
+            man = f.read().replace("\\-", "-")
+        in_man = set(re.findall(r"(?<![\w-])--([a-z][a-z-]*)", man))
+        in_help = set()
+        for command in ("timeline", "report", "check", "snapshot"):
+            out = tlrecon(command, "--help").out
+            options = set(re.findall(r"^\s+(?:-\w,)?--([a-z][a-z-]*)", out, re.M)) - {"help"}
+            in_help |= options
+            with self.subTest(command=command):
+                self.assertEqual(options - in_man, set())
+        self.assertEqual({o for o in in_man - in_help if o not in ("version", "help")}, set(),
+                         "options in the man page that no command has")
+        self.assertNotRegex(man, r"report[^.]*default high")
+
+
+def parse_workflow_commands(text):
+    """GitHub Actions' workflow-command syntax: ::name key=value,key=value::message, with the
+    documented escapes undone. Lines that are not commands are returned as ('log', {}, line)."""
+    unescape_data = lambda s: s.replace("%0D", "\r").replace("%0A", "\n").replace("%25", "%")
+    out = []
+    for line in text.split("\n")[:-1]:
+        m = re.fullmatch(r"::(\w+)(?: ([^:]*))?::(.*)", line)
+        if not m:
+            out.append(("log", {}, line))
+            continue
+        props = {}
+        for pair in (m.group(2) or "").split(","):
+            if pair:
+                key, value = pair.split("=", 1)
+                props[key] = unescape_data(value.replace("%3A", ":").replace("%2C", ","))
+        out.append((m.group(1), props, unescape_data(m.group(3))))
+    return out
+
+
+class CiFormats(unittest.TestCase):
+    """Issue 13 item 6: check --format junit and github, parsed as CI systems parse them."""
+
+    @classmethod
+    def setUpClass(cls):
+        cls.dir = tempfile.mkdtemp()
+        cls.hostile = os.path.join(cls.dir, "hostile")
+        evil = "gpu,1:2%3\r\n::error::forged <b>&\"'</b> \x01\x0b\x1b[31m \ufffe]]>"
+        workers = [[evil, "gpu", "terminated", "2025-10-16 17:00:00+00", None, None, None,
+                    "2025-10-16T17:20:00Z"]]
+        logs = [[f"{i:04d}", f"2025-10-16 16:{i:02d}:00+00", "orchestrator_gpu", evil, "INFO", "cycle " + evil]
+                for i in range(0, 40)]
+        make_snapshot(cls.hostile, "2025-10-16T16:00:00Z", "2025-10-16T18:00:00Z",
+                      {"workers": workers, "system_logs": logs})
+
+    @classmethod
+    def tearDownClass(cls):
+        shutil.rmtree(cls.dir)
+
+    def junit(self, *args):
+        run = tlrecon("check", "--format", "junit", *args)
+        return run, ET.fromstring(run.out.encode())
+
+    def test_junit_structure_on_the_sample(self):
+        run, root = self.junit("--from", ORCH)
+        self.assertEqual(run.code, 1)
+        self.assertEqual(root.tag, "testsuites")
+        suites = root.findall("testsuite")
+        self.assertEqual(len(suites), 1)
+        cases = suites[0].findall("testcase")
+        failures = [c for c in cases if c.find("failure") is not None]
+        skipped = [c for c in cases if c.find("skipped") is not None]
+        self.assertEqual(len(failures), 3)
+        self.assertEqual({c.get("name") for c in skipped}, {"orphaned_decision", "workflow_failure"})
+        self.assertIn("logging_gap", failures[0].get("classname"))
+        self.assertIn("17:35:31", failures[0].find("failure").text)
+        passed = {c.get("name") for c in cases if c not in failures and c not in skipped}
+        self.assertIn("early_termination", passed)
+        self.assertNotIn("logging_gap", passed)
+        self.assertEqual(int(suites[0].get("tests")), len(cases))
+        self.assertEqual(int(suites[0].get("failures")), 3)
+        self.assertEqual(int(suites[0].get("skipped")), 2)
+
+    def test_junit_passes_below_fail_on(self):
+        run, root = self.junit("--from", ORCH, "--fail-on", "critical")
+        self.assertEqual(run.code, 0)
+        self.assertEqual(root.find("testsuite").get("failures"), "0")
+
+    def test_junit_hostile_text_stays_well_formed(self):
+        run, root = self.junit("--from", self.hostile, "--fail-on", "low")
+        self.assertEqual(run.code, 1, run.err)
+        texts = " ".join((c.get("name") or "") + " " + ET.tostring(c, encoding="unicode")
+                         for c in root.iter("testcase"))
+        self.assertIn("gpu,1:2%3", texts)
+        self.assertNotIn("\x1b", run.out)
+        self.assertNotIn("\x01", run.out)
+
+    def test_github_on_the_sample(self):
+        run = tlrecon("check", "--format", "github", "--from", ORCH)
+        self.assertEqual(run.code, 1)
+        commands = parse_workflow_commands(run.out)
+        errors = [c for c in commands if c[0] == "error"]
+        self.assertEqual(len(errors), 3)
+        self.assertTrue(errors[0][1]["title"].startswith("F3 HIGH logging_gap: orchestrator "))
+        self.assertIn("silent for 26m 29s", errors[0][1]["title"])
+        self.assertIn("The last log from", errors[0][2])
+        self.assertEqual(len([c for c in commands if c[0] == "notice"]), 2)
+        self.assertEqual(commands[-1][0], "log")
+        self.assertTrue(commands[-1][2].endswith("3 findings at or above high: fail"))
+
+    def test_github_hostile_text_cannot_forge_a_command(self):
+        run = tlrecon("check", "--format", "github", "--from", self.hostile, "--fail-on", "low")
+        self.assertEqual(run.code, 1, run.err)
+        for line in run.out.split("\n")[:-1]:
+            self.assertRegex(line, r"^(::(error|warning|notice) title=[^:]*::[^\r]*|tlrecon check .*)$")
+        commands = parse_workflow_commands(run.out)
+        self.assertTrue(any("gpu,1:2%3" in c[1]["title"] for c in commands if c[0] in ("error", "warning")), run.out)
+
+    def test_escaping_of_titles(self):
+        # A title property holding ':' and ',' would end the property list early unescaped.
+        run = tlrecon("check", "--format", "github", "--from", self.hostile, "--fail-on", "info")
+        self.assertEqual(run.code, 1, run.err)
+        for kind, props, _ in parse_workflow_commands(run.out):
+            if kind != "log":
+                self.assertEqual(set(props), {"title"})
+
+
+class SnapshotWindows(unittest.TestCase):
+    """Issue 13 item 4: on a snapshot "now" is its end; a window reaching outside
+    is cut to the evidence, stated in the output and noted on stderr."""
+
+    def window(self, *args, fmt="json"):
+        run = tlrecon("check", "--from", ORCH, "--format", fmt, *args)
+        self.assertIn(run.code, (0, 1), run.err)
+        return run, run.json()["window"] if fmt == "json" else None
+
+    def test_relative_since_counts_back_from_the_snapshots_end(self):
+        run, w = self.window("--since", "2h")
+        self.assertEqual(w, {"since": "2025-10-16T16:02:00Z", "until": "2025-10-16T18:02:00Z"})
+        self.assertEqual(run.err.count("reaches outside"), 0)
+
+    def test_since_alone_ends_at_the_snapshots_end(self):
+        _, w = self.window("--since", "2025-10-16T17:00:00Z")
+        self.assertEqual(w, {"since": "2025-10-16T17:00:00Z", "until": "2025-10-16T18:02:00Z"})
+
+    def test_until_alone_is_24h_back_cut_to_the_snapshot(self):
+        run, w = self.window("--until", "2025-10-16T12:00:00Z")
+        self.assertEqual(w, {"since": "2025-10-16T10:55:00Z", "until": "2025-10-16T12:00:00Z"})
+        self.assertIn("tlrecon: note: the window [2025-10-15T12:00:00Z, 2025-10-16T12:00:00Z) reaches outside "
+                      "the snapshot's [2025-10-16T10:55:00Z, 2025-10-16T18:02:00Z); analysing "
+                      "[2025-10-16T10:55:00Z, 2025-10-16T12:00:00Z)", run.err)
+
+    def test_a_long_window_is_cut_and_stated_in_every_output(self):
+        args = ["--since", "1d"]
+        _, w = self.window(*args)
+        self.assertEqual(w, {"since": "2025-10-16T10:55:00Z", "until": "2025-10-16T18:02:00Z"})
+        for command in (["timeline"], ["report", "--format", "text"], ["report"], ["check"]):
+            with self.subTest(command=command):
+                run = tlrecon(*command, "--from", ORCH, *args)
+                self.assertIn("2025-10-16T10:55:00Z, 2025-10-16T18:02:00Z)", run.out)
+                self.assertIn("analysing [2025-10-16T10:55:00Z, 2025-10-16T18:02:00Z)", run.err)
+
+
+class NoBuildMachinePaths(unittest.TestCase):
+    """Issue 13 item 9: no tracked file names an absolute path of a build machine."""
+
+    def test_no_absolute_home_or_work_paths(self):
+        files = subprocess.run(["git", "-C", ROOT, "ls-files", "-z"], capture_output=True)
+        if files.returncode != 0:
+            self.skipTest("not a git checkout")
+        pattern = re.compile(rb"(?<![\w.-])/(?:work|home|root|Users)/")
+        found = []
+        for name in files.stdout.decode().split("\0"):
+            path = os.path.join(ROOT, name)
+            if not name or not os.path.isfile(path) or os.path.islink(path):
+                continue
+            with open(path, "rb") as f:
+                for number, line in enumerate(f, 1):
+                    if pattern.search(line):
+                        found.append(f"{name}:{number}: {line.decode(errors='replace').strip()[:100]}")
+        self.assertEqual(found, [])
+
+
+class ReadableTimeline(unittest.TestCase):
+    """Issue 13 item 5: the text timeline reads on an 80-column terminal; --wide
+    and the JSONL keep every byte."""
+
+    def lines(self, *args):
+        text = tlrecon("timeline", "--from", ORCH, *args)
+        jsonl = tlrecon("timeline", "--from", ORCH, "--format", "jsonl", *[a for a in args if a != "--wide"])
+        events = [json.loads(l) for l in jsonl.out.splitlines() if json.loads(l)["record"] == "event"]
+        rows = [l for l in text.out.splitlines()[1:-1] if not l.startswith("== ")]
+        self.assertEqual(len(rows), len(events))
+        return text.out, rows, events
+
+    def test_message_starts_within_60_columns(self):
+        for args in ([], ["--tz", "America/New_York"]):
+            with self.subTest(args=args):
+                _, rows, events = self.lines(*args)
+                for row, event in zip(rows, events):
+                    # The summary of the event is the row's tail; count characters, not bytes.
+                    start = row.find(" " + event["summary"][:10])
+                    self.assertGreaterEqual(start, 0, (row, event["summary"]))
+                    self.assertLessEqual(start + 1, 60, row)
+
+    def test_the_date_once_per_day(self):
+        out, rows, _ = self.lines()
+        self.assertEqual([l for l in out.splitlines() if "2025-10-16" in l and not l.startswith("tlrecon ")
+                          and "window" not in l], ["== 2025-10-16 =="])
+
+    def test_actors_shortened_consistently(self):
+        _, rows, events = self.lines()
+        short_of = {}
+        for row, event in zip(rows, events):
+            short = row[25:49].rstrip()
+            self.assertLessEqual(len(short), 24)
+            short_of.setdefault(event["actor"], set()).add(short)
+        self.assertTrue(all(len(v) == 1 for v in short_of.values()), short_of)
+        shorts = [next(iter(v)) for v in short_of.values()]
+        self.assertEqual(len(shorts), len(set(shorts)))
+
+    def test_wide_keeps_the_full_layout(self):
+        _, rows, events = self.lines("--wide")
+        for row, event in zip(rows, events):
+            self.assertIn(event["actor"], row)
+            self.assertTrue(row.startswith(event["time"][:10] + " "), row)
+
+
+class ReportEventsThatMatter(unittest.TestCase):
+    """Issue 13 item 5: --full in every report format, and the text and JSON reports
+    show the rows markdown shows (first and last log of each source, all evidence)."""
+
+    @classmethod
+    def setUpClass(cls):
+        cls.md = tlrecon("report", "--from", ORCH).out
+        cls.doc = tlrecon("report", "--from", ORCH, "--format", "json").json()
+        cls.text = tlrecon("report", "--from", ORCH, "--format", "text", "--color", "never").out
+
+    def markdown_rows(self, md):
+        section = md[md.index("## Timeline"):]
+        rows = re.findall(r"^\| (\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\.\d{3}) \| (\w+) \| (\w+) \|", section, re.M)
+        return sorted(rows)
+
+    def test_json_timeline_is_markdowns(self):
+        rows = sorted((e["time"].replace("T", " ").replace("Z", "").ljust(19, " ")[:19] +
+                       ("." + e["time"][20:23] if "." in e["time"] else ".000"), e["table"], e["type"])
+                      for e in self.doc["timeline"])
+        self.assertEqual(rows, self.markdown_rows(self.md))
+
+    def test_the_last_log_before_the_gap_is_in_every_format(self):
+        gap = kinds(self.doc, "logging_gap")[0]
+        last = gap["evidence"][0]
+        self.assertIn((last["table"], last["key"]), {(e["table"], e["key"]) for e in self.doc["timeline"]})
+        timeline = self.text[self.text.index("TIMELINE"):]
+        self.assertIn("2025-10-16 17:35:31.000  log", timeline)
+
+    def test_text_timeline_is_markdowns(self):
+        timeline = self.text[self.text.index("TIMELINE"):]
+        rows = re.findall(r"^  (\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\.\d{3})  (\w+)", timeline, re.M)
+        self.assertEqual(sorted(rows), sorted((t, ty) for t, _, ty in self.markdown_rows(self.md)))
+
+    def test_full_in_every_format(self):
+        events = [json.loads(l) for l in tlrecon("timeline", "--from", ORCH, "--format", "jsonl").out.splitlines()]
+        events = [e for e in events if e["record"] == "event"]
+        doc = tlrecon("report", "--from", ORCH, "--format", "json", "--full").json()
+        self.assertEqual(len(doc["timeline"]), len(events))
+        self.assertEqual([(e["time"], e["key"]) for e in doc["timeline"]], [(e["time"], e["key"]) for e in events])
+        text = tlrecon("report", "--from", ORCH, "--format", "text", "--full").out
+        self.assertIn(f"TIMELINE (every event, {len(events)})", text)
+        self.assertEqual(len(text[text.index("TIMELINE (every"):].splitlines()) - 1, len(events))
+
+
+class ZoomedChart(unittest.TestCase):
+    """Issue 13 item 5: findings in 30 minutes of a 7-hour window get a second,
+    zoomed chart (tests/render/check_mermaid.sh renders every chart)."""
+
+    def charts(self, snapshot):
+        return re.findall(r"```mermaid\n(.*?)```", tlrecon("report", "--from", snapshot).out, re.S)
+
+    def test_the_2025_10_16_story_is_zoomed(self):
+        charts = self.charts(ORCH)
+        self.assertEqual(len(charts), 2)
+        zoom = charts[1]
+        self.assertIn("title Worker lifecycles, logging gaps and findings (UTC, 17:32 to 18:02)", zoom)
+        starts = re.findall(r", (\d{4}-\d\d-\d\d \d\d:\d\d:\d\d), \d{4}", zoom)
+        self.assertTrue(starts and min(starts) >= "2025-10-16 17:32:52", starts)
+        self.assertIn("F3 gpu-orchestrator silent", zoom)
+
+    def test_no_zoom_when_findings_spread_over_the_window(self):
+        self.assertEqual(len(self.charts(WORKFLOWS)), 1)
 
 
 if __name__ == "__main__":

@@ -20,5 +20,8 @@ expect "tlrecon timeline --format " jsonl
 expect "tlrecon report --format " markdown
 expect "tlrecon snapshot --" --out
 expect "tlrecon report --tz America/New_Y" America/New_York
+expect "tlrecon check --format " junit
+expect "tlrecon check --require " orphaned_decision
+expect "tlrecon timeline --" --wide
 echo "$pass passed, $fail failed"
 [ "$fail" -eq 0 ]

@@ -48,6 +48,9 @@ class Colour(unittest.TestCase):
         self.assertNotIn("\x1b[", out)
         out, _ = run_on_pty(self.args + ["--color", "never"], "out")
         self.assertNotIn("\x1b[", out)
+        # no-color.org: an empty NO_COLOR does not disable colour (issue 13 item 7).
+        out, _ = run_on_pty(self.args, "out", {"NO_COLOR": ""})
+        self.assertIn("\x1b[1;31mHIGH", out)
         piped = subprocess.run([TLRECON, *self.args], capture_output=True, text=True).stdout
         self.assertNotIn("\x1b[", piped)
 

@@ -3,7 +3,7 @@
 #
 # Renders every Mermaid chart of `tlrecon report --format markdown` on both bundled
 # samples with the real mermaid 11 (tests/tools/node_modules) in Debian's headless
-# Chromium, as /work/shared/MERMAID.md describes: each chart is parse()d and render()ed
+# Chromium, as the team's shared MERMAID.md notes describe: each chart is parse()d and render()ed
 # in a file:// page, the results are read back with --dump-dom. A chart passes when it
 # renders, mermaid drew every task line, and the text check (mermaid_check.py) finds
 # nothing: dates in `dateFormat YYYY-MM-DD HH:mm:ss`, start <= end, no ':' '#' ';' in
