@@ -162,6 +162,7 @@ Analysis analyze(Source& source, const Mapping& mapping, const Window& window, c
     std::vector<Finding> found;
     d->finish(ctx, found);
     for (Finding& f : found) {
+      f.detector = d->name();
       a.findings.push_back(std::move(f));
     }
   }

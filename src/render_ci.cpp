@@ -104,19 +104,18 @@ std::string finding_body(const Finding& f) {
 
 void write_check_junit(std::ostream& out, const Analysis& a, Severity fail_on) {
   std::vector<const Finding*> failing;
-  // Findings are not tagged with their detector; a detector's own kind is its name.
-  std::set<std::string> failing_kinds;
+  std::set<std::string> failing_detectors;
   for (const Finding* f : by_severity(a.findings)) {
     if (f->severity >= fail_on) {
       failing.push_back(f);
-      failing_kinds.insert(f->kind);
+      failing_detectors.insert(f->detector);
     }
   }
   size_t skipped = 0;
   size_t passed = 0;
   for (const DetectorStatus& d : a.detectors) {
     skipped += !d.ran;
-    passed += d.ran && failing_kinds.count(d.name) == 0;
+    passed += d.ran && failing_detectors.count(d.name) == 0;
   }
   size_t tests = failing.size() + skipped + passed;
   std::string counts = "tests=\"" + std::to_string(tests) + "\" failures=\"" + std::to_string(failing.size()) +
@@ -138,7 +137,7 @@ void write_check_junit(std::ostream& out, const Analysis& a, Severity fail_on) {
       out << "    <testcase classname=\"tlrecon.detector\" name=\"" << attr(d.name) << "\">\n"
           << "      <skipped message=\"" << attr(d.reason) << "\"/>\n"
           << "    </testcase>\n";
-    } else if (failing_kinds.count(d.name) == 0) {
+    } else if (failing_detectors.count(d.name) == 0) {
       out << "    <testcase classname=\"tlrecon.detector\" name=\"" << attr(d.name) << "\"/>\n";
     }
   }

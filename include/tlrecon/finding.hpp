@@ -28,6 +28,7 @@ Evidence evidence_of(const Event& e);
 struct Finding {
   std::string id;  // "F1", "F2", … in timeline order, assigned once all detectors ran
   std::string kind;
+  std::string detector;  // the detector that found it (a detector may find several kinds)
   Severity severity = Severity::medium;
   Time start{};
   Time end{};

@@ -671,6 +671,17 @@ class CiFormats(unittest.TestCase):
         self.assertEqual(int(suites[0].get("failures")), 3)
         self.assertEqual(int(suites[0].get("skipped")), 2)
 
+    def test_junit_a_detector_failing_by_another_kind_has_no_passing_case(self):
+        # workflow_failure finds workflow_unrecovered (high): it failed, whatever its own name.
+        run, root = self.junit("--from", WORKFLOWS)
+        self.assertEqual(run.code, 1)
+        cases = root.find("testsuite").findall("testcase")
+        failing = [c for c in cases if c.find("failure") is not None]
+        self.assertIn("tlrecon.workflow_unrecovered", {c.get("classname") for c in failing})
+        passed = {c.get("name") for c in cases if c.find("failure") is None and c.find("skipped") is None}
+        self.assertNotIn("workflow_failure", passed)
+        self.assertNotIn("orphaned_decision", passed)
+
     def test_junit_passes_below_fail_on(self):
         run, root = self.junit("--from", ORCH, "--fail-on", "critical")
         self.assertEqual(run.code, 0)
