@@ -94,7 +94,8 @@ HOUR = 60 * MIN
 SCENARIOS = ["healthy", "silent_logging_death", "restart", "worker_silent_holding_task",
              "one_of_two_orchestrators_dies", "orphaned_decisions", "logging_death_before_window",
              "redeploy", "external_worker", "failed_spawn", "blocked_spawn", "concurrent_silent",
-             "rls", "retention", "retention_silent"]
+             "rls", "retention", "retention_silent", "spurious_demand", "never_logging_worker",
+             "worker_oom_killed", "no_central_worker_logging"]
 CORE = ["logging_gap", "orphaned_decision", "unexplained_scale_up"]
 ERAS = ["E1", "E2", "E3"]
 # REAL-SYSTEM.md section 2: when each era's lines were written.
@@ -103,7 +104,13 @@ ERA_DAYS = {"E1": (datetime(2025, 10, 16, tzinfo=timezone.utc), 88),
             "E3": (datetime(2026, 4, 25, tzinfo=timezone.utc), 36)}
 # Eras whose orchestrator has the line a scenario needs (E2 has neither
 # SCALING BLOCKED, commented out in 61e170e, nor SCALE-UP SUPPRESSED).
-SCENARIO_ERAS = {"blocked_spawn": ["E1", "E3"]}
+SCENARIO_ERAS = {"blocked_spawn": ["E1", "E3"],
+                 # E1 promotes a worker 'detected as active via logging': a worker that
+                 # never logs could not be promoted there.
+                 "never_logging_worker": ["E2", "E3"], "no_central_worker_logging": ["E2", "E3"]}
+# The spurious count of seed 002 and the scale-up it caused.
+SPURIOUS_QUEUED = 51
+SPURIOUS_SPAWN = 4
 
 # The finding for "workers were created while system_logs holds no orchestrator
 # line at all in its kept range: no orchestrator has logged for as long as logs
@@ -226,6 +233,7 @@ class Worker:
         self.spawned_by = None
         self.manual = False           # launched by hand, not by an orchestrator
         self.external = False         # inserted by func_worker_heartbeat_with_logs
+        self.dead_at = None           # killed (OOM, SIGKILL): no beat, no line, no row update after it
 
     def alive(self, t):
         return self.terminated is None or t < self.terminated
@@ -260,6 +268,7 @@ class Orch:
         self.overrides = []               # [{"at", "n", "fail"}]: forced spawns
         self.blocked = None               # (from, until): scale-ups blocked/suppressed
         self.blocked_lines = []
+        self.spurious = None              # {"at"}: log Queued=51 at the first cycle after it, spawn 4
 
 
 class Gen:
@@ -298,6 +307,10 @@ class Gen:
         self.cutoff = None      # system_logs rows older than this are gone (retention)
         self.variant = None
         self.rls = False
+        self.workers_log = True     # workers write to system_logs (no_central_worker_logging: never)
+        self.never_logs = None      # never_logging_worker: {"after": t, "worker": Worker}
+        self.oom_plan = None        # worker_oom_killed: {"at": t, "worker", "task"}
+        self.scale_ups = []         # (database time of 'Spawning n workers', n, source_id)
 
     # ------------------------------------------------------------------ helpers
     def uid(self):
@@ -338,7 +351,7 @@ class Gen:
                     o.first_db = t + o.clock
         else:
             w = o_or_w
-            if w.silent(t):
+            if w.silent(t) or not self.workers_log or (w.dead_at is not None and t >= w.dead_at):
                 return
             if self.moj:
                 msg = mojibake(msg)
@@ -436,6 +449,22 @@ class Gen:
                 gpu[0].log_dead_at = self.cutoff - r.randint(5, 40) * MIN
         elif s == "rls":
             self.rls = True
+        elif s == "spurious_demand":
+            # seed 002: a quiet pool (no worker alive, min_workers 0), one task queued just
+            # before a cycle that logs Queued=51 and spawns 4 workers
+            o = gpu[0]
+            t = self.since + int(win * r.uniform(0.25, 0.6))
+            o.min_workers = 0
+            o.max_workers = max(o.max_workers, SPURIOUS_SPAWN)
+            o.spurious = dict(at=t)
+            self.quiet.append((t - 30 * MIN, t + 20 * MIN))
+            self.extra["spurious_planned"] = t
+        elif s == "never_logging_worker":
+            self.never_logs = dict(after=self.since + int(win * r.uniform(0.15, 0.5)), worker=None)
+        elif s == "no_central_worker_logging":
+            self.workers_log = False
+        elif s == "worker_oom_killed":
+            self.oom_plan = dict(at=self.since + int(win * r.uniform(0.3, 0.7)), worker=None)
 
         # demand: batches through the whole history, sporadic singles
         t = self.t0 + r.randint(2, 10) * MIN
@@ -546,6 +575,16 @@ class Gen:
     def worker_tick(self, w, t):
         r = self.rng
         if w.terminated is not None and t >= w.terminated:
+            return
+        if w.dead_at is not None:
+            return      # killed: its row, its beat and its task stay as they were
+        p = self.oom_plan
+        if (p is not None and p["worker"] is None and t >= p["at"] and w.task is not None
+                and t - w.task.claimed >= MIN and w.task.finish_at - t >= 2 * MIN):
+            # the OOM killer (exit 137): no last line, no more beats, the task stays In Progress
+            w.dead_at = t + r.randint(0, 999999)
+            w.task.finish_at = self.t_end + 10 * HOUR
+            p.update(worker=w, task=w.task.id, claim=w.task.claimed, killed=w.dead_at)
             return
         if not w.logging_started and w.booted_at is not None and t >= w.booted_at:
             w.logging_started = True
@@ -687,16 +726,32 @@ class Gen:
         total = len(queued) + len(active)
         desired = min(o.max_workers, max(o.min_workers, math.ceil(total / o.tasks_per_worker)))
         current = len(spawning) + len(promoted)
+        n_queued, n_active = len(queued), len(active)
+        spurious = o.spurious is not None and "line" not in o.spurious and tc >= o.spurious["at"]
+        if spurious:
+            # seed 002: one task queued since the last cycle, and a count from elsewhere
+            if mine or active:
+                raise Retry("workers or tasks are still about at the spurious count")
+            self.add_task(tc - r.randint(2, 12) * SEC - r.randint(0, 999999), "image_generation", shards[0])
+            queued = self.queued_tasks(tc, shards)
+            n_queued, n_active = SPURIOUS_QUEUED, 0
+            total = n_queued
+            o.overrides.insert(0, dict(at=tc, n=SPURIOUS_SPAWN, fail=None))
+            o.spurious["table_queued"] = len(queued)
 
         if era in ("E1", "E2"):
             olog(tc, "INFO", "Starting orchestrator cycle")
-            olog(nxt(), "CRITICAL", "%sTASK COUNT (Cycle #%d): Queued=%d, Active=%d, Total=%d"
-                 % ("🔢 " if era == "E1" else "", n, len(queued), len(active), total))
+            tcount = nxt()
+            olog(tcount, "CRITICAL", "%sTASK COUNT (Cycle #%d): Queued=%d, Active=%d, Total=%d"
+                 % ("🔢 " if era == "E1" else "", n, n_queued, n_active, total))
             if era == "E1":
                 olog(nxt(), "INFO", "Current state: %d spawning, %d active, 0 terminating, %d total tasks (%d queued)"
-                     % (len(spawning), len(promoted), total, len(queued)))
+                     % (len(spawning), len(promoted), total, n_queued))
         else:
-            olog(nxt(), "INFO", "Cycle #%d: scaling=%d active=%d" % (n, len(queued), len(active)))
+            tcount = nxt()
+            olog(tcount, "INFO", "Cycle #%d: scaling=%d active=%d" % (n, n_queued, n_active))
+        if spurious:
+            o.spurious["line"] = tcount + o.clock
 
         # E3: a pod that is up gets its startup script; the worker then boots and logs
         launched = 0
@@ -794,6 +849,7 @@ class Gen:
                 olog(nxt(1, 3), "INFO", "Scaling up: need %d more workers (current: %d, desired: %d)"
                      % (spawn, current, desired))
             self.extra.setdefault("scale_up_lines", []).append(tu + o.clock)
+            self.scale_ups.append((tu + o.clock, spawn, o.source_id))
             if override is not None and override["fail"]:
                 self.failed_line = tu + o.clock
             for i in range(spawn):
@@ -816,6 +872,11 @@ class Gen:
                            r.randint(20, 60) * SEC, self.runpod_id())
                 w.clock = r.randint(-2000, 2000) * 1000
                 w.spawned_by = o
+                nl = self.never_logs
+                if nl is not None and nl["worker"] is None and tw >= nl["after"]:
+                    # its database log handler never starts: not one line, ever
+                    w.silences.append((0, self.t_end + 10 * HOUR))
+                    nl["worker"] = w
                 if era == "E3":
                     w.booted_at = None
                 self.workers.append(w)
@@ -1072,8 +1133,21 @@ class Gen:
     # ------------------------------------------------------------------ expectations
     def healthy_expectations(self):
         self.forbid_kinds = list(CORE) + ["orchestrator_restart", "worker_never_promoted", "stale_heartbeat",
-                                          "clock_skew", "workflow_unrecovered", "early_termination"]
+                                          "clock_skew", "workflow_unrecovered", "early_termination",
+                                          "demand_mismatch", "worker_lost", "task_count_spike"]
         self.extra_out = {"max_severity": "low", "max_core_findings": 0, "exit_code_fail_on_medium": 0}
+        self.count_rapid_scale_ups()
+
+    def count_rapid_scale_ups(self):
+        """A scale-up of 3 or more workers in one cycle is a rapid_scale_up (low) even in a
+        healthy history: exactly one per such cycle in the window, none for smaller ones.
+        Not counted when one lies within 3 minutes of the window's edges (which cycle
+        is inside is then tlrecon's call)."""
+        big = [t for t, n, _ in self.scale_ups if n >= 3]
+        if any(abs(t - edge) < 3 * MIN for t in big for edge in (self.since, self.until)):
+            return
+        self.extra_out.setdefault("count_kinds", {})["rapid_scale_up"] = \
+            sum(1 for t in big if self.since <= t < self.until)
 
     def finish_expectations(self):
         s = self.scenario
@@ -1265,6 +1339,78 @@ class Gen:
             self.extra_out = {"no_core_before": iso_tl(self.cutoff)}
             self.extra["death"] = o.log_dead_at
             exit_code = 1
+        elif s == "no_central_worker_logging":
+            self.healthy_expectations()
+            self.extra["worker_log_lines"] = sum(1 for l in self.logs if l["st"] == "worker")
+            worked = [w for w in self.workers if w.promoted is not None and self.since <= w.promoted < self.until
+                      and any(k.worker == w.id for k in self.tasks)]
+            if not worked:
+                raise Retry("no worker was promoted and worked in the window")
+            self.extra["first_worker"] = worked[0].id
+        elif s == "spurious_demand":
+            o = gpu[0]
+            sp = o.spurious
+            if "line" not in sp or not (self.since + 5 * MIN <= sp["line"] < self.until - 20 * MIN):
+                raise Retry("the spurious count was not logged inside the window")
+            made = [w for w in self.workers if w.spawned_by is o and abs(w.created - sp["line"]) < 2 * MIN]
+            if len(made) != SPURIOUS_SPAWN:
+                raise Retry("the spurious scale-up created %d workers" % len(made))
+            self.forbid_kinds = list(CORE) + ["worker_lost", "stale_heartbeat", "orchestrator_restart"]
+            self.expect.append(dict(kind="demand_mismatch", entities_equal=[o.source_id], severity="high",
+                                    start=iso_tl(sp["line"]),
+                                    why="%s logs Queued=%d, Active=0 at %s while the tasks table holds %d queued "
+                                        "task(s) and none active, then scales up by %d (workers %s)"
+                                        % (o.source_id, SPURIOUS_QUEUED, iso_tl(sp["line"]), sp["table_queued"],
+                                           SPURIOUS_SPAWN, ", ".join(w.id for w in made))))
+            self.extra_out = {"max_core_findings": 0, "count_kinds": {"demand_mismatch": 1}}
+            self.extra["spurious"] = dict(line=sp["line"], table_queued=sp["table_queued"])
+            self.extra["spurious_workers"] = [w.id for w in made]
+            exit_code = 1
+        elif s == "never_logging_worker":
+            w = self.never_logs["worker"]
+            if w is None or w.promoted is None or not (self.since <= w.promoted < self.until - 15 * MIN):
+                raise Retry("the never-logging worker was not promoted inside the window")
+            claims = sorted(k.claimed for k in self.tasks if k.worker == w.id and k.claimed is not None)
+            if not claims or claims[0] >= self.until - 5 * MIN:
+                raise Retry("the never-logging worker claimed no task in the window")
+            start = min(w.promoted, claims[0])
+            end = min(w.terminated or self.until, self.until)
+            if end - start <= GAP_MIN + MIN:
+                raise Retry("the never-logging worker lived too briefly")
+            self.forbid_kinds = ["orphaned_decision", "unexplained_scale_up", "worker_lost", "demand_mismatch",
+                                 "orchestrator_restart"]
+            self.expect.append(dict(kind="logging_gap", entities_equal=[w.id], severity="high",
+                                    start=iso_tl(start),
+                                    why="%s is promoted at %s and claims %d task(s) from %s, and never writes a "
+                                        "line, while the other workers log" % (w.id, iso_tl(w.promoted),
+                                                                               len(claims), iso_tl(claims[0]))))
+            self.extra_out = {"max_core_findings": 1, "count_kinds": {"logging_gap": 1}}
+            self.extra["never_logging_worker"] = dict(id=w.id, created=w.created, promoted=w.promoted,
+                                                      first_claim=claims[0], claims=len(claims),
+                                                      terminated=w.terminated)
+            exit_code = 1
+        elif s == "worker_oom_killed":
+            p = self.oom_plan
+            w = p["worker"]
+            if w is None or not (self.since <= p["killed"] < self.until - 15 * MIN):
+                raise Retry("no worker holding a task was killed inside the window")
+            self.forbid_kinds = ["orphaned_decision", "unexplained_scale_up", "demand_mismatch",
+                                 "orchestrator_restart"]
+            self.forbid.append(dict(kind="stale_heartbeat", entities_contain=[w.id]))
+            self.expect.append(dict(kind="worker_lost", entities_equal=[w.id], severity="high", open=True,
+                                    why="%s is killed at %s holding task %s (claimed %s): its beats and lines "
+                                        "stop together, its row stays active, the task In Progress"
+                                        % (w.id, iso_tl(p["killed"]), p["task"], iso_tl(p["claim"]))))
+            # its silence may also show as its own logging gap (related to worker_lost), nothing else
+            self.extra_out = {"max_core_findings": 1, "count_kinds": {"worker_lost": 1}}
+            self.extra["oom_killed"] = dict(worker=w.id, task=p["task"], claim=p["claim"], killed=p["killed"],
+                                            last_heartbeat=w.last_beat)
+            exit_code = 1
+        # The detectors of issue 12 stay quiet wherever their fault is not injected.
+        if s != "spurious_demand" and "demand_mismatch" not in self.forbid_kinds:
+            self.forbid_kinds.append("demand_mismatch")
+        if s != "worker_oom_killed" and "worker_lost" not in self.forbid_kinds:
+            self.forbid_kinds.append("worker_lost")
         if self.cutoff is not None:
             self.extra["logs_kept_from"] = self.cutoff
         self.exit_code = exit_code
@@ -1464,7 +1610,8 @@ class Gen:
             self.place_externals()
         self.workflows()
         self.finish_expectations()
-        if self.scenario in ("healthy", "external_worker", "rls", "redeploy", "retention") or \
+        if self.scenario in ("healthy", "external_worker", "rls", "redeploy", "retention",
+                             "no_central_worker_logging") or \
                 (self.scenario == "failed_spawn" and self.variant == "partial"):
             self.check_healthy_invariants()
         self.post_filter()

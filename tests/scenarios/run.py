@@ -241,6 +241,19 @@ def mutate(exp):
     elif s == "one_of_two_orchestrators_dies":
         e["forbid"] = [{"kind": "logging_gap", "entities_contain": [e["expect"][0]["entities_contain"][0]]}]
         what = "forbids the gap of the orchestrator that died"
+    elif s == "spurious_demand":
+        e["forbid_kinds"].append("demand_mismatch")
+        what = "forbids the demand_mismatch of the Queued=%d count" % 51
+    elif s == "never_logging_worker":
+        e["expect"][0]["severity"] = "medium"
+        what = "expects the never-logging worker's gap to be medium although it worked"
+    elif s == "worker_oom_killed":
+        e["expect"][0]["kind"] = "stale_heartbeat"
+        what = "expects a stale_heartbeat for the killed worker instead of worker_lost"
+    elif s == "no_central_worker_logging":
+        w = e["facts"]["first_worker"]
+        e["expect"].append({"kind": "logging_gap", "entities_contain": [w]})
+        what = "expects a logging_gap for %s, a worker of a fleet that never logs centrally" % w
     elif s == "orphaned_decisions":
         e["orphaned_exact"] = e["orphaned_exact"][1:]
         e["expect"] = e["expect"][1:]
