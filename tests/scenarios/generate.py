@@ -1142,8 +1142,10 @@ class Gen:
         """A scale-up of 3 or more workers in one cycle is a rapid_scale_up (low) even in a
         healthy history: exactly one per such cycle in the window, none for smaller ones.
         Not counted when one lies within 3 minutes of the window's edges (which cycle
-        is inside is then tlrecon's call)."""
-        big = [t for t, n, _ in self.scale_ups if n >= 3]
+        is inside is then tlrecon's call), and only lines the retention cleanup kept."""
+        big = [t for t, n, _ in self.scale_ups if n >= 3 and (self.cutoff is None or t >= self.cutoff)]
+        if self.cutoff is not None and any(abs(t - self.cutoff) < 3 * MIN for t, _, _ in self.scale_ups):
+            return      # a cycle cut in two by the retention cleanup
         if any(abs(t - edge) < 3 * MIN for t in big for edge in (self.since, self.until)):
             return
         self.extra_out.setdefault("count_kinds", {})["rapid_scale_up"] = \
