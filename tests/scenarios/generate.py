@@ -77,6 +77,13 @@ Scenarios:
   retention_silent               as retention, and the GPU orchestrator's logging
                                  died before that point while it kept creating
                                  workers: no orchestrator line is kept at all.
+  spurious_demand                seed 002: 'Queued=51, Active=0' while one task is
+                                 queued, then a logged scale-up of 4.
+  never_logging_worker           a worker promoted, claiming and finishing tasks,
+                                 that never writes a line while others do (E2/E3).
+  worker_oom_killed              seed 003: a worker holding a task is killed; beats
+                                 and lines stop together, its row stays active.
+  no_central_worker_logging      healthy, but workers never write to system_logs.
 """
 import argparse
 import json

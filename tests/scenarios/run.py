@@ -41,6 +41,12 @@ today's build they fail as the issue says:
 | retention | fails: workers created before the oldest kept log are unexplained scale-ups |
 | retention_silent | fails: no finding says no orchestrator has logged for as long as logs are kept |
 
+Issue 12's scenarios on a build before it (c9c6ab3): spurious_demand fails
+(no demand_mismatch), never_logging_worker fails (no logging_gap for the
+worker that never logs), worker_oom_killed fails (no worker_lost, a
+stale_heartbeat instead); no_central_worker_logging passes (it guards
+against noise; its self-test expects a worker gap and must fail).
+
 `--era E3` keeps the old scenarios runnable against today's build.
 
 --self-test runs the same cases with one expectation deliberately flipped
