@@ -83,7 +83,8 @@ void seed_002(FakeSource& src, bool spurious = true) {
     std::string k = "o-" + std::to_string(s);
     int m = s / 60;
     int sec = s % 60 + 12;
-    log(src, k + "a", m, sec, "orchestrator_gpu", "orch", "Starting orchestrator cycle");
+    // E1 opens each cycle a moment before its count line.
+    log(src, k + "a", m, sec - 1, "orchestrator_gpu", "orch", "Starting orchestrator cycle");
     log(src, k + "b", m, sec, "orchestrator_gpu", "orch",
         "🔢 TASK COUNT (Cycle #" + n + "): Queued=" + std::to_string(q) + ", Active=0, Total=" + std::to_string(q),
         "CRITICAL");
@@ -254,7 +255,7 @@ TEST_CASE("demand_mismatch: seed 002, Queued=51 while the tasks table holds one 
   auto rapid = of_kind(a, "rapid_scale_up");
   REQUIRE(rapid.size() == 1);
   CHECK(rapid[0]->severity == Severity::low);
-  CHECK(rapid[0]->title == "orchestrator orch scaled up by 4 workers in one cycle at 18:25:42");
+  CHECK(rapid[0]->title == "orchestrator orch scaled up by 4 workers in one cycle at 18:25:41");
   CHECK(rapid[0]->related == std::vector<std::string>{f.id});
   auto spike = of_kind(a, "task_count_spike");
   REQUIRE(spike.size() == 1);

@@ -203,7 +203,9 @@ class DemandMismatch : public Detector {
     std::vector<const Event*> out;
     *cycle = nullptr;
     for (const Cycle& cy : ctx.fleet.cycles()) {
-      if (cy.instance == c.instance && cy.stated + cy.unstated > 0 && cy.first >= c.line.time &&
+      // The cycle of the count line itself (E1/E2 open it a moment before,
+      // with "Starting orchestrator cycle"), or one that starts after it.
+      if (cy.instance == c.instance && cy.stated + cy.unstated > 0 && cy.last >= c.line.time &&
           cy.first <= c.deadline) {
         *cycle = &cy;
         break;

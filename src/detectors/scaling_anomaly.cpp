@@ -76,8 +76,11 @@ class ScalingAnomaly : public Detector {
     }
     for (Finding& f : m_found) {
       for (const Finding& d : ctx.earlier) {
-        if (d.kind == "demand_mismatch" && d.entities == f.entities && f.start >= d.start &&
-            f.start <= d.end + ctx.mapping.thresholds.tolerance) {
+        // The same episode: within the tolerance of the mismatch's span (a
+        // cycle opens a moment before its count line).
+        Micros tolerance = ctx.mapping.thresholds.tolerance;
+        if (d.kind == "demand_mismatch" && d.entities == f.entities && f.start + tolerance >= d.start &&
+            f.start <= d.end + tolerance) {
           relate(f, d);
         }
       }
