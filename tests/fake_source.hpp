@@ -6,6 +6,7 @@
 #include <map>
 #include <tuple>
 
+#include "tlrecon/analysis.hpp"
 #include "tlrecon/source.hpp"
 
 namespace tlrecon::test {
@@ -69,5 +70,16 @@ class FakeSource : public Source {
   std::vector<TableInfo> m_tables;
   std::map<TableId, std::vector<std::vector<std::string>>> m_rows;
 };
+
+// The findings of one kind, in id order.
+inline std::vector<const Finding*> of_kind(const Analysis& a, const std::string& kind) {
+  std::vector<const Finding*> out;
+  for (const Finding& f : a.findings) {
+    if (f.kind == kind) {
+      out.push_back(&f);
+    }
+  }
+  return out;
+}
 
 }  // namespace tlrecon::test

@@ -10,6 +10,7 @@
 
 using namespace tlrecon;
 using tlrecon::test::FakeSource;
+using tlrecon::test::of_kind;
 
 namespace {
 
@@ -57,16 +58,6 @@ Analysis run(FakeSource& src, Mapping m = default_mapping()) {
   src.declare(TableId::workers);
   src.declare(TableId::system_logs);
   return analyze(src, m, k_window, nullptr);
-}
-
-std::vector<const Finding*> of_kind(const Analysis& a, const std::string& kind) {
-  std::vector<const Finding*> out;
-  for (const Finding& f : a.findings) {
-    if (f.kind == kind) {
-      out.push_back(&f);
-    }
-  }
-  return out;
 }
 
 Fact fact(const std::string& line, Mapping m = default_mapping()) { return Catalogue(m).fact_of(line); }

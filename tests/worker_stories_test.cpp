@@ -8,6 +8,7 @@
 
 using namespace tlrecon;
 using tlrecon::test::FakeSource;
+using tlrecon::test::of_kind;
 
 namespace {
 
@@ -60,16 +61,6 @@ Analysis run(FakeSource& src, Mapping m = default_mapping()) {
   src.declare(TableId::system_logs);
   src.declare(TableId::tasks);
   return analyze(src, m, k_window, nullptr);
-}
-
-std::vector<const Finding*> of_kind(const Analysis& a, const std::string& kind) {
-  std::vector<const Finding*> out;
-  for (const Finding& f : a.findings) {
-    if (f.kind == kind) {
-      out.push_back(&f);
-    }
-  }
-  return out;
 }
 
 // Seed 002: an E1 orchestrator counting one queued task every 30 s, until
