@@ -165,7 +165,7 @@ Input open_input(const CommonOptions& common, std::ostream& err) {
       in.mapping.thresholds.lookback = duration_option("--lookback", common.lookback);
     }
     in.window = snapshot_window(common, snap.window, err);
-    in.source = with_snapshot_hint(common.from, [&] { return open_snapshot(common.from); });
+    in.source = with_snapshot_hint(common.from, [&] { return open_snapshot(common.from, in.mapping, in.window); });
     return in;
   }
   if (!common.lookback.empty()) {

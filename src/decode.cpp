@@ -133,8 +133,8 @@ std::optional<Time> RowDecoder::accept(const Row& row) {
     return time_of(row, tf, true);  // counts it as rejected
   }
   row_time = parse_time(row[tf].text, m_mapping.columns[tf].zone);
-  // The read range, as the PostgreSQL source's WHERE clause has it.
-  if (row_time && (*row_time < m_read_from || *row_time >= m_window.until)) {
+  // The read range, as the PostgreSQL source's WHERE clauses have it.
+  if (row_time && (*row_time >= m_window.until || (*row_time < m_read_from && !still_alive(row)))) {
     return std::nullopt;
   }
   ++m_info.rows;
@@ -156,6 +156,16 @@ std::optional<Time> RowDecoder::accept(const Row& row) {
     return std::nullopt;
   }
   return row_time;
+}
+
+bool RowDecoder::still_alive(const Row& row) const {
+  if (m_table != TableId::workers) {
+    return false;
+  }
+  auto end = [&](int f) {
+    return row[f].null ? std::nullopt : parse_time(row[f].text, m_mapping.columns[f].zone);
+  };
+  return alive_since(end(w_terminated_at), end(w_error_time), m_window.since);
 }
 
 void RowDecoder::fill_log(const Row& row, Time time, Event& e) {

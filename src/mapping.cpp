@@ -271,7 +271,9 @@ void apply_thresholds(Thresholds& th, const json& thresholds, const std::string&
     std::string key = "thresholds." + name;
     auto duration = std::find_if(std::begin(k_duration_thresholds), std::end(k_duration_thresholds),
                                  [&](const DurationThreshold& d) { return name == d.name; });
-    if (duration != std::end(k_duration_thresholds)) {
+    if (name == "log_lookback" && item.is_null()) {
+      th.log_lookback = Micros::zero();  // no bound (mapping.hpp)
+    } else if (duration != std::end(k_duration_thresholds)) {
       th.*(duration->value) = get_duration(item, origin, key);
     } else if (name == "gap_factor") {
       if (!item.is_number() || !std::isfinite(item.get<double>()) || item.get<double>() < 1.0 ||
@@ -414,7 +416,8 @@ nlohmann::ordered_json mapping_to_json(const Mapping& m) {
                        {"trigger_window", secs(th.trigger_window)},
                        {"handover", secs(th.handover)},
                        {"lookback", secs(th.lookback)},
-                       {"log_lookback", secs(th.log_lookback)},
+                       {"log_lookback", th.log_lookback.count() == 0 ? nlohmann::ordered_json(nullptr)
+                                                                      : nlohmann::ordered_json(secs(th.log_lookback))},
                        {"statement_timeout", secs(th.statement_timeout)}};
   nlohmann::ordered_json facts = nlohmann::ordered_json::array();
   for (const FactPattern& fp : m.patterns.facts) {

@@ -14,6 +14,7 @@
 
 #include "tlrecon/copy_text.hpp"
 #include "tlrecon/error.hpp"
+#include "tlrecon/catalogue.hpp"
 #include "tlrecon/interrupt.hpp"
 
 namespace tlrecon {
@@ -188,7 +189,150 @@ std::string time_literal(Time t, const std::string& column_type, const std::stri
   return lit;
 }
 
+// What every query on one table shares.
+struct TableSql {
+  std::string select;                // "SELECT … AS "id", … FROM relation"
+  std::vector<std::string> exprs;    // per logical field: its SQL, empty when unmapped
+  std::vector<std::string> types;    // per logical field: its type ("text" for a json key)
+  std::string time;                  // the row-time column, quoted
+  std::string time_type;
+  std::string zone;
+  std::string order;                 // " ORDER BY time, key"
+};
+
+std::string field_expr(TableId table, int f, const ColumnSpec& cs, const std::map<std::string, std::string>& types,
+                       std::string& type) {
+  auto it = cs.column.empty() ? types.end() : types.find(cs.column);
+  std::string what = std::string(table_name(table)) + "." + field_names(table)[f];
+  if (it == types.end()) {
+    return "";
+  }
+  if (!cs.json_key.empty()) {
+    if (!is_json_type(it->second)) {
+      throw source_error(what + ": column " + quote_ident(cs.column) + " is " + it->second +
+                         ", but the mapping reads key '" + cs.json_key + "' from it, which needs json or jsonb");
+    }
+    type = "text";
+    return "(" + quote_ident(cs.column) + " ->> " + quote_literal(cs.json_key) + ")";
+  }
+  if (is_time_field(table, f) && !is_timestamp_type(it->second) && !is_text_type(it->second)) {
+    throw source_error(what + ": column " + quote_ident(cs.column) + " is " + it->second +
+                       "; expected timestamp with time zone (or timestamp, text)");
+  }
+  type = it->second;
+  return quote_ident(cs.column);
+}
+
+TableSql table_sql(TableId table, const Mapping& mapping,
+                   const std::vector<std::pair<std::string, std::string>>& columns,
+                   std::vector<std::string>& unmapped) {
+  const TableMapping& tm = mapping[table];
+  std::map<std::string, std::string> types(columns.begin(), columns.end());
+  const auto& names = field_names(table);
+  TableSql out;
+  std::string list;
+  for (size_t f = 0; f < names.size(); ++f) {
+    std::string type;
+    std::string expr = field_expr(table, static_cast<int>(f), tm.columns[f], types, type);
+    if (expr.empty()) {
+      unmapped.push_back(names[f]);
+    }
+    list += (list.empty() ? "" : ", ") + (expr.empty() ? "NULL::text" : expr) + " AS " + quote_ident(names[f]);
+    out.exprs.push_back(expr);
+    out.types.push_back(type);
+  }
+  int tf = time_field(table);
+  const ColumnSpec& time_col = tm.columns[tf];
+  const ColumnSpec& key_col = tm.columns[key_field(table)];
+  auto time_type = types.find(time_col.column);
+  auto key_type = types.find(key_col.column);
+  if (time_type == types.end() || key_type == types.end()) {
+    // The caller has checked the essential columns; this is a programming error.
+    throw Error(k_exit_internal, std::string(table_name(table)) + ": key or time column missing");
+  }
+  if (table == TableId::system_logs && !is_timestamp_type(time_type->second)) {
+    throw source_error(std::string(table_name(table)) + "." + names[tf] + ": column " +
+                       quote_ident(time_col.column) + " is " + time_type->second +
+                       "; expected timestamp with time zone (or timestamp without time zone)");
+  }
+  out.select = "SELECT " + list + " FROM " + relation_of(tm);
+  out.time = quote_ident(time_col.column);
+  out.time_type = time_type->second;
+  out.zone = time_col.zone;
+  // COLLATE "C": keys sort by bytes, as the merge compares them.
+  std::string key = quote_ident(key_col.column);
+  if (is_text_type(key_type->second)) {
+    key += " COLLATE \"C\"";
+  }
+  out.order = " ORDER BY " + out.time + ", " + key;
+  return out;
+}
+
+// `time >= from AND time < to` on the row-time column (an index serves it).
+std::string time_range(const TableSql& t, std::optional<Time> from, Time to) {
+  std::string sql = from ? t.time + " >= " + time_literal(*from, t.time_type, t.zone) + " AND " : "";
+  return sql + t.time + " < " + time_literal(to, t.time_type, t.zone);
+}
+
+// Whether a worker's end time (a column, or a key of its metadata) is before
+// `t`, decided without a cast that could fail on a malformed value: a
+// timestamp column is compared; text only when it is an unambiguous UTC time
+// ("2026-05-12T10:16:40.100000+00:00", valid day of month), compared as text
+// to the second. Anything else (NULL, another zone, garbage) counts as not
+// ended: the row is read, and the decoder, which applies alive_since to
+// every source, decides.
+std::string ended_before(const std::string& expr, const std::string& type, Time t) {
+  if (expr.empty()) {
+    return "false";
+  }
+  if (is_timestamp_type(type)) {
+    return "COALESCE(" + expr + " < " + time_literal(t, type, "") + ", false)";
+  }
+  static const char* k_utc_time =
+      "'^[0-9]{4}-((0[1-9]|1[0-2])-(0[1-9]|1[0-9]|2[0-8])|(0[13-9]|1[0-2])-(29|30)|(0[13578]|1[02])-31)"
+      "[T ]([01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9]([.,][0-9]+)?(Z|z|\\+00(:?00)?)$'";
+  std::string second = format_utc(date::floor<std::chrono::seconds>(t));
+  second.pop_back();  // the Z
+  return "COALESCE((" + expr + " ~ " + k_utc_time + ") AND (left(" + expr + ", 10) || 'T' || substr(" + expr +
+         ", 12, 8)) < " + quote_literal(second) + ", false)";
+}
+
+std::string far_back_workers(const Mapping& mapping, const Window& window, const TableSql& t) {
+  using namespace field;
+  return t.select + " WHERE " + time_range(t, std::nullopt, read_from(TableId::workers, window, mapping.thresholds)) +
+         " AND NOT " + ended_before(t.exprs[w_terminated_at], t.types[w_terminated_at], window.since) +
+         " AND NOT " + ended_before(t.exprs[w_error_time], t.types[w_error_time], window.since) + t.order;
+}
+
+// The last log of each orchestrator source type before the recent range
+// (the prelude has the ones inside it): one `ORDER BY time DESC LIMIT 1` per
+// type, which an index on (source_type, …, time) or on time serves. The
+// outer filter keeps a type's last log only when it is older than the
+// recent range, so no row comes twice.
+std::string far_back_logs(const Mapping& mapping, const Window& window, const TableSql& t,
+                          const std::vector<std::string>& orchestrator_types) {
+  Time recent = recent_logs_from(window, mapping.thresholds);
+  Time bound = read_from(TableId::system_logs, window, mapping.thresholds);
+  if (orchestrator_types.empty() || bound >= recent || t.exprs[field::l_source_type].empty()) {
+    return "";
+  }
+  std::optional<Time> from = bound == Time::min() ? std::nullopt : std::optional<Time>(bound);
+  std::string key = quote_ident(mapping[TableId::system_logs].columns[field::l_id].column);
+  std::string parts;
+  for (const std::string& type : orchestrator_types) {
+    parts += (parts.empty() ? "(" : " UNION ALL (") + t.select + " WHERE " + t.exprs[field::l_source_type] + " = " +
+             quote_literal(type) + " AND " + time_range(t, from, window.since) + " ORDER BY " + t.time + " DESC, " +
+             key + " DESC LIMIT 1)";
+  }
+  bool text_key = t.order.find("COLLATE") != std::string::npos;
+  return "SELECT * FROM (" + parts + ") far_back WHERE \"timestamp\" < " +
+         time_literal(recent, t.time_type, t.zone) + " ORDER BY \"timestamp\", \"id\"" +
+         (text_key ? " COLLATE \"C\"" : "");
+}
+
 }  // namespace
+
+// ---------------------------------------------------------------- secrets
 
 std::vector<std::string> secrets_of(const std::string& dsn) {
   std::vector<std::string> out;
@@ -234,93 +378,49 @@ std::string redact(std::string text, const std::vector<std::string>& secrets) {
   return text;
 }
 
+// ---------------------------------------------------------------- SQL
+
 std::string build_select(TableId table, const Mapping& mapping, const Window& window,
                          const std::vector<std::pair<std::string, std::string>>& columns,
                          std::vector<std::string>& unmapped) {
-  const TableMapping& tm = mapping[table];
-  std::map<std::string, std::string> types(columns.begin(), columns.end());
-  const auto& names = field_names(table);
-  std::string what = std::string(table_name(table));
-  std::string select;
-  for (size_t f = 0; f < names.size(); ++f) {
-    const ColumnSpec& cs = tm.columns[f];
-    auto it = cs.column.empty() ? types.end() : types.find(cs.column);
-    std::string expr;
-    if (it == types.end()) {
-      expr = "NULL::text";
-      unmapped.push_back(names[f]);
-    } else if (!cs.json_key.empty()) {
-      if (!is_json_type(it->second)) {
-        throw source_error(what + "." + names[f] + ": column " + quote_ident(cs.column) + " is " +
-                           it->second + ", but the mapping reads key '" + cs.json_key +
-                           "' from it, which needs json or jsonb");
-      }
-      expr = "(" + quote_ident(cs.column) + " ->> " + quote_literal(cs.json_key) + ")";
-    } else {
-      if (is_time_field(table, static_cast<int>(f)) && !is_timestamp_type(it->second) &&
-          !is_text_type(it->second)) {
-        throw source_error(what + "." + names[f] + ": column " + quote_ident(cs.column) + " is " +
-                           it->second + "; expected timestamp with time zone (or timestamp, text)");
-      }
-      expr = quote_ident(cs.column);
-    }
-    select += (select.empty() ? "" : ", ") + expr + " AS " + quote_ident(names[f]);
-  }
-  int tf = time_field(table);
-  const ColumnSpec& time_col = tm.columns[tf];
-  const ColumnSpec& key_col = tm.columns[key_field(table)];
-  auto time_type = types.find(time_col.column);
-  auto key_type = types.find(key_col.column);
-  if (time_type == types.end() || key_type == types.end()) {
-    // The caller has checked the essential columns; this is a programming error.
-    throw Error(k_exit_internal, what + ": key or time column missing");
-  }
-  if (table == TableId::system_logs && !is_timestamp_type(time_type->second)) {
-    throw source_error(what + "." + names[tf] + ": column " + quote_ident(time_col.column) + " is " +
-                       time_type->second +
-                       "; expected timestamp with time zone (or timestamp without time zone)");
-  }
-  std::string sql = "SELECT " + select + " FROM " + relation_of(tm);
-  std::string tcol = quote_ident(time_col.column);
-  if (is_timestamp_type(time_type->second)) {
+  TableSql t = table_sql(table, mapping, columns, unmapped);
+  std::string sql = t.select;
+  if (is_timestamp_type(t.time_type)) {
     Time from = table == TableId::system_logs ? window.since : read_from(table, window, mapping.thresholds);
-    sql += " WHERE " + tcol + " >= " + time_literal(from, time_type->second, time_col.zone) +
-           " AND " + tcol + " < " + time_literal(window.until, time_type->second, time_col.zone);
+    sql += " WHERE " + time_range(t, from, window.until);
   }
-  // COLLATE "C": keys sort by bytes, as the merge compares them.
-  std::string key = quote_ident(key_col.column);
-  if (is_text_type(key_type->second)) {
-    key += " COLLATE \"C\"";
-  }
-  sql += " ORDER BY " + tcol + ", " + key;
-  return sql;
+  return sql + t.order;
 }
 
 std::string build_prelude(const Mapping& mapping, const Window& window,
                           const std::vector<std::pair<std::string, std::string>>& columns) {
-  const TableMapping& tm = mapping[TableId::system_logs];
   std::vector<std::string> unmapped;
-  std::string main = build_select(TableId::system_logs, mapping, window, columns, unmapped);
-  // The select list and FROM of the main query, with its own window and order.
-  std::string select = main.substr(0, main.find(" WHERE "));
-  std::map<std::string, std::string> types(columns.begin(), columns.end());
-  auto expr = [&](int f) {
-    const std::string& c = tm.columns[f].column;
-    return types.count(c) > 0 ? quote_ident(c) : std::string("NULL::text");
-  };
-  const ColumnSpec& time_col = tm.columns[field::l_time];
-  std::string tcol = quote_ident(time_col.column);
-  const std::string& time_type = types.at(time_col.column);
-  std::string key = quote_ident(tm.columns[field::l_id].column);
+  TableSql t = table_sql(TableId::system_logs, mapping, columns, unmapped);
+  auto expr = [&](int f) { return t.exprs[f].empty() ? std::string("NULL::text") : t.exprs[f]; };
   std::string st = expr(field::l_source_type);
   std::string sid = expr(field::l_source_id);
-  std::string inner = select.replace(0, 6, "SELECT DISTINCT ON (" + st + ", " + sid + ")") + " WHERE " + tcol +
-                      " >= " + time_literal(read_from(TableId::system_logs, window, mapping.thresholds), time_type, time_col.zone) +
-                      " AND " + tcol + " < " + time_literal(window.since, time_type, time_col.zone) + " ORDER BY " + st +
-                      ", " + sid + ", " + tcol + " DESC, " + key + " DESC";
-  bool text_key = is_text_type(types.at(tm.columns[field::l_id].column));
+  std::string key = quote_ident(mapping[TableId::system_logs].columns[field::l_id].column);
+  std::string inner = "SELECT DISTINCT ON (" + st + ", " + sid + ")" + t.select.substr(6) + " WHERE " +
+                      time_range(t, recent_logs_from(window, mapping.thresholds), window.since) + " ORDER BY " +
+                      st + ", " + sid + ", " + t.time + " DESC, " + key + " DESC";
+  bool text_key = t.order.find("COLLATE") != std::string::npos;
   return "SELECT * FROM (" + inner + ") last_before ORDER BY \"timestamp\", \"id\"" +
          (text_key ? " COLLATE \"C\"" : "");
+}
+
+std::string build_far_back(TableId table, const Mapping& mapping, const Window& window,
+                           const std::vector<std::pair<std::string, std::string>>& columns,
+                           const std::vector<std::string>& orchestrator_types) {
+  if (table != TableId::workers && table != TableId::system_logs) {
+    return "";
+  }
+  std::vector<std::string> unmapped;
+  TableSql t = table_sql(table, mapping, columns, unmapped);
+  if (!is_timestamp_type(t.time_type)) {
+    return "";  // a text row time: the main query reads the whole table already
+  }
+  return table == TableId::workers ? far_back_workers(mapping, window, t)
+                                   : far_back_logs(mapping, window, t, orchestrator_types);
 }
 
 namespace {
@@ -370,6 +470,8 @@ std::string one_line(std::string text) {
   return text;
 }
 
+using Columns = std::vector<std::pair<std::string, std::string>>;
+
 class PgSource : public Source {
  public:
   PgSource(const PgOptions& options, const Mapping& mapping, const Window& window)
@@ -401,11 +503,14 @@ class PgSource : public Source {
 
   std::unique_ptr<RowStream> open(TableId table) override {
     const TableInfo& info = m_tables[static_cast<int>(table)];
+    // In this order the rows stay in time order: far back, the last logs
+    // before the window, the window.
     std::vector<std::string> queries;
-    if (!info.prelude_query.empty()) {
-      queries.push_back(info.prelude_query);
+    for (const std::string* q : {&info.far_back_query, &info.prelude_query, &info.query}) {
+      if (!q->empty()) {
+        queries.push_back(*q);
+      }
     }
-    queries.push_back(info.query);
     return std::make_unique<Guarded>(std::make_unique<Chain>(*m_tx, queries, table), *this,
                                      "reading " + info.relation);
   }
@@ -489,6 +594,36 @@ class PgSource : public Source {
     std::string m_doing;
   };
 
+  // What the catalog says about one table, and how to read it.
+  TableInfo probe(TableId t) {
+    const TableMapping& tm = m_mapping[t];
+    TableInfo info;
+    info.id = t;
+    info.relation = tm.schema.empty() ? tm.table : tm.schema + "." + tm.table;
+    long long oid = find_table(info);
+    if (info.state != TableState::ok) {
+      return info;
+    }
+    TableColumns tc = read_columns(oid, info);
+    for (int f : {key_field(t), time_field(t)}) {
+      if (tc.attnum.count(tm.columns[f].column) == 0) {
+        info.state = TableState::unreadable;
+        info.notes.clear();
+        info.reason = "column " + tm.columns[f].column + " (" + field_names(t)[f] + ") not found in " + info.relation;
+        return info;
+      }
+    }
+    info.query = build_select(t, m_mapping, m_window, tc.columns, info.unmapped);
+    if (t == TableId::system_logs) {
+      info.prelude_query = build_prelude(m_mapping, m_window, tc.columns);
+      info.far_back_query = build_far_back(t, m_mapping, m_window, tc.columns, orchestrator_types(oid, tc, info));
+    } else {
+      info.far_back_query = build_far_back(t, m_mapping, m_window, tc.columns, {});
+    }
+    count_rows_without_time(info, tc);
+    return info;
+  }
+
   // Whether the table exists and the role may see its rows: the state is ok,
   // or missing, unreadable (no SELECT) or hidden (row-level security it does
   // not bypass, with no SELECT policy for it: zero rows and no error). Row
@@ -530,59 +665,102 @@ class PgSource : public Source {
     return r[0][0].as<long long>();
   }
 
-  // What the catalog says about one table, and how to read it.
-  TableInfo probe(TableId t) {
-    const TableMapping& tm = m_mapping[t];
-    TableInfo info;
-    info.id = t;
-    info.relation = tm.schema.empty() ? tm.table : tm.schema + "." + tm.table;
-    long long oid = find_table(info);
-    if (info.state != TableState::ok) {
-      return info;
-    }
-    std::vector<std::pair<std::string, std::string>> columns;
+  struct TableColumns {
+    Columns columns;                  // name, type as format_type prints it
+    std::map<std::string, int> attnum;
     std::vector<std::string> not_null;
+  };
+
+  TableColumns read_columns(long long oid, const TableInfo& info) {
+    TableColumns out;
     guard("looking up the columns of " + info.relation, [&] {
       pqxx::result cols = m_tx->exec_params(
-          "SELECT attname, format_type(atttypid, atttypmod), attnotnull FROM pg_catalog.pg_attribute "
+          "SELECT attname, format_type(atttypid, atttypmod), attnotnull, attnum FROM pg_catalog.pg_attribute "
           "WHERE attrelid = $1::bigint::oid AND attnum > 0 AND NOT attisdropped ORDER BY attnum",
           oid);
       for (const auto& row : cols) {
-        columns.emplace_back(row[0].as<std::string>(), row[1].as<std::string>());
+        std::string name = row[0].as<std::string>();
+        out.columns.emplace_back(name, row[1].as<std::string>());
+        out.attnum[name] = row[3].as<int>();
         if (row[2].as<bool>()) {
-          not_null.push_back(row[0].as<std::string>());
+          out.not_null.push_back(name);
         }
       }
     });
-    for (int f : {key_field(t), time_field(t)}) {
-      const std::string& col = tm.columns[f].column;
-      bool found = false;
-      for (const auto& c : columns) {
-        found = found || c.first == col;
-      }
-      if (!found) {
-        info.state = TableState::unreadable;
-        info.notes.clear();
-        info.reason = "column " + col + " (" + field_names(t)[f] + ") not found in " + info.relation;
-        return info;
-      }
-    }
-    info.query = build_select(t, m_mapping, m_window, columns, info.unmapped);
-    if (t == TableId::system_logs) {
-      info.prelude_query = build_prelude(m_mapping, m_window, columns);
-    }
-    // Rows with no time fall in no window: the WHERE clause never returns
-    // them, so they are counted here (an index on the column serves IS NULL).
-    const std::string& time_col = tm.columns[time_field(t)].column;
-    if (std::find(not_null.begin(), not_null.end(), time_col) == not_null.end()) {
-      guard("counting rows with no time in " + info.relation, [&] {
-        pqxx::result n = m_tx->exec("SELECT count(*) FROM " + relation_of(tm) + " WHERE " + quote_ident(time_col) +
-                                    " IS NULL");
-        info.count_null_time_rows(n[0][0].as<uint64_t>());
-      });
-    }
-    return info;
+    return out;
   }
+
+  // The source types to look for far back: those matching
+  // patterns.orchestrator_source among the distinct source types. With an
+  // index whose first column is source_type (the real schema's
+  // idx_system_logs_source) a loose index scan lists them, one index probe
+  // each; without one, they are read from the rows the far-back search
+  // covers, in one scan (docs/scaling.md).
+  std::vector<std::string> orchestrator_types(long long oid, const TableColumns& tc, TableInfo& info) {
+    const TableMapping& tm = m_mapping[TableId::system_logs];
+    const ColumnSpec& st = tm.columns[field::l_source_type];
+    Time recent = recent_logs_from(m_window, m_mapping.thresholds);
+    Time bound = read_from(TableId::system_logs, m_window, m_mapping.thresholds);
+    if (!st.json_key.empty() || tc.attnum.count(st.column) == 0 || bound >= recent) {
+      return {};
+    }
+    std::string col = quote_ident(st.column);
+    std::string rel = relation_of(tm);
+    std::vector<std::string> types;
+    guard("listing the source types of " + info.relation, [&] {
+      pqxx::result indexed = m_tx->exec_params(
+          "SELECT EXISTS (SELECT 1 FROM pg_catalog.pg_index i JOIN pg_catalog.pg_class ic ON ic.oid = i.indexrelid "
+          "JOIN pg_catalog.pg_am am ON am.oid = ic.relam WHERE i.indrelid = $1::bigint::oid "
+          "AND i.indkey[0] = $2::int2 AND i.indpred IS NULL AND am.amname = 'btree')",
+          oid, tc.attnum.at(st.column));
+      std::string sql;
+      if (indexed[0][0].as<bool>()) {
+        sql = "WITH RECURSIVE t(v) AS ((SELECT " + col + " FROM " + rel + " WHERE " + col + " IS NOT NULL ORDER BY " +
+              col + " LIMIT 1) UNION ALL SELECT (SELECT " + col + " FROM " + rel + " WHERE " + col +
+              " > t.v ORDER BY " + col + " LIMIT 1) FROM t WHERE t.v IS NOT NULL) "
+              "SELECT v FROM t WHERE v IS NOT NULL LIMIT " + std::to_string(k_max_source_types + 1);
+      } else {
+        const ColumnSpec& tcol = tm.columns[field::l_time];
+        std::string type = std::find_if(tc.columns.begin(), tc.columns.end(),
+                                        [&](const auto& c) { return c.first == tcol.column; })->second;
+        std::string time = quote_ident(tcol.column);
+        sql = "SELECT DISTINCT " + col + " FROM " + rel + " WHERE " + col + " IS NOT NULL AND " +
+              (bound == Time::min() ? "" : time + " >= " + time_literal(bound, type, tcol.zone) + " AND ") + time +
+              " < " + time_literal(recent, type, tcol.zone) + " LIMIT " + std::to_string(k_max_source_types + 1);
+      }
+      for (const auto& row : m_tx->exec(sql)) {
+        types.push_back(row[0].as<std::string>());
+      }
+    });
+    if (types.size() > k_max_source_types) {
+      info.note_problem("more than " + std::to_string(k_max_source_types) +
+                        " source types: the last log before the window was looked for far back only for "
+                        "the orchestrators among the first " + std::to_string(k_max_source_types));
+      types.resize(k_max_source_types);
+    }
+    PatternSet orchestrator({m_mapping.patterns.orchestrator_source}, "patterns.orchestrator_source");
+    types.erase(std::remove_if(types.begin(), types.end(), [&](const std::string& t) { return !orchestrator.matches(t); }),
+                types.end());
+    std::sort(types.begin(), types.end());
+    return types;
+  }
+
+  // Rows with no time fall in no window: the WHERE clause never returns
+  // them, so they are counted here (an index on the column serves IS NULL).
+  void count_rows_without_time(TableInfo& info, const TableColumns& tc) {
+    const TableMapping& tm = m_mapping[info.id];
+    const std::string& time_col = tm.columns[time_field(info.id)].column;
+    if (std::find(tc.not_null.begin(), tc.not_null.end(), time_col) != tc.not_null.end()) {
+      return;
+    }
+    guard("counting rows with no time in " + info.relation, [&] {
+      pqxx::result n = m_tx->exec("SELECT count(*) FROM " + relation_of(tm) + " WHERE " + quote_ident(time_col) +
+                                  " IS NULL");
+      info.count_null_time_rows(n[0][0].as<uint64_t>());
+    });
+  }
+
+  static constexpr size_t k_max_source_types = 100;
 
   const Mapping& m_mapping;
   Window m_window;

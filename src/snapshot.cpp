@@ -4,10 +4,13 @@
 #include <cmath>
 #include <filesystem>
 #include <fstream>
+#include <map>
+#include <set>
 #include <sstream>
 
 #include "tlrecon/csv.hpp"
 #include "tlrecon/error.hpp"
+#include "tlrecon/catalogue.hpp"
 #include "tlrecon/interrupt.hpp"
 #include "tlrecon/sha256.hpp"
 
@@ -18,7 +21,8 @@ using ojson = nlohmann::ordered_json;
 
 namespace {
 
-// 2: the status hidden and notes. Format 1 is still read.
+// 2: the status hidden, notes, far_back_query, and log_lookback_seconds
+// null (no bound). Format 1 is still read.
 constexpr int k_format_version = 2;
 const char* k_manifest = "manifest.json";
 
@@ -111,6 +115,9 @@ ojson table_entry(const TableInfo& info, const WrittenFile* file) {
   if (!info.prelude_query.empty()) {
     jt["prelude_query"] = info.prelude_query;
   }
+  if (!info.far_back_query.empty()) {
+    jt["far_back_query"] = info.far_back_query;
+  }
   if (!info.unmapped.empty()) {
     jt["unmapped"] = info.unmapped;
   }
@@ -130,7 +137,7 @@ ojson manifest_of(const Mapping& mapping, const Window& window, ojson tables) {
   manifest["taken_at"] = format_utc(date::floor<std::chrono::seconds>(now_utc()));
   manifest["window"] = {{"since", format_utc(window.since)}, {"until", format_utc(window.until)}};
   manifest["lookback_seconds"] = seconds_of(th.lookback);
-  manifest["log_lookback_seconds"] = seconds_of(th.log_lookback);
+  manifest["log_lookback_seconds"] = th.log_lookback.count() == 0 ? ojson(nullptr) : ojson(seconds_of(th.log_lookback));
   manifest["mapping"] = mapping_to_json(mapping);
   manifest["tables"] = std::move(tables);
   return manifest;
@@ -242,10 +249,17 @@ Window read_window(const nlohmann::json& doc, const std::string& dir) {
 }
 
 // How far back the snapshot read: its rows decide what a window inside it
-// can see.
-void read_lookbacks(const nlohmann::json& doc, const std::string& dir, Thresholds& th) {
+// can see. null (format 2): no bound; format 1 always had one, 2 hours by default.
+void read_lookbacks(const nlohmann::json& doc, const std::string& dir, long long version, Thresholds& th) {
+  if (version < 2) {
+    th.log_lookback = std::chrono::hours(2);
+  }
   auto seconds = [&](const char* key, Micros& into) {
     if (!doc.contains(key)) {
+      return;
+    }
+    if (doc.at(key).is_null()) {
+      into = Micros::zero();
       return;
     }
     double s = doc.at(key).get<double>();
@@ -275,6 +289,7 @@ void read_ok_table(const nlohmann::json& jt, const std::string& dir, ManifestTab
   mt.rows = jt.at("rows").get<uint64_t>();
   mt.info.query = jt.value("query", "");
   mt.info.prelude_query = jt.value("prelude_query", "");
+  mt.info.far_back_query = jt.value("far_back_query", "");
   mt.info.count_null_time_rows(jt.value("null_time_rows", uint64_t{0}));
   if (jt.contains("unmapped")) {
     mt.info.unmapped = jt.at("unmapped").get<std::vector<std::string>>();
@@ -316,7 +331,7 @@ Manifest parse_manifest(const std::string& dir) {
     m.info.window = read_window(doc, dir);
     nlohmann::json tables_only = {{"tables", doc.at("mapping").at("tables")}};
     apply_mapping(m.info.mapping, tables_only, path);
-    read_lookbacks(doc, dir, m.info.mapping.thresholds);
+    read_lookbacks(doc, dir, version, m.info.mapping.thresholds);
     for (const auto& jt : doc.at("tables")) {
       m.tables.push_back(read_table(jt, dir, version));
     }
@@ -372,9 +387,82 @@ class SnapshotStream : public RowStream {
   TableId m_table;
 };
 
+// The logs a database read for a window inside the snapshot's would hand
+// over before that window's recent range (recent_logs_from): only each
+// orchestrator source type's last log before the window, when it is older
+// than that range (pg_source, build_far_back). Which row that is needs the
+// rows after it, so the file is read once ahead, up to the window's start.
+class LogsBeforeWindow {
+ public:
+  LogsBeforeWindow(const std::string& path, const Mapping& mapping, const Window& window)
+      : m_zone(mapping[TableId::system_logs].columns[field::l_time].zone),
+        m_recent(recent_logs_from(window, mapping.thresholds)) {
+    PatternSet orchestrator({mapping.patterns.orchestrator_source}, "patterns.orchestrator_source");
+    std::map<std::string, uint64_t> last_old;  // source type → its last row before the recent range
+    std::set<std::string> recent;              // source types with a row in the recent range
+    SnapshotStream rows(path, TableId::system_logs);
+    Row row;
+    for (uint64_t i = 0; rows.next(row); ++i) {
+      std::optional<Time> t = time_of(row);
+      if (t && *t >= window.since) {
+        break;
+      }
+      if (!t || row[field::l_source_type].null || !orchestrator.matches_cached(row[field::l_source_type].text)) {
+        continue;
+      }
+      if (*t < m_recent) {
+        last_old[row[field::l_source_type].text] = i;
+      } else {
+        recent.insert(row[field::l_source_type].text);
+      }
+    }
+    for (const auto& [type, i] : last_old) {
+      if (recent.count(type) == 0) {
+        m_keep.insert(i);
+      }
+    }
+  }
+
+  // Whether the i-th row of the file is handed over.
+  bool keeps(uint64_t i, const Row& row) const {
+    std::optional<Time> t = time_of(row);
+    return !t || *t >= m_recent || m_keep.count(i) > 0;
+  }
+
+ private:
+  std::optional<Time> time_of(const Row& row) const {
+    return row[field::l_time].null ? std::nullopt : parse_time(row[field::l_time].text, m_zone);
+  }
+
+  std::string m_zone;
+  Time m_recent;
+  std::set<uint64_t> m_keep;
+};
+
+class FilteredLogs : public RowStream {
+ public:
+  FilteredLogs(const std::string& path, const Mapping& mapping, const Window& window)
+      : m_filter(path, mapping, window), m_rows(path, TableId::system_logs) {}
+
+  bool next(Row& row) override {
+    while (m_rows.next(row)) {
+      if (m_filter.keeps(m_next++, row)) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+ private:
+  LogsBeforeWindow m_filter;
+  SnapshotStream m_rows;
+  uint64_t m_next = 0;
+};
+
 class SnapshotSource : public Source {
  public:
-  explicit SnapshotSource(const std::string& dir) : m_dir(dir) {
+  SnapshotSource(const std::string& dir, std::optional<std::pair<Mapping, Window>> reading)
+      : m_dir(dir), m_reading(std::move(reading)) {
     Manifest m = parse_manifest(dir);
     for (TableId t : k_all_tables) {
       TableInfo info;
@@ -404,11 +492,16 @@ class SnapshotSource : public Source {
   const std::vector<TableInfo>& tables() const override { return m_tables; }
 
   std::unique_ptr<RowStream> open(TableId table) override {
-    return std::make_unique<SnapshotStream>(m_files[static_cast<int>(table)], table);
+    const std::string& path = m_files[static_cast<int>(table)];
+    if (table == TableId::system_logs && m_reading) {
+      return std::make_unique<FilteredLogs>(path, m_reading->first, m_reading->second);
+    }
+    return std::make_unique<SnapshotStream>(path, table);
   }
 
  private:
   std::string m_dir;
+  std::optional<std::pair<Mapping, Window>> m_reading;  // the command's mapping and window
   std::vector<TableInfo> m_tables;
   std::array<std::string, k_table_count> m_files;
 };
@@ -418,7 +511,11 @@ class SnapshotSource : public Source {
 SnapshotInfo read_snapshot_manifest(const std::string& dir) { return parse_manifest(dir).info; }
 
 std::unique_ptr<Source> open_snapshot(const std::string& dir) {
-  return std::make_unique<SnapshotSource>(dir);
+  return std::make_unique<SnapshotSource>(dir, std::nullopt);
+}
+
+std::unique_ptr<Source> open_snapshot(const std::string& dir, const Mapping& mapping, const Window& window) {
+  return std::make_unique<SnapshotSource>(dir, std::make_pair(mapping, window));
 }
 
 }  // namespace tlrecon

@@ -1,5 +1,7 @@
 #include "tlrecon/source.hpp"
 
+#include <algorithm>
+
 namespace tlrecon {
 
 const char* const k_hidden_by_rls =
@@ -67,7 +69,25 @@ Time logs_kept_from(const std::vector<TableInfo>& tables, const Window& window) 
 }
 
 Time read_from(TableId table, const Window& window, const Thresholds& thresholds) {
-  return window.since - (table == TableId::system_logs ? thresholds.log_lookback : thresholds.lookback);
+  if (table != TableId::system_logs) {
+    return window.since - thresholds.lookback;
+  }
+  if (thresholds.log_lookback.count() == 0) {
+    return Time::min();
+  }
+  return window.since - thresholds.log_lookback;
+}
+
+Time recent_logs_from(const Window& window, const Thresholds& thresholds) {
+  Micros back = k_recent_log_lookback;
+  if (thresholds.log_lookback.count() > 0) {
+    back = std::min(back, thresholds.log_lookback);
+  }
+  return window.since - back;
+}
+
+bool alive_since(const std::optional<Time>& terminated, const std::optional<Time>& error, Time since) {
+  return !(terminated && *terminated < since) && !(error && *error < since);
 }
 
 }  // namespace tlrecon

@@ -56,8 +56,10 @@ TEST_CASE("merge: events outside the window are marked, rows outside the read ra
   // Created in the lookback, promoted inside, heartbeat after the window.
   src.add(TableId::workers, {"w1", "RTX", "active", "2025-10-16 16:00:00+00", "2025-10-16 18:30:00+00", "\\N",
                              "2025-10-16T17:10:00Z"});
-  // Created two days before: outside the 24h lookback, as the SQL would skip it.
-  src.add(TableId::workers, {"old", "RTX", "active", "2025-10-14 16:00:00+00"});
+  // Created two days before and terminated before the window: outside the
+  // 24h lookback, as the SQL would skip it.
+  src.add(TableId::workers, {"old", "RTX", "terminated", "2025-10-14 16:00:00+00", "\\N", "\\N", "\\N",
+                             "2025-10-15T16:00:00+00:00"});
   std::vector<TableInfo> counted;
   CHECK(order_of(src, &counted) == std::vector<std::string>{
                                        "2025-10-16T16:00:00Z worker_created w1 (before)",
@@ -68,6 +70,31 @@ TEST_CASE("merge: events outside the window are marked, rows outside the read ra
   CHECK(counted[0].events == 1);
   // The source is never written into: its own tables hold no counts.
   CHECK(src.tables()[0].rows == 0);
+}
+
+TEST_CASE("decode: a worker created before the lookback is read while it is alive in the window") {
+  FakeSource src;
+  // Three days old, terminated inside the window: its termination is shown.
+  src.add(TableId::workers, {"long", "RTX", "terminated", "2025-10-13 16:00:00+00", "\\N", "\\N",
+                             "2025-10-13T16:05:00+00:00", "2025-10-16T17:20:00.5+00:00"});
+  // Never ended, however old: read (its events before the window are not shown).
+  src.add(TableId::workers, {"ancient", "RTX", "active", "2025-09-01 00:00:00+00"});
+  // An error before the window ends it, even with a later termination.
+  src.add(TableId::workers, {"failed", "RTX", "error", "2025-10-13 16:00:00+00", "\\N", "\\N", "\\N",
+                             "2025-10-16T17:30:00+00:00", "oom", "2025-10-16T16:59:59+00:00"});
+  // Metadata that cannot be read is no end: the worker is read.
+  src.add(TableId::workers, {"garbled", "RTX", "terminated", "2025-10-13 16:00:00+00", "\\N", "\\N", "\\N",
+                             "yesterday"});
+  std::vector<TableInfo> counted;
+  CHECK(order_of(src, &counted) == std::vector<std::string>{
+                                       "2025-09-01T00:00:00Z worker_created ancient (before)",
+                                       "2025-10-13T16:00:00Z worker_created garbled (before)",
+                                       "2025-10-13T16:00:00Z worker_created long (before)",
+                                       "2025-10-13T16:05:00Z worker_promoted long (before)",
+                                       "2025-10-16T17:20:00.500Z worker_terminated long",
+                                   });
+  CHECK(counted[0].rows == 3);
+  CHECK(counted[0].events == 1);
 }
 
 TEST_CASE("decode: unreadable times are counted and reported, never dropped silently") {

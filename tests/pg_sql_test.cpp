@@ -152,4 +152,66 @@ TEST_CASE("secrets_of: every form libpq accepts, as libpq reads it") {
   CHECK(redact("pw hunter2", {"hunter2", "hunter"}) == "pw ***");
 }
 
+TEST_CASE("build_far_back: workers alive in the window, read without a cast that could fail") {
+  Mapping m = default_mapping();
+  Window w{*parse_time("2025-10-16T17:00:00.5Z"), *parse_time("2025-10-16T18:00:00Z")};
+  std::vector<std::pair<std::string, std::string>> cols = {
+      {"id", "text"}, {"created_at", "timestamp with time zone"}, {"metadata", "jsonb"}};
+  std::string sql = build_far_back(TableId::workers, m, w, cols, {});
+  CHECK(sql.find("WHERE \"created_at\" < '2025-10-15T17:00:00.500Z'::timestamptz AND NOT COALESCE((") !=
+        std::string::npos);
+  // Compared as text to the whole second, never cast.
+  CHECK(sql.find("substr((\"metadata\" ->> 'terminated_at'), 12, 8)) < '2025-10-16T17:00:00', false)") !=
+        std::string::npos);
+  CHECK(sql.find("(\"metadata\" ->> 'error_time') ~ '^[0-9]{4}-") != std::string::npos);
+  CHECK(sql.find("::timestamptz, false)") == std::string::npos);
+  std::string order = " ORDER BY \"created_at\", \"id\" COLLATE \"C\"";
+  CHECK(sql.substr(sql.size() - order.size()) == order);
+  // A real timestamp column is compared as one.
+  m[TableId::workers].columns[field::w_terminated_at] = ColumnSpec{"ended", "", ""};
+  cols.emplace_back("ended", "timestamp with time zone");
+  sql = build_far_back(TableId::workers, m, w, cols, {});
+  CHECK(sql.find("NOT COALESCE(\"ended\" < '2025-10-16T17:00:00.500Z'::timestamptz, false)") != std::string::npos);
+  // Other tables have nothing far back.
+  CHECK(build_far_back(TableId::tasks, m, w, {{"id", "uuid"}, {"created_at", "timestamp with time zone"}}, {}).empty());
+}
+
+TEST_CASE("build_far_back: each orchestrator type's last log before the recent range, bounded by log_lookback") {
+  Mapping m = default_mapping();
+  Window w{*parse_time("2025-10-16T17:00:00Z"), *parse_time("2025-10-16T18:00:00Z")};
+  std::vector<std::pair<std::string, std::string>> cols = {
+      {"id", "uuid"}, {"timestamp", "timestamp with time zone"}, {"source_type", "text"}, {"source_id", "text"}};
+  std::string sql = build_far_back(TableId::system_logs, m, w, cols, {"orchestrator_api", "orchestrator_gpu"});
+  std::string one = "FROM \"system_logs\" WHERE \"source_type\" = 'orchestrator_gpu' AND \"timestamp\" < "
+                    "'2025-10-16T17:00:00Z'::timestamptz ORDER BY \"timestamp\" DESC, \"id\" DESC LIMIT 1)";
+  CHECK(sql.find(one) != std::string::npos);
+  CHECK(sql.find("'orchestrator_api'") != std::string::npos);
+  CHECK(sql.find(" UNION ALL (SELECT ") != std::string::npos);
+  CHECK(sql.substr(sql.find(") far_back ")) ==
+        ") far_back WHERE \"timestamp\" < '2025-10-16T15:00:00Z'::timestamptz ORDER BY \"timestamp\", \"id\"");
+  // The prelude covers the recent two hours.
+  CHECK(build_prelude(m, w, cols).find("\"timestamp\" >= '2025-10-16T15:00:00Z'::timestamptz AND \"timestamp\" < "
+                                       "'2025-10-16T17:00:00Z'::timestamptz") != std::string::npos);
+  CHECK(build_far_back(TableId::system_logs, m, w, cols, {}).empty());
+  SUBCASE("log_lookback bounds the search") {
+    m.thresholds.log_lookback = std::chrono::hours(6);
+    sql = build_far_back(TableId::system_logs, m, w, cols, {"orchestrator_gpu"});
+    CHECK(sql.find("\"timestamp\" >= '2025-10-16T11:00:00Z'::timestamptz AND \"timestamp\" < "
+                   "'2025-10-16T17:00:00Z'::timestamptz ORDER BY") != std::string::npos);
+  }
+  SUBCASE("a log_lookback within the recent range leaves nothing far back") {
+    m.thresholds.log_lookback = std::chrono::minutes(30);
+    CHECK(build_far_back(TableId::system_logs, m, w, cols, {"orchestrator_gpu"}).empty());
+    CHECK(build_prelude(m, w, cols).find("\"timestamp\" >= '2025-10-16T16:30:00Z'") != std::string::npos);
+  }
+}
+
+TEST_CASE("alive_since: ended is the earlier of termination and error, unreadable is not ended") {
+  Time since = *parse_time("2025-10-16T17:00:00Z");
+  CHECK(alive_since(std::nullopt, std::nullopt, since));
+  CHECK(alive_since(since, std::nullopt, since));
+  CHECK(!alive_since(since - Micros(1), std::nullopt, since));
+  CHECK(!alive_since(since + std::chrono::hours(1), since - Micros(1), since));
+}
+
 TEST_SUITE_END();

@@ -25,23 +25,32 @@ std::string fresh_dir(const std::string& name) {
 
 }  // namespace
 
-TEST_CASE("snapshot: statuses and notes survive the round trip") {
+TEST_CASE("snapshot: statuses, notes and far-back queries survive the round trip") {
   FakeSource src;
-  src.add(TableId::workers, {"w1", "RTX", "active", "2025-10-16 17:00:00+00"});
+  src.add(TableId::workers, {"w1", "RTX", "active", "2025-10-13 17:00:00+00"});
+  src.add(TableId::system_logs, {"l1", "2025-10-16 17:10:00+00", "orchestrator_gpu", "o", "INFO", "x"});
   std::vector<TableInfo>& tables = src.catalog();
-  tables[static_cast<int>(TableId::workers)].notes = {k_filtered_by_rls};
+  TableInfo& workers = tables[static_cast<int>(TableId::workers)];
+  workers.far_back_query = "SELECT far back";
+  workers.notes = {k_filtered_by_rls};
   TableInfo& tasks = tables[static_cast<int>(TableId::tasks)];
   tasks.state = TableState::hidden;
   tasks.reason = k_hidden_by_rls;
+  Mapping mapping = default_mapping();
   Window window{*parse_time("2025-10-16T17:00:00Z"), *parse_time("2025-10-16T18:00:00Z")};
   std::string dir = fresh_dir("round-trip");
-  write_snapshot(src, default_mapping(), window, dir);
+  write_snapshot(src, mapping, window, dir);
+
+  SnapshotInfo info = read_snapshot_manifest(dir);
+  CHECK(info.mapping.thresholds.log_lookback.count() == 0);  // no bound, written as null
   auto back = open_snapshot(dir);
   const std::vector<TableInfo>& read = back->tables();
+  CHECK(read[0].far_back_query == "SELECT far back");
   CHECK(read[0].notes == std::vector<std::string>{"rows may be filtered by row-level security"});
   CHECK(read[1].state == TableState::hidden);
   CHECK(read[1].reason == "hidden by row-level security: connect as a role with BYPASSRLS, e.g. service_role");
   fs::remove_all(dir);
+
 }
 
 TEST_CASE("snapshot: a wrong directory is a SnapshotPathError that names no option") {

@@ -26,6 +26,8 @@ class RowDecoder {
  private:
   // The row's own time when the row is to be decoded; counts what it skips.
   std::optional<Time> accept(const Row& row);
+  // A worker created before the read range is still read while alive in the window.
+  bool still_alive(const Row& row) const;
   std::optional<Time> time_of(const Row& row, int field, bool row_time);
   // Marks the event inside, before or after the window, and counts it.
   void place(Event& e);

@@ -76,7 +76,10 @@ struct Thresholds {
   Micros promotion_timeout = std::chrono::minutes(10);
   Micros heartbeat_stale = std::chrono::minutes(5);
   Micros lookback = std::chrono::hours(24);       // context read before the window
-  Micros log_lookback = std::chrono::hours(2);    // how far back to find each log source's last log
+  // How far back to look for each orchestrator's last log before the window;
+  // zero: no bound (JSON null), since an orchestrator is expected alive
+  // however long ago it last logged (source.hpp, read_from).
+  Micros log_lookback = Micros::zero();
   Micros trigger_window = std::chrono::minutes(5);  // an annotation this soon before a finding may be its trigger
   Micros handover = std::chrono::minutes(10);     // a new orchestrator instance this near the old one's end succeeds it
   Micros statement_timeout = std::chrono::seconds(60);

@@ -35,8 +35,19 @@ std::string build_select(TableId table, const Mapping& mapping, const Window& wi
                          std::vector<std::string>& unmapped);
 
 // system_logs: the last row of each (source_type, source_id) in
-// [since - log_lookback, since), in timeline order.
+// [recent_logs_from, since), in timeline order.
 std::string build_prelude(const Mapping& mapping, const Window& window,
                           const std::vector<std::pair<std::string, std::string>>& columns);
+
+// The rows older than the table's read range that the window still needs,
+// in timeline order; empty when there are none to look for (TableInfo::far_back_query).
+// workers: created before since - lookback and not ended before since (the
+// end times read without a cast that could fail on malformed metadata).
+// system_logs: the last row of each of `orchestrator_types` before since
+// (and after since - log_lookback when that is set), when older than the
+// prelude's range.
+std::string build_far_back(TableId table, const Mapping& mapping, const Window& window,
+                           const std::vector<std::pair<std::string, std::string>>& columns,
+                           const std::vector<std::string>& orchestrator_types);
 
 }  // namespace tlrecon

@@ -1,8 +1,9 @@
 #pragma once
 // Snapshots preserve a window's rows before retention deletes them: one CSV
 // file per table (the dialect of COPY … CSV HEADER) and manifest.json with
-// the tool version, window, mapping, and per table the query, row count and
-// SHA-256. Reading one back verifies every checksum first.
+// the tool version, window, mapping, and per table its status, the queries,
+// row count and SHA-256, and what its coverage says (notes). Reading one back
+// verifies every checksum first.
 #include <memory>
 #include <string>
 
@@ -39,6 +40,13 @@ struct SnapshotInfo {
 // (exit 3) when `dir` is not a directory.
 SnapshotInfo read_snapshot_manifest(const std::string& dir);
 
+// Every row of the snapshot, as written.
 std::unique_ptr<Source> open_snapshot(const std::string& dir);
+// The rows a command with this mapping and window (inside the snapshot's)
+// reads: as the database would hand them over for that window, but for the
+// log lines of the recent range before it, which come whole (the decoder
+// takes what it needs of them). So a narrower window gives the findings the
+// database gives for it.
+std::unique_ptr<Source> open_snapshot(const std::string& dir, const Mapping& mapping, const Window& window);
 
 }  // namespace tlrecon

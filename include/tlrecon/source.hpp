@@ -6,6 +6,7 @@
 // is identical whichever source was read.
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -44,6 +45,10 @@ struct TableInfo {
   TableState state = TableState::missing;
   std::string reason;                  // why missing or unreadable
   std::vector<std::string> unmapped;   // logical fields not found: read as NULL
+  // Rows older than the lookback that the window still needs, read first:
+  // workers alive in the window however long ago created; each orchestrator
+  // source type's last log before the window however far back.
+  std::string far_back_query;
   std::vector<std::string> notes;      // what every output says with the coverage (k_filtered_by_rls)
   std::string query;                   // the SQL that selects the window's rows
   std::string prelude_query;           // system_logs: each source's last row before the window
@@ -97,9 +102,23 @@ class Source {
 
 // The earliest row time a table contributes for a window: since - lookback
 // for the small tables (a worker created before the window may act inside
-// it); for system_logs, since - log_lookback, for the last log of each source
-// before the window (an orchestrator silent since before the window is still
-// expected alive in it). The rest of system_logs starts at since.
+// it; workers still alive in the window come from further back, see
+// alive_since); for system_logs, since - log_lookback, or the beginning of
+// time when log_lookback is zero (no bound), for the last log of each
+// orchestrator before the window (an orchestrator silent since before the
+// window is still expected alive in it). The rest of system_logs starts at since.
 Time read_from(TableId table, const Window& window, const Thresholds& thresholds);
+
+// How far back the last log of every source (workers too) is looked for:
+// two hours, or log_lookback when that is shorter. Beyond it only each
+// orchestrator source type's last log is looked for.
+constexpr Micros k_recent_log_lookback = std::chrono::hours(2);
+Time recent_logs_from(const Window& window, const Thresholds& thresholds);
+
+// Whether a worker created before the lookback is read: it has not ended
+// (the earlier of terminated_at and error_time, when readable) before the
+// window. Both sources apply it, so a snapshot narrowed by --since gives
+// what the database gives for that window.
+bool alive_since(const std::optional<Time>& terminated, const std::optional<Time>& error, Time since);
 
 }  // namespace tlrecon

@@ -1,7 +1,8 @@
 """The real system's database, against a real PostgreSQL (REAL-SYSTEM.md §1):
 row-level security as its migrations set it (system_logs with RLS and no
-policy, a SELECT policy for a group role, one for service_role only). Each
-test builds the database it needs."""
+policy, a SELECT policy for a group role, one for service_role only),
+workers that live for days, and an orchestrator whose logs stopped long
+before the window. Each test builds the database it needs."""
 import json
 import os
 import shutil
@@ -181,6 +182,102 @@ class RealSchema(unittest.TestCase):
         self.assertEqual(sources(owner.json())["system_logs"]["status"], "hidden")
         service = tlrecon("check", "--format", "json", *WINDOW, env=self.as_role("tlrecon_service"))
         self.assertEqual(sources(service.json())["system_logs"]["status"], "ok")
+
+    # ------------------------------------------------------------ reading enough of the past
+
+    def test_a_worker_created_days_before_the_window_is_read(self):
+        logs("orchestrator_gpu", "gpu-orch", "2025-10-16 15:00+00", "2025-10-16 18:00+00")
+        # Created three days before, terminated inside the window by the orchestrator.
+        worker("w-old", "2025-10-13 16:00+00", status="terminated", heartbeat="2025-10-16 17:24+00",
+               promoted_to_active_at="2025-10-13T16:03:00.000000+00:00",
+               terminated_at="2025-10-16T17:25:00.100000+00:00")
+        # Never ended, however old: read.
+        worker("w-forever", "2025-09-01 00:00+00", heartbeat="2025-10-16 17:30+00")
+        # Ended before the window: not read.
+        worker("w-ended", "2025-10-12 10:00+00", status="terminated", terminated_at="2025-10-15T10:00:00+00:00")
+        worker("w-failed", "2025-10-12 10:00+00", status="error", error_time="2025-10-16T16:59:59.9Z",
+               terminated_at="2025-10-16T17:30:00+00:00")
+        # Ended within the second the window begins: the server cannot tell, the decoder can.
+        worker("w-edge", "2025-10-12 10:00+00", status="error", error_time="2025-10-16T17:00:00.2Z")
+        # Metadata no cast could read must not fail the query: not ended, read.
+        worker("w-garbled", "2025-10-10 10:00+00", status="terminated", terminated_at="2025-02-30T10:00:00+00:00",
+               error_time="not a time")
+        psql("UPDATE workers SET metadata = metadata || '{\"terminated_at\": {\"nested\": 1}}' WHERE id = 'w-forever'")
+        live = tlrecon("timeline", "--format", "jsonl", *WINDOW, env={"PGDATABASE": DB})
+        self.assertEqual(live.code, 0, live.err)
+        shown = [(e["time"], e["type"], e["key"]) for e in events(live) if e["table"] == "workers"]
+        self.assertEqual(shown, [("2025-10-16T17:00:00.200Z", "worker_error", "w-edge"),
+                                 ("2025-10-16T17:24:00Z", "worker_last_heartbeat", "w-old"),
+                                 ("2025-10-16T17:25:00.100Z", "worker_terminated", "w-old"),
+                                 ("2025-10-16T17:30:00Z", "worker_last_heartbeat", "w-forever")])
+        _, snap, tables = self.snapshot({"PGDATABASE": DB})
+        self.assertEqual(tables["workers"]["rows"], 4)
+        self.assertIn("far_back_query", tables["workers"])
+        saved = tlrecon("timeline", "--format", "jsonl", "--from", snap)
+        self.assertEqual(saved.out, live.out)
+        # A window inside the snapshot shows what the database shows for it (the snapshot holds
+        # more log lines before such a window, so only the counts of context rows differ).
+        for since in ("2025-10-16T17:26:00Z", "2025-10-16T17:00:00.5Z"):
+            narrow = tlrecon("timeline", "--format", "jsonl", "--since", since, "--until", UNTIL, "--from", snap)
+            direct = tlrecon("timeline", "--format", "jsonl", "--since", since, "--until", UNTIL,
+                             env={"PGDATABASE": DB})
+            self.assertEqual(events(narrow), events(direct))
+            self.assertEqual(sources(json.loads(narrow.out.splitlines()[-1]))["workers"],
+                             sources(json.loads(direct.out.splitlines()[-1]))["workers"])
+
+    def test_an_orchestrator_silent_since_hours_before_the_window_has_a_gap_from_its_last_log(self):
+        # gpu-a logged until 11:00, six hours before the window; the workers kept logging, and one
+        # more was created inside the window.
+        logs("orchestrator_gpu", "gpu-a", "2025-10-16 05:00+00", "2025-10-16 11:00+00")
+        logs("worker", "w-1", "2025-10-16 05:00+00", "2025-10-16 18:00+00", every="1 minute", message="heartbeat")
+        worker("w-1", "2025-10-16 04:50+00", heartbeat="2025-10-16 17:59+00")
+        worker("w-2", "2025-10-16 17:30+00")
+
+        def gaps(*extra, env={"PGDATABASE": DB}):
+            run = tlrecon("check", "--format", "json", *WINDOW, *extra, env=env)
+            self.assertIn(run.code, (0, 1), run.err)
+            return [(f["entities"], f["start"], f["open"]) for f in kinds(run.json(), "logging_gap")]
+
+        self.assertEqual(gaps(), [(["gpu-a"], "2025-10-16T11:00:00Z", True)])
+        # The same through the real schema's index on (source_type, source_id, timestamp).
+        psql("CREATE INDEX idx_system_logs_source ON system_logs (source_type, source_id, \"timestamp\" DESC)")
+        self.assertEqual(gaps(), [(["gpu-a"], "2025-10-16T11:00:00Z", True)])
+        _, snap, tables = self.snapshot({"PGDATABASE": DB})
+        self.assertIn("'orchestrator_gpu'", tables["system_logs"]["far_back_query"])
+        self.assertNotIn("'worker'", tables["system_logs"]["far_back_query"])
+        saved = tlrecon("check", "--format", "json", "--from", snap)
+        self.assertEqual([(f["entities"], f["start"]) for f in kinds(saved.json(), "logging_gap")],
+                         [(["gpu-a"], "2025-10-16T11:00:00Z")])
+        # log_lookback, when a mapping sets it, bounds the search: gpu-a is not found 6 hours back.
+        mapping = os.path.join(self.tmp, "mapping.json")
+        with open(mapping, "w") as f:
+            json.dump({"thresholds": {"log_lookback": "4h"}}, f)
+        self.assertNotIn(["gpu-a"], [entities for entities, _, _ in gaps("--config", mapping)])
+
+    def test_a_narrower_window_of_a_snapshot_finds_far_back_what_the_database_finds(self):
+        # gpu-a stops at 11:00; gpu-b (another type) at 12:00 and a successor of the same type
+        # takes over at 12:05, so only gpu-a's type has no log in the two hours before 17:00.
+        logs("orchestrator_gpu", "gpu-a", "2025-10-16 09:00+00", "2025-10-16 11:00+00")
+        logs("orchestrator_api", "api-b", "2025-10-16 09:00+00", "2025-10-16 12:00+00")
+        logs("orchestrator_api", "api-c", "2025-10-16 12:05+00", "2025-10-16 18:00+00")
+        logs("worker", "w-1", "2025-10-16 09:00+00", "2025-10-16 18:00+00", every="1 minute", message="heartbeat")
+        worker("w-1", "2025-10-16 08:50+00", heartbeat="2025-10-16 17:59+00")
+        worker("w-2", "2025-10-16 17:30+00")
+        snap = os.path.join(self.tmp, "wide")
+        run = tlrecon("snapshot", "--out", snap, "--since", "2025-10-16T10:00:00Z", "--until", UNTIL,
+                      env={"PGDATABASE": DB})
+        self.assertEqual(run.code, 0, run.err)
+        for since in (SINCE, "2025-10-16T12:30:00Z", "2025-10-16T10:30:00Z"):
+            with self.subTest(since=since):
+                window = ["--since", since, "--until", UNTIL]
+                direct = tlrecon("check", "--format", "json", *window, env={"PGDATABASE": DB}).json()
+                narrow = tlrecon("check", "--format", "json", *window, "--from", snap).json()
+                self.assertEqual(narrow["findings"], direct["findings"])
+                # Six hours before 17:00, gpu-a's silence is still found; api-b's hand-over to
+                # api-c is no gap at 17:00 (api-c logs in the two hours before it).
+                gaps = [(f["entities"], f["start"]) for f in kinds(narrow, "logging_gap")]
+                self.assertIn((["gpu-a"], "2025-10-16T11:00:00Z"), gaps)
+
 
 if __name__ == "__main__":
     main()
