@@ -617,6 +617,7 @@ class PgSource : public Source {
     if (t == TableId::system_logs) {
       info.prelude_query = build_prelude(m_mapping, m_window, tc.columns);
       info.far_back_query = build_far_back(t, m_mapping, m_window, tc.columns, orchestrator_types(oid, tc, info));
+      find_oldest_row(info);
     } else {
       info.far_back_query = build_far_back(t, m_mapping, m_window, tc.columns, {});
     }
@@ -743,6 +744,22 @@ class PgSource : public Source {
                 types.end());
     std::sort(types.begin(), types.end());
     return types;
+  }
+
+  // Where system_logs begins (retention deletes what is older): min() over
+  // the indexed time column is one index probe. Infinite times are rows no
+  // window holds; they are counted elsewhere.
+  void find_oldest_row(TableInfo& info) {
+    const TableMapping& tm = m_mapping[info.id];
+    const ColumnSpec& tcol = tm.columns[time_field(info.id)];
+    std::string time = quote_ident(tcol.column);
+    guard("finding the oldest row of " + info.relation, [&] {
+      pqxx::result r = m_tx->exec("SELECT min(" + time + ") FROM " + relation_of(tm) + " WHERE " + time +
+                                  " > '-infinity'");
+      if (!r[0][0].is_null()) {
+        info.kept_since = parse_time(r[0][0].c_str(), tcol.zone);
+      }
+    });
   }
 
   // Rows with no time fall in no window: the WHERE clause never returns

@@ -21,8 +21,8 @@ using ojson = nlohmann::ordered_json;
 
 namespace {
 
-// 2: the status hidden, notes, far_back_query, and log_lookback_seconds
-// null (no bound). Format 1 is still read.
+// 2: far_back_query, notes, kept_since, the status hidden, and
+// log_lookback_seconds null (no bound). Format 1 is still read.
 constexpr int k_format_version = 2;
 const char* k_manifest = "manifest.json";
 
@@ -123,6 +123,9 @@ ojson table_entry(const TableInfo& info, const WrittenFile* file) {
   }
   if (!info.notes.empty()) {
     jt["notes"] = info.notes;
+  }
+  if (info.id == TableId::system_logs) {
+    jt["kept_since"] = info.kept_since ? ojson(format_utc(*info.kept_since)) : ojson(nullptr);  // null: no row
   }
   return jt;
 }
@@ -296,6 +299,13 @@ void read_ok_table(const nlohmann::json& jt, const std::string& dir, ManifestTab
   }
   if (jt.contains("notes")) {
     mt.info.notes = jt.at("notes").get<std::vector<std::string>>();
+  }
+  if (jt.contains("kept_since") && !jt.at("kept_since").is_null()) {
+    mt.info.kept_since = parse_time(jt.at("kept_since").get<std::string>());
+    if (!mt.info.kept_since) {
+      throw source_error("snapshot '" + dir + "': kept_since of " + table_name(mt.info.id) + " in " + k_manifest +
+                         " is not a time");
+    }
   }
   if (mt.file.find('/') != std::string::npos || mt.file.find("..") != std::string::npos) {
     throw source_error("snapshot '" + dir + "': file name '" + mt.file + "' in " + k_manifest +

@@ -25,7 +25,7 @@ std::string fresh_dir(const std::string& name) {
 
 }  // namespace
 
-TEST_CASE("snapshot: statuses, notes and far-back queries survive the round trip") {
+TEST_CASE("snapshot: statuses, notes, far-back queries and the oldest kept log survive the round trip") {
   FakeSource src;
   src.add(TableId::workers, {"w1", "RTX", "active", "2025-10-13 17:00:00+00"});
   src.add(TableId::system_logs, {"l1", "2025-10-16 17:10:00+00", "orchestrator_gpu", "o", "INFO", "x"});
@@ -36,6 +36,8 @@ TEST_CASE("snapshot: statuses, notes and far-back queries survive the round trip
   TableInfo& tasks = tables[static_cast<int>(TableId::tasks)];
   tasks.state = TableState::hidden;
   tasks.reason = k_hidden_by_rls;
+  TableInfo& logs = tables[static_cast<int>(TableId::system_logs)];
+  logs.kept_since = *parse_time("2025-10-16T16:00:00.25Z");
   Mapping mapping = default_mapping();
   Window window{*parse_time("2025-10-16T17:00:00Z"), *parse_time("2025-10-16T18:00:00Z")};
   std::string dir = fresh_dir("round-trip");
@@ -47,10 +49,19 @@ TEST_CASE("snapshot: statuses, notes and far-back queries survive the round trip
   const std::vector<TableInfo>& read = back->tables();
   CHECK(read[0].far_back_query == "SELECT far back");
   CHECK(read[0].notes == std::vector<std::string>{"rows may be filtered by row-level security"});
+  CHECK(!read[0].kept_since);
   CHECK(read[1].state == TableState::hidden);
   CHECK(read[1].reason == "hidden by row-level security: connect as a role with BYPASSRLS, e.g. service_role");
+  CHECK(read[4].kept_since == logs.kept_since);
   fs::remove_all(dir);
 
+  SUBCASE("an empty system_logs keeps nothing: null") {
+    logs.kept_since.reset();
+    write_snapshot(src, mapping, window, dir);
+    auto empty = open_snapshot(dir);
+    CHECK(!empty->tables()[4].kept_since);
+    fs::remove_all(dir);
+  }
 }
 
 TEST_CASE("snapshot: a wrong directory is a SnapshotPathError that names no option") {

@@ -2,8 +2,8 @@
 // Snapshots preserve a window's rows before retention deletes them: one CSV
 // file per table (the dialect of COPY … CSV HEADER) and manifest.json with
 // the tool version, window, mapping, and per table its status, the queries,
-// row count and SHA-256, and what its coverage says (notes). Reading one back
-// verifies every checksum first.
+// row count and SHA-256, and what its coverage says (notes; for system_logs
+// its oldest row). Reading one back verifies every checksum first.
 #include <memory>
 #include <string>
 

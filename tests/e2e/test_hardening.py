@@ -61,6 +61,15 @@ class Hardening(unittest.TestCase):
         psql("ALTER TABLE system_logs RENAME TO real_logs")
         psql(view_sql)
 
+    def slow_inside_the_window(self, sleep):
+        """A system_logs whose rows inside the window each take `sleep` seconds, with one line
+        before the window that does not: the probe (which asks for the oldest row) is quick, and
+        the read is slow once the output has begun."""
+        psql("INSERT INTO system_logs (id, \"timestamp\", source_type, source_id, log_level, message) VALUES "
+             "(md5('before')::uuid, '2025-10-16 16:00:00+00', 'orchestrator_gpu', 'orch', 'INFO', 'before')")
+        self.swap_logs_for_view("CREATE VIEW system_logs AS SELECT * FROM real_logs "
+                                f"WHERE \"timestamp\" < '2025-10-16 17:00:00+00' OR pg_sleep({sleep})::text = ''")
+
     def test_never_writes_even_through_a_view_that_would(self):
         some_logs()
         self.swap_logs_for_view(
@@ -85,7 +94,7 @@ class Hardening(unittest.TestCase):
 
     def test_ctrl_c_cancels_the_query_and_exits_130(self):
         some_logs()
-        self.swap_logs_for_view("CREATE VIEW system_logs AS SELECT * FROM real_logs WHERE pg_sleep(30)::text = ''")
+        self.slow_inside_the_window(30)
         env = dict(os.environ, **self.env)
         proc = subprocess.Popen([TLRECON, "timeline", "--format", "jsonl", *WINDOW], env=env,
                                 stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
@@ -105,7 +114,7 @@ class Hardening(unittest.TestCase):
 
     def test_server_gone_mid_stream_is_exit_3_and_incomplete(self):
         some_logs(400)
-        self.swap_logs_for_view("CREATE VIEW system_logs AS SELECT * FROM real_logs WHERE pg_sleep(0.01)::text = ''")
+        self.slow_inside_the_window(0.01)
 
         def kill():
             time.sleep(1.0)

@@ -1,8 +1,8 @@
 """The real system's database, against a real PostgreSQL (REAL-SYSTEM.md §1):
 row-level security as its migrations set it (system_logs with RLS and no
-policy, a SELECT policy for a group role, one for service_role only),
-workers that live for days, and an orchestrator whose logs stopped long
-before the window. Each test builds the database it needs."""
+policy, a SELECT policy for a group role, one for service_role only), its
+48-hour log retention, workers that live for days, and an orchestrator whose
+logs stopped long before the window. Each test builds the database it needs."""
 import json
 import os
 import shutil
@@ -182,6 +182,29 @@ class RealSchema(unittest.TestCase):
         self.assertEqual(sources(owner.json())["system_logs"]["status"], "hidden")
         service = tlrecon("check", "--format", "json", *WINDOW, env=self.as_role("tlrecon_service"))
         self.assertEqual(sources(service.json())["system_logs"]["status"], "ok")
+
+    # ------------------------------------------------------------ retention
+
+    def test_the_oldest_kept_log_is_known_and_kept_in_the_snapshot(self):
+        # The retention job has deleted everything before 17:20, inside the window.
+        logs("orchestrator_gpu", "gpu-orch", "2025-10-16 17:20:00.25+00", "2025-10-16 18:30+00")
+        _, snap, tables = self.snapshot({"PGDATABASE": DB})
+        self.assertEqual(tables["system_logs"]["kept_since"], "2025-10-16T17:20:00.250Z")
+        self.assertNotIn("kept_since", tables["workers"])
+        # The snapshot of a day whose logs are all gone says so: null, not absent.
+        psql("DELETE FROM system_logs")
+        _, _, tables = self.snapshot({"PGDATABASE": DB}, name="empty")
+        self.assertIsNone(tables["system_logs"]["kept_since"])
+        # The query is one probe of the time index, the real schema's (timestamp DESC) too.
+        logs("orchestrator_gpu", "gpu-orch", "2025-10-16 00:00+00", "2025-10-16 18:30+00", every="1 second")
+        psql("ANALYZE system_logs")
+        oldest = "SELECT min(\"timestamp\") FROM system_logs WHERE \"timestamp\" > '-infinity'"
+        self.assertIn('"Index Name": "system_logs_timestamp_idx"', psql("EXPLAIN (FORMAT JSON) " + oldest))
+        psql("DROP INDEX system_logs_timestamp_idx;"
+             "CREATE INDEX idx_system_logs_timestamp ON system_logs (\"timestamp\" DESC)")
+        plan = psql("EXPLAIN (FORMAT JSON) " + oldest)
+        self.assertIn('"Index Name": "idx_system_logs_timestamp"', plan)
+        self.assertIn('"Node Type": "Limit"', plan)
 
     # ------------------------------------------------------------ reading enough of the past
 
