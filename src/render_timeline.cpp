@@ -4,6 +4,7 @@
 
 #include "tlrecon/csv.hpp"
 #include "tlrecon/json_writer.hpp"
+#include "tlrecon/render_findings.hpp"
 #include "tlrecon/text.hpp"
 
 namespace tlrecon {
@@ -122,7 +123,7 @@ class JsonlWriter : public TimelineWriter {
     h["record"] = "header";
     h["tool"] = "tlrecon";
     h["version"] = TLRECON_VERSION;
-    h["schema_version"] = 1;
+    h["schema_version"] = k_schema_version;
     h["window"] = {{"since", format_utc(w.since)}, {"until", format_utc(w.until)}};
     m_out << dump(h) << '\n';
   }

@@ -10,7 +10,9 @@
 
 namespace tlrecon {
 
-constexpr int k_schema_version = 1;
+// Of every JSON output (this document, the jsonl timeline's header):
+// major.minor as a number (docs/json.md, Versioning). 1.1: the table status hidden.
+constexpr double k_schema_version = 1.1;
 
 nlohmann::ordered_json finding_to_json(const Finding& f);
 // The whole document: tool, version, schema_version, window, sources,
