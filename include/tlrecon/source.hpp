@@ -43,7 +43,7 @@ struct TableInfo {
   TableId id = TableId::workers;
   std::string relation;                // the qualified name read, as the user spelled it
   TableState state = TableState::missing;
-  std::string reason;                  // why missing or unreadable
+  std::string reason;                  // why missing, unreadable or hidden
   std::vector<std::string> unmapped;   // logical fields not found: read as NULL
   // Rows older than the lookback that the window still needs, read first:
   // workers alive in the window however long ago created; each orchestrator
@@ -51,7 +51,7 @@ struct TableInfo {
   std::string far_back_query;
   std::vector<std::string> notes;      // what every output says with the coverage (k_filtered_by_rls)
   std::string query;                   // the SQL that selects the window's rows
-  std::string prelude_query;           // system_logs: each source's last row before the window
+  std::string prelude_query;           // system_logs: each source's last row in the 2 hours before the window
   // Filled while reading.
   uint64_t rows = 0;                   // rows read
   uint64_t events = 0;                 // events inside the window
@@ -117,7 +117,7 @@ Time recent_logs_from(const Window& window, const Thresholds& thresholds);
 
 // Whether a worker created before the lookback is read: it has not ended
 // (the earlier of terminated_at and error_time, when readable) before the
-// window. Both sources apply it, so a snapshot narrowed by --since gives
+// window. Both sources apply it, so a snapshot read for a narrower window gives
 // what the database gives for that window.
 bool alive_since(const std::optional<Time>& terminated, const std::optional<Time>& error, Time since);
 
