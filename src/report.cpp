@@ -62,7 +62,7 @@ Event trimmed(const Event& e) {
 
 ReportCollector::ReportCollector(const Window& window, bool full) : m_window(window) {
   if (full) {
-    m_spool = ::fdopen(open_temporary_file("--full"), "w+");
+    m_spool = ::fdopen(open_temporary_file("the full timeline"), "w+");
     if (m_spool == nullptr) {
       throw Error(k_exit_internal, "cannot open a temporary file for --full");
     }

@@ -2,6 +2,7 @@
 
 #include "tlrecon/error.hpp"
 #include "tlrecon/time.hpp"
+#include "tlrecon/window_options.hpp"
 
 using namespace tlrecon;
 

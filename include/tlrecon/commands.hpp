@@ -6,6 +6,7 @@
 
 #include "tlrecon/render_timeline.hpp"
 #include "tlrecon/time.hpp"
+#include "tlrecon/window_options.hpp"
 
 namespace tlrecon {
 

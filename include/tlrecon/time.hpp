@@ -52,19 +52,6 @@ struct Window {
   bool contains(Time t) const { return t >= since && t < until; }
 };
 
-// The window options of SPEC §3, as given on the command line.
-struct WindowOptions {
-  std::string since;
-  std::string until;
-  std::string around;
-  std::string window;  // the width with --around
-};
-
-// Resolves the options against `now` (and `fallback`, a snapshot's own
-// window, used when no option is given). Throws Error (exit 2) naming the
-// option and the expected form.
-Window resolve_window(const WindowOptions& options, Time now, const std::optional<Window>& fallback);
-
 Time now_utc();
 
 }  // namespace tlrecon
