@@ -195,26 +195,7 @@ int finish(int code) {
   return code;
 }
 
-}  // namespace
-
-int main(int argc, char** argv) {
-  // A closed pipe ends the run quietly, as for every filter, even when the
-  // parent ignored SIGPIPE.
-  std::signal(SIGPIPE, SIG_DFL);
-  if (!standard_streams_open()) {
-    std::cerr << "tlrecon: error: standard output is closed; run again with it open (redirect it to a file or a pipe)\n";
-    return k_exit_output;
-  }
-  // Output is large and written line by line: no need to share C stdio's buffers.
-  std::ios::sync_with_stdio(false);
-  CLI::App app{"tlrecon: reconstruct an incident's timeline from an orchestrator's tables"};
-  app.set_version_flag("--version", std::string("tlrecon ") + TLRECON_VERSION);
-  app.require_subcommand(1);
-  app.fallthrough(false);
-
-  CommonOptions common;
-
-  TimelineOptions timeline;
+CLI::App* add_timeline(CLI::App& app, CommonOptions& common, TimelineOptions& timeline) {
   CLI::App* timeline_cmd = app.add_subcommand("timeline", "every event, merged and time-ordered, streamed");
   add_common(timeline_cmd, common);
   add_choice(timeline_cmd, "--format", timeline.format,
@@ -228,8 +209,10 @@ int main(int argc, char** argv) {
       "Examples:\n"
       "  tlrecon timeline --from evidence/2025-10-16 --around 2025-10-16T17:42:50Z --window 20m\n"
       "  tlrecon timeline --since 2h --format jsonl | jq 'select(.type==\"worker_created\")'\n");
+  return timeline_cmd;
+}
 
-  ReportCommandOptions report;
+CLI::App* add_report(CLI::App& app, CommonOptions& common, ReportCommandOptions& report) {
   CLI::App* report_cmd = app.add_subcommand("report", "findings, the merged timeline and an activity summary");
   add_common(report_cmd, common);
   add_thresholds(report_cmd, common);
@@ -252,8 +235,10 @@ int main(int argc, char** argv) {
       "Examples:\n"
       "  tlrecon report --from sample_data/orchestrator-2025-10-16 > postmortem.md\n"
       "  tlrecon report --since 6h --annotate deploys.csv --format text --tz America/New_York\n");
+  return report_cmd;
+}
 
-  CheckOptions check;
+CLI::App* add_check(CLI::App& app, CommonOptions& common, CheckOptions& check) {
   CLI::App* check_cmd = app.add_subcommand("check", "findings only, for CI: exit 1 at or above --fail-on");
   add_common(check_cmd, common);
   add_thresholds(check_cmd, common);
@@ -277,8 +262,10 @@ int main(int argc, char** argv) {
       "Examples:\n"
       "  tlrecon check --since 24h --fail-on high --require logging_gap,unexplained_scale_up\n"
       "  tlrecon check --from sample_data/orchestrator-2025-10-16 --format json --min-severity medium\n");
+  return check_cmd;
+}
 
-  std::string out_dir;
+CLI::App* add_snapshot(CLI::App& app, CommonOptions& common, std::string& out_dir) {
   CLI::App* snapshot_cmd =
       app.add_subcommand("snapshot", "preserve a window's rows as CSV files with a checksummed manifest");
   add_common(snapshot_cmd, common, false);
@@ -289,6 +276,36 @@ int main(int argc, char** argv) {
       "Examples:\n"
       "  tlrecon snapshot --since 2025-10-16T10:55:00Z --until 2025-10-16T18:02:00Z --out evidence/2025-10-16\n"
       "  tlrecon snapshot --dsn 'host=replica dbname=prod user=ro' --since 48h --out evidence/today\n");
+  return snapshot_cmd;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  // A closed pipe ends the run quietly, as for every filter, even when the
+  // parent ignored SIGPIPE.
+  std::signal(SIGPIPE, SIG_DFL);
+  if (!standard_streams_open()) {
+    std::cerr << "tlrecon: error: standard output is closed; run again with it open (redirect it to a file or a pipe)\n";
+    return k_exit_output;
+  }
+  // Output is large and written line by line: no need to share C stdio's buffers.
+  std::ios::sync_with_stdio(false);
+  CLI::App app{"tlrecon: reconstruct an incident's timeline from an orchestrator's tables"};
+  app.set_version_flag("--version", std::string("tlrecon ") + TLRECON_VERSION);
+  app.require_subcommand(1);
+  app.fallthrough(false);
+
+  CommonOptions common;
+
+  TimelineOptions timeline;
+  CLI::App* timeline_cmd = add_timeline(app, common, timeline);
+  ReportCommandOptions report;
+  CLI::App* report_cmd = add_report(app, common, report);
+  CheckOptions check;
+  CLI::App* check_cmd = add_check(app, common, check);
+  std::string out_dir;
+  CLI::App* snapshot_cmd = add_snapshot(app, common, out_dir);
 
   try {
     app.parse(argc, argv);

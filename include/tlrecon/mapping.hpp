@@ -1,7 +1,7 @@
 #pragma once
 // Where each table and column lives (SPEC §2), and the detectors' knobs.
 // The defaults are the Supabase schema of a GPU-worker orchestrator and the
-// decision tables of a workflow controller; a JSON file (--config) overrides
+// decision tables of a workflow controller; a JSON mapping file overrides
 // any of it. The format is documented in man/tlrecon.1 (MAPPING FILE).
 #include <array>
 #include <string>
