@@ -117,10 +117,15 @@ void name_triggers(std::vector<Finding>& findings, const std::vector<Event>& ann
 
 Analysis analyze(Source& source, const Mapping& mapping, const Window& window, const ObservationSink& sink,
                  std::vector<Event> annotations, std::ostream* progress) {
+  const Catalogue catalogue(mapping);
+  return analyze(source, mapping, catalogue, window, sink, std::move(annotations), progress);
+}
+
+Analysis analyze(Source& source, const Mapping& mapping, const Catalogue& catalogue, const Window& window,
+                 const ObservationSink& sink, std::vector<Event> annotations, std::ostream* progress) {
   Analysis a;
   std::vector<Event> notes = annotations;
   a.window = window;
-  const Catalogue catalogue(mapping);
   FleetAccounting fleet(mapping, catalogue);
   InstanceTracker instances;
   std::vector<std::unique_ptr<Detector>> all = make_detectors(mapping);

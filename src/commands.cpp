@@ -26,6 +26,7 @@ namespace {
 // The source, mapping and window a command works on.
 struct Input {
   Mapping mapping;
+  std::unique_ptr<Catalogue> catalogue;  // compiled once per run, from the mapping
   Window window{};
   std::unique_ptr<Source> source;
 };
@@ -126,7 +127,7 @@ Input open_input(const CommonOptions& common, std::ostream& err) {
   // A catalogue entry that does not compile, or lacks the group its fact
   // needs, is refused before anything is read.
   try {
-    Catalogue check(in.mapping);
+    in.catalogue = std::make_unique<Catalogue>(in.mapping);
   } catch (const Error& e) {
     throw Error(e.exit_code(), (common.config.empty() ? "" : "mapping file '" + common.config + "': ") + e.what());
   }
@@ -360,7 +361,7 @@ int run_check(const CommonOptions& common, const CheckOptions& options, std::ost
   Input in = open_input(common, err);
   // 2. Read the tables in one snapshot, merge by time, run every detector;
   //    a check that saw nothing, or not what the job requires, does not pass.
-  Analysis a = analyze(*in.source, in.mapping, in.window, nullptr, {}, common.progress ? &err : nullptr);
+  Analysis a = analyze(*in.source, in.mapping, *in.catalogue, in.window, nullptr, {}, common.progress ? &err : nullptr);
   check_coverage(a, required);
   // 3. Findings only; the exit code says whether any reaches --fail-on.
   switch (options.format) {
@@ -402,7 +403,8 @@ int run_report(const CommonOptions& common, const ReportCommandOptions& options,
   // 2. Read the tables in one snapshot, merge by time, detect; the collector
   //    keeps what the report shows of the stream.
   ReportCollector collector(in.window, options.full);
-  Analysis a = analyze(*in.source, in.mapping, in.window, [&](const Observation& o) { collector.on_event(o); },
+  Analysis a = analyze(*in.source, in.mapping, *in.catalogue, in.window,
+                       [&](const Observation& o) { collector.on_event(o); },
                        std::move(notes), common.progress ? &err : nullptr);
   // 3. Render.
   ReportOptions ro;

@@ -40,6 +40,9 @@ std::vector<TableInfo> read_events(Source& source, const Mapping& mapping, const
 // read_events, with every detector watching, each event classified once by
 // the catalogue. `sink` (the report) may be empty. A finding that begins
 // shortly after an annotation names it as a possible trigger.
+Analysis analyze(Source& source, const Mapping& mapping, const Catalogue& catalogue, const Window& window,
+                 const ObservationSink& sink, std::vector<Event> annotations = {}, std::ostream* progress = nullptr);
+// The same with the mapping's catalogue compiled here (tests, one-off runs).
 Analysis analyze(Source& source, const Mapping& mapping, const Window& window, const ObservationSink& sink,
                  std::vector<Event> annotations = {}, std::ostream* progress = nullptr);
 
