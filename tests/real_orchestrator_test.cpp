@@ -312,3 +312,22 @@ TEST_CASE("retention: a window older than every kept log skips the log detectors
   }
   CHECK(skipped == 3);
 }
+
+TEST_CASE("zombie rows: a worker row abandoned days before the window is not news of the window") {
+  FakeSource src;
+  Orchestrator o{src, "orchestrator_gpu-host-a"};
+  o.e3_cycles(0, 60);
+  // Created three days before, never promoted, never ended; promoted four
+  // days before and silent since: both read, as every worker alive is.
+  src.add(TableId::workers, {"zombie-spawning", "gpu", "spawning", "2026-05-09 10:00:00+00", "2026-05-09 10:00:00+00"});
+  src.add(TableId::workers, {"zombie-active", "gpu", "active", "2026-05-08 10:00:00+00", "2026-05-08 11:00:00+00", "\\N",
+                             "2026-05-08T10:05:00Z"});
+  // One that went quiet within the lookback still is.
+  src.add(TableId::workers, {"recent", "gpu", "active", "2026-05-12 08:00:00+00", "2026-05-12 09:00:00+00", "\\N",
+                             "2026-05-12T08:05:00Z"});
+  Analysis a = run(src);
+  CHECK(of_kind(a, "worker_never_promoted").empty());
+  auto stale = of_kind(a, "stale_heartbeat");
+  REQUIRE(stale.size() == 1);
+  CHECK(stale[0]->entities == std::vector<std::string>{"recent"});
+}

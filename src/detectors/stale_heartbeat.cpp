@@ -29,7 +29,8 @@ class StaleHeartbeat : public Detector {
         continue;
       }
       Micros age = ctx.window.until - w.heartbeat->time;
-      if (age <= m_limit) {
+      // Silent since before the lookback: an abandoned row, not news of this window.
+      if (age <= m_limit || w.heartbeat->time < ctx.window.since - ctx.mapping.thresholds.lookback) {
         continue;
       }
       Finding f = new_finding("stale_heartbeat", Severity::medium, w.heartbeat->time, ctx.window.until, {id});

@@ -20,9 +20,13 @@ class WorkerNeverPromoted : public Detector {
       }
       std::optional<Time> end = w.end();
       bool ended_inside = end && *end >= ctx.window.since && *end < ctx.window.until;
+      // A row left "spawning" for longer than the lookback before the window
+      // is an abandoned row, not news of this window (every worker alive in
+      // the window is read, however old: zombie rows come with them).
       bool still_waiting = (!end || *end >= ctx.window.until) &&
                            ctx.window.until - w.created->time > m_timeout &&
-                           w.created->time < ctx.window.until;
+                           w.created->time < ctx.window.until &&
+                           w.created->time >= ctx.window.since - ctx.mapping.thresholds.lookback;
       if (!ended_inside && !still_waiting) {
         continue;
       }
