@@ -7,13 +7,13 @@ _tlrecon() {
     words=("${COMP_WORDS[@]}")
     cword=$COMP_CWORD
   }
-  local commands="report timeline check snapshot"
+  local commands="report timeline check snapshot verify"
   local common="--dsn --from --since --until --around --window --config --lookback --timeout --quiet --help"
   local thresholds="--gap-min --gap-factor --grace --burst-gap --tolerance"
   local cmd="" i
   for ((i = 1; i < cword; i++)); do
     case ${words[i]} in
-      report|timeline|check|snapshot) cmd=${words[i]}; break ;;
+      report|timeline|check|snapshot|verify) cmd=${words[i]}; break ;;
     esac
   done
   case $prev in
@@ -30,7 +30,7 @@ _tlrecon() {
       esac
       return ;;
     --require) COMPREPLY=($(compgen -W "logging_gap orphaned_decision unexplained_scale_up orchestrator_restart early_termination worker_never_promoted stale_heartbeat workflow_failure clock_skew" -- "$cur")); return ;;
-    --dsn|--since|--until|--around|--window|--lookback|--timeout|--gap-min|--gap-factor|--grace|--burst-gap|--tolerance)
+    --dsn|--expect|--since|--until|--around|--window|--lookback|--timeout|--gap-min|--gap-factor|--grace|--burst-gap|--tolerance)
       return ;;
   esac
   case $cmd in
@@ -39,6 +39,12 @@ _tlrecon() {
     timeline) COMPREPLY=($(compgen -W "$common --format --tz --wide" -- "$cur")) ;;
     check) COMPREPLY=($(compgen -W "$common $thresholds --format --fail-on --min-severity --require" -- "$cur")) ;;
     snapshot) COMPREPLY=($(compgen -W "${common/--from /} --out" -- "$cur")) ;;
+    verify)
+      if [[ $cur == -* ]]; then
+        COMPREPLY=($(compgen -W "--expect --help" -- "$cur"))
+      else
+        COMPREPLY=($(compgen -d -- "$cur"))
+      fi ;;
   esac
 }
 complete -F _tlrecon tlrecon

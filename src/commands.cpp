@@ -50,16 +50,15 @@ auto for_option(const std::string& option, Step step) {
   }
 }
 
-// A --dsn that libpq could never parse is a usage error, not a server that is
-// down: neither a URI nor a list of keyword=value pairs.
+// A --dsn that libpq cannot parse is a usage error, not a server that is
+// down. libpq's reason quotes the DSN, so its passwords are taken out.
 void check_conninfo(const std::string& dsn) {
-  if (dsn.empty() || dsn.rfind("postgresql://", 0) == 0 || dsn.rfind("postgres://", 0) == 0) {
-    return;
-  }
-  size_t first = dsn.find_first_not_of(" \t\n");
-  if (first == std::string::npos || dsn.find('=') == std::string::npos) {
-    throw usage_error("--dsn: '" + visible(dsn) +
-                      "' is not a connection string; give keyword=value pairs ('host=db dbname=prod user=ro') "
+  std::string problem = dsn.find_first_not_of(" \t\n") == std::string::npos && !dsn.empty()
+                            ? "it is blank"
+                            : conninfo_problem(dsn);
+  if (!problem.empty()) {
+    throw usage_error("--dsn: not a connection string (" + visible(problem) +
+                      "); give keyword=value pairs ('host=db dbname=prod user=ro') "
                       "or a URI (postgresql://ro@db/prod)");
   }
 }
@@ -115,7 +114,7 @@ Window snapshot_window(const CommonOptions& common, const Window& snap, std::ost
   return cut;
 }
 
-Input open_input(const CommonOptions& common, std::ostream& err) {
+Input open_input(const CommonOptions& common, std::ostream& err, Provenance* provenance = nullptr) {
   Input in;
   if (common.config.empty()) {
     in.mapping = default_mapping();
@@ -177,7 +176,7 @@ Input open_input(const CommonOptions& common, std::ostream& err) {
   PgOptions pg;
   pg.dsn = common.dsn;
   pg.statement_timeout = in.mapping.thresholds.statement_timeout;
-  in.source = open_postgres(pg, in.mapping, in.window);
+  in.source = open_postgres(pg, in.mapping, in.window, provenance);
   return in;
 }
 
@@ -286,6 +285,25 @@ void check_coverage(const Analysis& a, const std::vector<std::string>& required)
 }
 
 }  // namespace
+
+std::string error_text(const Error& e) {
+  const auto* pg = dynamic_cast<const PgError*>(&e);
+  if (pg == nullptr) {
+    return e.what();
+  }
+  switch (pg->kind()) {
+    case PgError::Kind::connection:
+      return std::string(e.what()) + " (check --dsn, PGHOST/PGPORT, and that the server is up)";
+    case PgError::Kind::timeout:
+      return std::string(e.what()) + "; raise it with --timeout or narrow the window";
+    case PgError::Kind::recovery_conflict:
+      return std::string(e.what()) +
+             " (on a read replica: turn on hot_standby_feedback or raise max_standby_streaming_delay, "
+             "or take a snapshot of the window and read that)";
+    case PgError::Kind::other: break;
+  }
+  return e.what();
+}
 
 void check_written(std::ostream& out) {
   if (!out.fail()) {
@@ -434,10 +452,13 @@ int run_snapshot(const CommonOptions& common, const std::string& out_dir, std::o
   if (!common.from.empty()) {
     throw usage_error("snapshot reads from PostgreSQL; --from is not a source for it");
   }
-  Input in = open_input(common, err);
+  // 1. Open the source, noting where its rows come from.
+  Provenance provenance;
+  Input in = open_input(common, err, &provenance);
+  // 2. Write every table, then the manifest.
   SnapshotSummary s;
   try {
-    s = write_snapshot(*in.source, in.mapping, in.window, out_dir);
+    s = write_snapshot(*in.source, in.mapping, in.window, out_dir, &provenance);
   } catch (const SnapshotPathError& e) {
     throw Error(e.exit_code(), "--out: " + std::string(e.what()));
   }
@@ -455,9 +476,47 @@ int run_snapshot(const CommonOptions& common, const std::string& out_dir, std::o
       out << table_state_name(t.state) << " (" << t.reason << ")\n";
     }
   }
+  // 3. The manifest's own hash, for the incident ticket (tlrecon verify prints it again).
+  out << "manifest sha256 " << s.manifest_sha256 << "\n";
   out.flush();
   check_written(out);
   (void)err;
+  return k_exit_ok;
+}
+
+int run_verify(const std::string& dir, const std::string& expect, std::ostream& out) {
+  std::string expected;
+  for (char c : expect) {
+    expected += static_cast<char>(c >= 'A' && c <= 'F' ? c - 'A' + 'a' : c);
+  }
+  if (!expected.empty() && (expected.size() != 64 || expected.find_first_not_of("0123456789abcdef") != std::string::npos)) {
+    throw usage_error("--expect: '" + visible(expect) + "' is not a SHA-256 (64 hex digits, as snapshot printed it)");
+  }
+  // 1. Every file the manifest lists, against its hash and row count.
+  VerifiedSnapshot v;
+  try {
+    v = verify_snapshot(dir);
+  } catch (const SnapshotPathError& e) {
+    throw Error(e.exit_code(), std::string(e.what()) + "; give a directory written by tlrecon snapshot");
+  } catch (const Error& e) {
+    std::string what = e.what();
+    std::string hint;
+    if (what.find(" is altered: ") != std::string::npos) {
+      hint = "; the evidence is not what was taken: use an unaltered copy";
+    } else if (what.find("manifest.json is missing") != std::string::npos) {
+      hint = "; give one directory written by tlrecon snapshot";
+    }
+    throw Error(e.exit_code(), what + hint);
+  }
+  // 2. The manifest itself, against the hash the ticket recorded.
+  if (!expected.empty() && v.manifest_sha256 != expected) {
+    throw source_error("snapshot '" + dir + "': manifest.json's SHA-256 is " + v.manifest_sha256 + ", not " + expected +
+                       ": the manifest was altered since it was recorded; use an unaltered copy of the evidence");
+  }
+  out << dir << ": " << v.files.size() << " files match manifest.json\n";
+  out << "manifest sha256 " << v.manifest_sha256 << "\n";
+  out.flush();
+  check_written(out);
   return k_exit_ok;
 }
 

@@ -189,7 +189,7 @@ int finish(int code) {
   try {
     check_written(std::cout);
   } catch (const Error& e) {
-    std::cerr << "tlrecon: error: " << e.what() << "\n";
+    std::cerr << "tlrecon: error: " << error_text(e) << "\n";
     return e.exit_code();
   }
   return code;
@@ -307,6 +307,21 @@ int main(int argc, char** argv) {
   std::string out_dir;
   CLI::App* snapshot_cmd = add_snapshot(app, common, out_dir);
 
+  std::string verify_dir;
+  std::string verify_expect;
+  CLI::App* verify_cmd =
+      app.add_subcommand("verify", "re-check a snapshot's files against its manifest; print the manifest's SHA-256");
+  verify_cmd->add_option("DIR", verify_dir, "snapshot directory")->required()->type_name("DIR");
+  verify_cmd->add_option("--expect", verify_expect,
+                         "the manifest's SHA-256 as snapshot printed it (e.g. from the incident ticket); "
+                         "exit 3 when it differs")
+      ->type_name("SHA256");
+  verify_cmd->footer(
+      "Exit 0: every file matches; 3: a file is missing or altered (named), or the manifest's hash is not --expect.\n"
+      "Examples:\n"
+      "  tlrecon verify evidence/2025-10-16\n"
+      "  tlrecon verify evidence/2025-10-16 --expect 3f5c…(64 hex digits from the ticket)\n");
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -332,6 +347,9 @@ int main(int argc, char** argv) {
     if (snapshot_cmd->parsed()) {
       return finish(run_snapshot(common, out_dir, std::cout, std::cerr));
     }
+    if (verify_cmd->parsed()) {
+      return finish(run_verify(verify_dir, verify_expect, std::cout));
+    }
   } catch (const Error& e) {
     if (e.exit_code() == k_exit_output) {
       std::cerr << "tlrecon: error: " << e.what() << "\n";
@@ -341,7 +359,7 @@ int main(int argc, char** argv) {
     if (lost == k_exit_output) {
       return lost;
     }
-    std::cerr << "tlrecon: error: " << e.what() << "\n";
+    std::cerr << "tlrecon: error: " << error_text(e) << "\n";
     return e.exit_code();
   } catch (const std::exception& e) {
     if (finish(k_exit_internal) == k_exit_output) {

@@ -367,6 +367,35 @@ std::vector<std::string> secrets_of(const std::string& dsn) {
   return out;
 }
 
+std::string conninfo_problem(const std::string& dsn) {
+  char* parse_error = nullptr;
+  ConninfoOptions given(PQconninfoParse(dsn.c_str(), &parse_error), PQconninfoFree);
+  if (given) {
+    return "";
+  }
+  std::string why = parse_error == nullptr ? "out of memory" : parse_error;
+  if (parse_error != nullptr) {
+    PQfreemem(parse_error);
+  }
+  while (!why.empty() && (why.back() == '\n' || why.back() == ' ')) {
+    why.pop_back();
+  }
+  // libpq quotes the pieces of the DSN it names ("missing \"=\" after \"…\""):
+  // those are redacted, its own words are kept.
+  std::vector<std::string> secrets = secrets_of(dsn);
+  std::string out;
+  size_t at = 0;
+  while (true) {
+    size_t open = why.find('"', at);
+    size_t close = open == std::string::npos ? std::string::npos : why.find('"', open + 1);
+    if (close == std::string::npos) {
+      return out + why.substr(at);
+    }
+    out += why.substr(at, open + 1 - at) + redact(why.substr(open + 1, close - open - 1), secrets) + '"';
+    at = close + 1;
+  }
+}
+
 std::string redact(std::string text, const std::vector<std::string>& secrets) {
   for (const std::string& secret : secrets) {
     size_t pos = 0;
@@ -474,7 +503,7 @@ using Columns = std::vector<std::pair<std::string, std::string>>;
 
 class PgSource : public Source {
  public:
-  PgSource(const PgOptions& options, const Mapping& mapping, const Window& window)
+  PgSource(const PgOptions& options, const Mapping& mapping, const Window& window, Provenance* provenance)
       : m_mapping(mapping), m_window(window), m_secrets(secrets_of(options.dsn)) {
     // libpq reads these when the DSN does not say otherwise.
     setenv("PGCONNECT_TIMEOUT", "10", 0);
@@ -490,6 +519,9 @@ class PgSource : public Source {
       m_tx->exec("SET LOCAL statement_timeout = " + std::to_string(ms));
     });
     m_timeout_text = format_duration(options.statement_timeout);
+    if (provenance != nullptr) {
+      *provenance = read_provenance();
+    }
     pqxx::connection* conn = m_conn.get();
     set_canceller([conn] { conn->cancel_query(); });
     for (TableId t : k_all_tables) {
@@ -526,26 +558,34 @@ class PgSource : public Source {
   void guard(const std::string& doing, Fn&& fn) {
     try {
       fn();
-    } catch (const pqxx::broken_connection& e) {
-      check_interrupt();
-      throw source_error(redact(doing + ": " + one_line(e.what()), m_secrets) +
-                         " (check --dsn, PGHOST/PGPORT, and that the server is up)");
     } catch (const pqxx::sql_error& e) {
       check_interrupt();  // a cancel we asked for on Ctrl-C
       if (e.sqlstate() == "57014") {
-        throw source_error(doing + ": cancelled by the statement timeout (" + m_timeout_text +
-                           "); raise it with --timeout or narrow the window");
+        throw PgError(PgError::Kind::timeout,
+                      doing + ": cancelled by the statement timeout (" + m_timeout_text + ")");
       }
-      std::string hint;
-      if (e.sqlstate() == "40001") {
-        // On a hot standby: a recovery conflict cancels a long read.
-        hint = " (on a read replica: turn on hot_standby_feedback or raise max_standby_streaming_delay, "
-               "or take a snapshot of the window and read that)";
-      }
-      throw source_error(redact(doing + ": " + one_line(e.what()), m_secrets) + hint);
+      throw translated(doing, e.what(), e.sqlstate());
+    } catch (const pqxx::broken_connection& e) {
+      check_interrupt();
+      throw translated(doing, e.what(), "", PgError::Kind::connection);
     } catch (const pqxx::failure& e) {
-      throw source_error(redact(doing + ": " + one_line(e.what()), m_secrets));
+      check_interrupt();
+      throw translated(doing, e.what(), "");
     }
+  }
+
+  // One line, passwords out. A recovery conflict on a hot standby is told by
+  // its SQLSTATE (40001) when libpqxx passes it on; during COPY it arrives as a
+  // failed read or a broken connection carrying only the server's message
+  // ("canceling statement due to conflict with recovery", or "terminating
+  // connection …" when the server ends the session).
+  PgError translated(const std::string& doing, const std::string& what, const std::string& sqlstate,
+                     PgError::Kind kind = PgError::Kind::other) const {
+    std::string line = one_line(what);
+    if (sqlstate == "40001" || line.find("due to conflict with recovery") != std::string::npos) {
+      kind = PgError::Kind::recovery_conflict;
+    }
+    return PgError(kind, redact(doing + ": " + line, m_secrets));
   }
 
   // Runs the queries one after the other on the connection (only one COPY
@@ -593,6 +633,34 @@ class PgSource : public Source {
     PgSource& m_owner;
     std::string m_doing;
   };
+
+  // In the read's transaction, so the WAL position is the snapshot's. The
+  // system identifier tells a server from a restored copy of it;
+  // pg_control_system() is the superuser's unless granted.
+  Provenance read_provenance() {
+    Provenance p;
+    guard("reading where the data comes from", [&] {
+      p.host = m_conn->hostname() == nullptr ? "" : m_conn->hostname();
+      p.port = m_conn->port() == nullptr ? "" : m_conn->port();
+      p.database = m_conn->dbname() == nullptr ? "" : m_conn->dbname();
+      pqxx::result r = m_tx->exec(
+          "SELECT current_setting('server_version'), current_user, session_user, pg_is_in_recovery(), "
+          "CASE WHEN pg_is_in_recovery() THEN pg_last_wal_replay_lsn() ELSE pg_current_wal_lsn() END::text, "
+          "has_function_privilege('pg_catalog.pg_control_system()', 'EXECUTE')");
+      p.server_version = r[0][0].as<std::string>();
+      p.current_user = r[0][1].as<std::string>();
+      p.session_user = r[0][2].as<std::string>();
+      p.in_recovery = r[0][3].as<bool>();
+      p.wal_lsn = r[0][4].is_null() ? "" : r[0][4].as<std::string>();
+      if (r[0][5].as<bool>()) {
+        p.system_identifier = m_tx->exec("SELECT system_identifier::text FROM pg_catalog.pg_control_system()")[0][0]
+                                  .as<std::string>();
+      } else {
+        p.system_identifier_reason = "role " + p.current_user + " may not execute pg_control_system()";
+      }
+    });
+    return p;
+  }
 
   // What the catalog says about one table, and how to read it.
   TableInfo probe(TableId t) {
@@ -791,8 +859,8 @@ class PgSource : public Source {
 }  // namespace
 
 std::unique_ptr<Source> open_postgres(const PgOptions& options, const Mapping& mapping,
-                                      const Window& window) {
-  return std::make_unique<PgSource>(options, mapping, window);
+                                      const Window& window, Provenance* provenance) {
+  return std::make_unique<PgSource>(options, mapping, window, provenance);
 }
 
 }  // namespace tlrecon

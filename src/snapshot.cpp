@@ -12,6 +12,7 @@
 #include "tlrecon/error.hpp"
 #include "tlrecon/catalogue.hpp"
 #include "tlrecon/interrupt.hpp"
+#include "tlrecon/pg_source.hpp"
 #include "tlrecon/sha256.hpp"
 
 namespace tlrecon {
@@ -130,7 +131,29 @@ ojson table_entry(const TableInfo& info, const WrittenFile* file) {
   return jt;
 }
 
-ojson manifest_of(const Mapping& mapping, const Window& window, ojson tables) {
+// Where the rows came from; never a password (Provenance holds none).
+ojson source_entry(const Provenance* p) {
+  if (p == nullptr) {
+    return nullptr;
+  }
+  ojson source;
+  source["kind"] = "postgresql";
+  source["host"] = p->host;
+  source["port"] = p->port;
+  source["database"] = p->database;
+  source["server_version"] = p->server_version;
+  source["system_identifier"] = p->system_identifier ? ojson(*p->system_identifier) : ojson(nullptr);
+  if (!p->system_identifier) {
+    source["system_identifier_reason"] = p->system_identifier_reason;
+  }
+  source["current_user"] = p->current_user;
+  source["session_user"] = p->session_user;
+  source["in_recovery"] = p->in_recovery;
+  source[p->in_recovery ? "wal_replay_lsn" : "wal_lsn"] = p->wal_lsn;
+  return source;
+}
+
+ojson manifest_of(const Mapping& mapping, const Window& window, ojson tables, const Provenance* provenance) {
   const Thresholds& th = mapping.thresholds;
   ojson manifest;
   manifest["format"] = "tlrecon-snapshot";
@@ -138,6 +161,9 @@ ojson manifest_of(const Mapping& mapping, const Window& window, ojson tables) {
   manifest["tool"] = "tlrecon";
   manifest["version"] = TLRECON_VERSION;
   manifest["taken_at"] = format_utc(date::floor<std::chrono::seconds>(now_utc()));
+  if (provenance != nullptr) {
+    manifest["source"] = source_entry(provenance);
+  }
   manifest["window"] = {{"since", format_utc(window.since)}, {"until", format_utc(window.until)}};
   manifest["lookback_seconds"] = seconds_of(th.lookback);
   manifest["log_lookback_seconds"] = th.log_lookback.count() == 0 ? ojson(nullptr) : ojson(seconds_of(th.log_lookback));
@@ -168,7 +194,7 @@ std::string write_manifest(const std::string& dir, const ojson& manifest) {
 }  // namespace
 
 SnapshotSummary write_snapshot(Source& source, const Mapping& mapping, const Window& window,
-                               const std::string& dir) {
+                               const std::string& dir, const Provenance* provenance) {
   prepare_directory(dir);
   SnapshotSummary summary;
   summary.dir = dir;
@@ -186,7 +212,8 @@ SnapshotSummary write_snapshot(Source& source, const Mapping& mapping, const Win
     summary.files.push_back(path);
   }
   source.finish();
-  summary.files.push_back(write_manifest(dir, manifest_of(mapping, window, std::move(tables))));
+  summary.files.push_back(write_manifest(dir, manifest_of(mapping, window, std::move(tables), provenance)));
+  summary.manifest_sha256 = sha256_file(summary.files.back());
   summary.tables = infos;
   return summary;
 }
@@ -519,6 +546,44 @@ class SnapshotSource : public Source {
 }  // namespace
 
 SnapshotInfo read_snapshot_manifest(const std::string& dir) { return parse_manifest(dir).info; }
+
+VerifiedSnapshot verify_snapshot(const std::string& dir) {
+  Manifest m = parse_manifest(dir);
+  VerifiedSnapshot out;
+  std::string problems;
+  auto problem = [&](const std::string& what) { problems += (problems.empty() ? "" : "; ") + what; };
+  for (const ManifestTable& mt : m.tables) {
+    if (mt.info.state != TableState::ok) {
+      continue;
+    }
+    std::string path = (fs::path(dir) / mt.file).string();
+    out.files.push_back(path);
+    if (!fs::is_regular_file(path)) {
+      problem("'" + path + "' is missing");
+      continue;
+    }
+    if (sha256_file(path) != mt.sha256) {
+      problem("'" + path + "' does not match its SHA-256 in manifest.json");
+      continue;
+    }
+    // The hash matches: a row count that does not means the manifest was edited.
+    std::ifstream in(path, std::ios::binary);
+    CsvReader reader(in, path);
+    Row row;
+    uint64_t rows = 0;
+    for (reader.next(row); reader.next(row);) {
+      ++rows;
+    }
+    if (rows != mt.rows) {
+      problem("'" + path + "' has " + std::to_string(rows) + " rows, manifest.json says " + std::to_string(mt.rows));
+    }
+  }
+  if (!problems.empty()) {
+    throw source_error("snapshot '" + dir + "' is altered: " + problems);
+  }
+  out.manifest_sha256 = sha256_file((fs::path(dir) / k_manifest).string());
+  return out;
+}
 
 std::unique_ptr<Source> open_snapshot(const std::string& dir) {
   return std::make_unique<SnapshotSource>(dir, std::nullopt);

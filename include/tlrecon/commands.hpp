@@ -4,6 +4,7 @@
 #include <ostream>
 #include <string>
 
+#include "tlrecon/error.hpp"
 #include "tlrecon/render_timeline.hpp"
 #include "tlrecon/time.hpp"
 #include "tlrecon/window_options.hpp"
@@ -54,11 +55,18 @@ int run_report(const CommonOptions& common, const ReportCommandOptions& options,
                std::ostream& err, bool stdout_is_terminal);
 int run_check(const CommonOptions& common, const CheckOptions& options, std::ostream& out,
               std::ostream& err);
+// The line main prints for an error: its message, and for the PostgreSQL
+// source's errors what to do about them, in terms of the options.
+std::string error_text(const Error& e);
+
 // Throws the output error (exit 5) when `out` could not take what was written
 // to it; call it right after the failing write, while errno still says why.
 void check_written(std::ostream& out);
 
 int run_snapshot(const CommonOptions& common, const std::string& out_dir, std::ostream& out,
                  std::ostream& err);
+// Re-checks a snapshot's files against its manifest and prints the
+// manifest's SHA-256; with `expect` (hex), the manifest must have that hash.
+int run_verify(const std::string& dir, const std::string& expect, std::ostream& out);
 
 }  // namespace tlrecon

@@ -4,9 +4,11 @@
 // STDOUT so rows stream in time order without being held in memory.
 // Nothing above this file includes <pqxx/…>.
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
+#include "tlrecon/error.hpp"
 #include "tlrecon/source.hpp"
 
 namespace tlrecon {
@@ -16,8 +18,48 @@ struct PgOptions {
   Micros statement_timeout = std::chrono::seconds(60);
 };
 
+// A source error whose remedy names command-line options or server settings:
+// the command layer words it from the kind (only it names options).
+class PgError : public Error {
+ public:
+  enum class Kind {
+    connection,         // cannot connect, or the connection broke
+    timeout,            // cancelled by the statement timeout
+    recovery_conflict,  // on a hot standby, cancelled by a recovery conflict
+    other,              // any other query failure: the server's words say it
+  };
+  PgError(Kind kind, const std::string& message) : Error(k_exit_source, message), m_kind(kind) {}
+  Kind kind() const { return m_kind; }
+
+ private:
+  Kind m_kind;
+};
+
+// Why libpq cannot parse `dsn` (PQconninfoParse), with the passwords taken
+// out; empty when it can.
+std::string conninfo_problem(const std::string& dsn);
+
+// Where the rows came from, read in the transaction that reads them, for a
+// snapshot's manifest: evidence says which server, database, role and point
+// in the WAL it shows. Never a password.
+struct Provenance {
+  std::string host;            // as libpq connected: a name, an address or a socket directory
+  std::string port;
+  std::string database;
+  std::string server_version;  // the server_version setting
+  std::optional<std::string> system_identifier;  // pg_control_system(), when the role may run it
+  std::string system_identifier_reason;          // why not, when it is empty
+  std::string current_user;
+  std::string session_user;
+  bool in_recovery = false;    // pg_is_in_recovery(): a hot standby
+  // pg_current_wal_lsn() on a primary, pg_last_wal_replay_lsn() on a standby ("0/3000148").
+  std::string wal_lsn;
+};
+
+// Opens the source: one transaction, every table probed. With `provenance`,
+// fills it in that transaction.
 std::unique_ptr<Source> open_postgres(const PgOptions& options, const Mapping& mapping,
-                                      const Window& window);
+                                      const Window& window, Provenance* provenance = nullptr);
 
 // The passwords a connection may use, wherever libpq would take them from:
 // the DSN as PQconninfoParse reads it (key=value, quoted or escaped, or a URI,

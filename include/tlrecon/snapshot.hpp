@@ -3,7 +3,8 @@
 // file per table (the dialect of COPY … CSV HEADER) and manifest.json with
 // the tool version, window, mapping, and per table its status, the queries,
 // row count and SHA-256, and what its coverage says (notes; for system_logs
-// its oldest row). Reading one back verifies every checksum first.
+// its oldest row), and where the rows came from (source: server, database,
+// role, WAL position). Reading one back verifies every checksum first.
 #include <memory>
 #include <string>
 
@@ -11,6 +12,8 @@
 #include "tlrecon/source.hpp"
 
 namespace tlrecon {
+
+struct Provenance;
 
 // The snapshot directory itself is wrong: not a directory, or for writing
 // not empty or not creatable. The command layer adds which option named it.
@@ -23,12 +26,24 @@ struct SnapshotSummary {
   std::string dir;
   std::vector<TableInfo> tables;
   std::vector<std::string> files;  // written, in order
+  std::string manifest_sha256;     // for the incident ticket: tlrecon verify prints it again
 };
 
 // Reads every ok table of `source` and writes the snapshot into `dir`,
-// which must not exist or be empty (else SnapshotPathError, exit 2). Throws Error.
+// which must not exist or be empty (else SnapshotPathError, exit 2). The
+// manifest records `provenance` as its source (null when not given). Throws Error.
 SnapshotSummary write_snapshot(Source& source, const Mapping& mapping, const Window& window,
-                               const std::string& dir);
+                               const std::string& dir, const Provenance* provenance = nullptr);
+
+struct VerifiedSnapshot {
+  std::vector<std::string> files;  // checked against the manifest, in its order
+  std::string manifest_sha256;
+};
+
+// Re-checks every file a snapshot's manifest lists: present, its SHA-256 and
+// its row count. Throws Error (exit 3) naming each file that is missing or
+// altered; SnapshotPathError (exit 3) when `dir` is not a directory.
+VerifiedSnapshot verify_snapshot(const std::string& dir);
 
 struct SnapshotInfo {
   Window window;

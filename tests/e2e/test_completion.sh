@@ -23,5 +23,9 @@ expect "tlrecon report --tz America/New_Y" America/New_York
 expect "tlrecon check --format " junit
 expect "tlrecon check --require " orphaned_decision
 expect "tlrecon timeline --" --wide
+expect "tlrecon ver" verify
+expect "tlrecon verify --" --expect
+root=$(cd "$(dirname "$0")/../.." && pwd)
+expect "tlrecon verify $root/sample_dat" "$root/sample_data"
 echo "$pass passed, $fail failed"
 [ "$fail" -eq 0 ]

@@ -90,7 +90,9 @@ class Hardening(unittest.TestCase):
         run = tlrecon("check", "--timeout", "1s", *WINDOW, env=self.env)
         self.assertLess(time.monotonic() - started, 4)
         self.assertEqual(run.code, 3)
-        self.assertIn("cancelled by the statement timeout (1s)", run.err)
+        self.assertEqual(run.err, "tlrecon: error: finding the oldest row of system_logs: cancelled by the statement "
+                                  "timeout (1s); "
+                                  "raise it with --timeout or narrow the window\n")
 
     def test_ctrl_c_cancels_the_query_and_exits_130(self):
         some_logs()
@@ -146,7 +148,10 @@ class Hardening(unittest.TestCase):
             mute.close()
         self.assertEqual(proc.returncode, 3, proc.stderr)
         self.assertLess(elapsed, 20)  # the default connect timeout is 10 s
-        self.assertIn("connecting to PostgreSQL", proc.stderr)
+        self.assertEqual(len(proc.stderr.splitlines()), 1, proc.stderr)
+        self.assertTrue(proc.stderr.startswith("tlrecon: error: connecting to PostgreSQL: "), proc.stderr)
+        self.assertTrue(proc.stderr.endswith(" (check --dsn, PGHOST/PGPORT, and that the server is up)\n"),
+                        proc.stderr)
 
     def test_a_column_of_unexpected_type(self):
         psql("ALTER TABLE system_logs ALTER COLUMN \"timestamp\" TYPE bigint USING 0")
@@ -256,6 +261,38 @@ class Hardening(unittest.TestCase):
             shutil.rmtree(tmp)
             psql("DROP VIEW IF EXISTS system_logs; REVOKE ALL ON ALL TABLES IN SCHEMA public FROM tlrecon_secret;"
                  "DROP ROLE tlrecon_secret")
+
+
+class Dsn(unittest.TestCase):
+    """A DSN libpq cannot parse is a usage error (exit 2) with libpq's reason, and its
+    password never shows: no server is needed to tell."""
+
+    HINT = ("; give keyword=value pairs ('host=db dbname=prod user=ro') or a URI "
+            "(postgresql://ro@db/prod)\n")
+
+    def refused(self, dsn):
+        run = tlrecon("check", "--dsn", dsn, *WINDOW)
+        self.assertEqual(run.code, 2, run.err)
+        self.assertEqual(run.out, "")
+        self.assertNotIn("Hunter2", run.err)
+        return run.err
+
+    def test_a_mistyped_uri_shows_no_password(self):
+        self.assertEqual(self.refused("postgres:/bob:Hunter2pw@db"),
+                         'tlrecon: error: --dsn: not a connection string (missing "=" after "postgres:/***:***@***" '
+                         'in connection info string)' + self.HINT)
+
+    def test_libpq_says_why(self):
+        cases = {
+            "host=db password='Hunter2": "unterminated quoted string in connection info string",
+            "postgresql://bob:Hunter2@db/x?nosuch=1": 'invalid URI query parameter: "***"',
+            "host=db password=Hunter2 nosuch=1": 'invalid connection option "***"',
+            "not a dsn": 'missing "=" after "***" in connection info string',
+        }
+        for dsn, why in cases.items():
+            with self.subTest(dsn=dsn):
+                self.assertEqual(self.refused(dsn), "tlrecon: error: --dsn: not a connection string (%s)%s"
+                                 % (why, self.HINT))
 
 
 if __name__ == "__main__":
