@@ -4,7 +4,8 @@
 # end-to-end tests against a throwaway PostgreSQL. pg_virtualenv creates that
 # server in a temporary directory on a free port (as the postgres user when
 # run as root), exports PGHOST/PGPORT/PGUSER/PGPASSWORD to the tests, and
-# drops it on exit, whether the tests pass or not.
+# drops it on exit, whether the tests pass or not; a hot standby of it
+# (scripts/standby.sh) serves the tests that read from a replica.
 set -euo pipefail
 source "$(dirname "$0")/common.sh"
 install_packages python3 nodejs
@@ -17,8 +18,13 @@ export TLRECON_REQUIRE_PG=1
 # 1. Every test of the release build, against the throwaway server.
 # 2. The same tests under AddressSanitizer and UBSan, from build-asan.
 # 3. Each fuzz target briefly (scripts/fuzz.sh runs them longer on demand).
+# A streaming hot standby of that server runs beside it for the tests
+# (scripts/standby.sh), and is stopped and removed whatever happens.
 pg_virtualenv -- bash -c '
   set -e
+  eval "$(bash "$2/scripts/standby.sh" start)"
+  trap "bash \"$2/scripts/standby.sh\" stop \"$TLRECON_STANDBY_DIR\"" EXIT
+  trap "exit 130" HUP INT TERM
   ctest --test-dir "$1" --output-on-failure "${@:3}"
   SANITIZE_PG_TESTS="postgres hardening" bash "$2/scripts/sanitize.sh"
 ' tests "$TLRECON_BUILD" "$TLRECON_ROOT" "$@"
