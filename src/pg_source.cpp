@@ -565,6 +565,9 @@ class PgSource : public Source {
                       doing + ": cancelled by the statement timeout (" + m_timeout_text + ")");
       }
       throw translated(doing, e.what(), e.sqlstate());
+    } catch (const pqxx::serialization_failure& e) {
+      check_interrupt();
+      throw translated(doing, e.what(), "40001");
     } catch (const pqxx::broken_connection& e) {
       check_interrupt();
       throw translated(doing, e.what(), "", PgError::Kind::connection);
@@ -574,11 +577,12 @@ class PgSource : public Source {
     }
   }
 
-  // One line, passwords out. A recovery conflict on a hot standby is told by
-  // its SQLSTATE (40001) when libpqxx passes it on; during COPY it arrives as a
-  // failed read or a broken connection carrying only the server's message
-  // ("canceling statement due to conflict with recovery", or "terminating
-  // connection …" when the server ends the session).
+  // One line, passwords out. A recovery conflict on a hot standby is SQLSTATE
+  // 40001, which libpqxx 6 throws as serialization_failure, not an sql_error
+  // (so it has no sqlstate()); a conflict that ends the session arrives as a
+  // broken connection or a failed COPY read with only the server's message
+  // ("terminating connection due to conflict with recovery"). Either way the
+  // message is the server's, said once.
   PgError translated(const std::string& doing, const std::string& what, const std::string& sqlstate,
                      PgError::Kind kind = PgError::Kind::other) const {
     std::string line = one_line(what);
