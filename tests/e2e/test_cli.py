@@ -598,7 +598,7 @@ class Conventions(unittest.TestCase):
             man = f.read().replace("\\-", "-")
         in_man = set(re.findall(r"(?<![\w-])--([a-z][a-z-]*)", man))
         in_help = set()
-        for command in ("timeline", "report", "check", "snapshot"):
+        for command in ("timeline", "report", "check", "snapshot", "verify"):
             out = tlrecon(command, "--help").out
             options = set(re.findall(r"^\s+(?:-\w,)?--([a-z][a-z-]*)", out, re.M)) - {"help"}
             in_help |= options

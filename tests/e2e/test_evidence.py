@@ -152,8 +152,7 @@ class Provenance(unittest.TestCase):
         out, run, doc = self.snapshot("--dsn", dsn)
         source = doc["source"]
         self.assertEqual(list(source), ["kind", "host", "port", "database", "server_version", "system_identifier",
-                                        "system_identifier_reason", "current_user", "session_user", "in_recovery",
-                                        "wal_lsn"])
+                                        "current_user", "session_user", "in_recovery", "wal_lsn"])
         self.assertEqual(source["kind"], "postgresql")
         self.assertEqual(source["host"], host)
         self.assertEqual(source["port"], port)
@@ -162,15 +161,26 @@ class Provenance(unittest.TestCase):
         self.assertEqual((source["current_user"], source["session_user"]), ("tlrecon_evidence", "tlrecon_evidence"))
         self.assertIs(source["in_recovery"], False)
         self.assertRegex(source["wal_lsn"], r"^[0-9A-F]+/[0-9A-F]+$")
-        # A role that may not read the control file: null, and why.
-        self.assertIsNone(source["system_identifier"])
-        self.assertEqual(source["system_identifier_reason"],
-                         "role tlrecon_evidence may not execute pg_control_system()")
+        self.assertEqual(source["system_identifier"], psql("SELECT system_identifier FROM pg_control_system()"))
         # No password anywhere in the evidence.
         for name in os.listdir(out):
             with open(os.path.join(out, name), encoding="utf-8") as f:
                 self.assertNotIn("Ev1dencePw", f.read(), name)
         self.assertNotIn("Ev1dencePw", run.out + run.err)
+
+    def test_a_role_that_may_not_read_the_control_file_says_why(self):
+        # The function is per database: revoked here only, in a database the test drops.
+        psql("REVOKE EXECUTE ON FUNCTION pg_control_system() FROM PUBLIC")
+        try:
+            _, _, doc = self.snapshot(env={"PGDATABASE": DB, "PGUSER": "tlrecon_evidence",
+                                           "PGPASSWORD": "Ev1dencePw"})
+        finally:
+            psql("GRANT EXECUTE ON FUNCTION pg_control_system() TO PUBLIC")
+        source = doc["source"]
+        self.assertIsNone(source["system_identifier"])
+        self.assertEqual(source["system_identifier_reason"],
+                         "role tlrecon_evidence may not execute pg_control_system()")
+        self.assertEqual(list(source)[5:7], ["system_identifier", "system_identifier_reason"])
 
     def test_a_superuser_records_the_system_identifier(self):
         _, _, doc = self.snapshot(env={"PGDATABASE": DB})
