@@ -30,6 +30,17 @@ def tlrecon(*args, env=None):
     return Run(proc)
 
 
+def require_postgres():
+    """In setUpClass of a test against the server scripts/test.sh starts: skips when libpq's
+    environment reaches none, or fails when TLRECON_REQUIRE_PG says it must be there."""
+    reachable = subprocess.run(["psql", "-X", "-d", "postgres", "-tAc", "SELECT 1"],
+                               capture_output=True).returncode == 0
+    if not reachable:
+        if os.environ.get("TLRECON_REQUIRE_PG"):
+            raise RuntimeError("no PostgreSQL reachable through libpq's environment")
+        raise unittest.SkipTest("no PostgreSQL reachable (run scripts/test.sh)")
+
+
 def kinds(doc, kind):
     return [f for f in doc["findings"] if f["kind"] == kind]
 

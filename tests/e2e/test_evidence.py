@@ -11,7 +11,7 @@ import subprocess
 import tempfile
 import unittest
 
-from common import ORCH, ROOT, WORKFLOWS, main, tlrecon
+from common import ORCH, ROOT, WORKFLOWS, main, require_postgres, tlrecon
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 FORMAT_1 = os.path.join(HERE, "fixtures", "snapshot-format-1")
@@ -30,9 +30,6 @@ def psql(sql, db=DB):
     return subprocess.run(["psql", "-X", "-q", "-v", "ON_ERROR_STOP=1", "-d", db, "-tAc", sql],
                           capture_output=True, text=True, check=True).stdout.strip()
 
-
-def server_reachable():
-    return subprocess.run(["psql", "-X", "-d", "postgres", "-tAc", "SELECT 1"], capture_output=True).returncode == 0
 
 
 class Verify(unittest.TestCase):
@@ -118,10 +115,7 @@ class Verify(unittest.TestCase):
 class Provenance(unittest.TestCase):
     @classmethod
     def setUpClass(cls):
-        if not server_reachable():
-            if os.environ.get("TLRECON_REQUIRE_PG"):
-                raise RuntimeError("no PostgreSQL reachable through libpq's environment")
-            raise unittest.SkipTest("no PostgreSQL reachable (run scripts/test.sh)")
+        require_postgres()
         subprocess.run(["dropdb", "--if-exists", DB], check=True)
         subprocess.run([os.path.join(ROOT, "scripts", "load_sample.sh"), "orchestrator-2025-10-16", DB], check=True)
         psql("DROP ROLE IF EXISTS tlrecon_evidence; CREATE ROLE tlrecon_evidence LOGIN PASSWORD 'Ev1dencePw';"

@@ -12,7 +12,7 @@ import time
 import unittest
 import urllib.parse
 
-from common import ROOT, TLRECON, main, tlrecon
+from common import ROOT, TLRECON, main, require_postgres, tlrecon
 
 DB = "tlrecon_e2e_hard"
 WINDOW = ["--since", "2025-10-16T17:00:00Z", "--until", "2025-10-16T18:00:00Z"]
@@ -22,9 +22,6 @@ def psql(sql, db=DB):
     return subprocess.run(["psql", "-X", "-q", "-v", "ON_ERROR_STOP=1", "-d", db, "-tAc", sql],
                           capture_output=True, text=True, check=True).stdout.strip()
 
-
-def server_reachable():
-    return subprocess.run(["psql", "-X", "-d", "postgres", "-tAc", "SELECT 1"], capture_output=True).returncode == 0
 
 
 def load_gpu_schema():
@@ -43,10 +40,7 @@ def some_logs(n=50, table="system_logs"):
 class Hardening(unittest.TestCase):
     @classmethod
     def setUpClass(cls):
-        if not server_reachable():
-            if os.environ.get("TLRECON_REQUIRE_PG"):
-                raise RuntimeError("no PostgreSQL reachable through libpq's environment")
-            raise unittest.SkipTest("no PostgreSQL reachable (run scripts/test.sh)")
+        require_postgres()
 
     def setUp(self):
         load_gpu_schema()

@@ -10,7 +10,7 @@ import sys
 import tempfile
 import unittest
 
-from common import ORCH, ROOT, WORKFLOWS, kinds, main, tlrecon
+from common import ORCH, ROOT, WORKFLOWS, kinds, main, require_postgres, tlrecon
 
 SAMPLES = {
     "orchestrator-2025-10-16": ("tlrecon_e2e_orch", ORCH, "2025-10-16T10:55:00Z", "2025-10-16T18:02:00Z"),
@@ -23,17 +23,11 @@ def psql(db, sql):
                           capture_output=True, text=True, check=True).stdout
 
 
-def server_reachable():
-    return subprocess.run(["psql", "-X", "-d", "postgres", "-tAc", "SELECT 1"], capture_output=True).returncode == 0
-
 
 class Postgres(unittest.TestCase):
     @classmethod
     def setUpClass(cls):
-        if not server_reachable():
-            if os.environ.get("TLRECON_REQUIRE_PG"):
-                raise RuntimeError("no PostgreSQL reachable through libpq's environment")
-            raise unittest.SkipTest("no PostgreSQL reachable (run scripts/test.sh)")
+        require_postgres()
         for name, (db, _, _, _) in SAMPLES.items():
             subprocess.run(["dropdb", "--if-exists", db], check=True)
             subprocess.run([os.path.join(ROOT, "scripts", "load_sample.sh"), name, db], check=True)

@@ -10,7 +10,7 @@ import subprocess
 import time
 import unittest
 
-from common import ROOT, TLRECON, main, tlrecon
+from common import ROOT, TLRECON, main, require_postgres, tlrecon
 
 DB = "tlrecon_e2e_standby"
 CONFLICT_DB = "tlrecon_e2e_conflict"
@@ -27,17 +27,18 @@ def psql(sql, db="postgres", port=None):
                           capture_output=True, text=True, check=True, env=env).stdout.strip()
 
 
-def server_reachable():
-    return subprocess.run(["psql", "-X", "-d", "postgres", "-tAc", "SELECT 1"], capture_output=True).returncode == 0
+
+def new_gpu_database(db):
+    """An empty database on the primary with the orchestrator's tables."""
+    subprocess.run(["createdb", db], check=True)
+    subprocess.run(["psql", "-X", "-q", "-v", "ON_ERROR_STOP=1", "-d", db, "-f",
+                    os.path.join(ROOT, "sample_data", "src", "schema_gpu.sql")], check=True, capture_output=True)
 
 
 class Standby(unittest.TestCase):
     @classmethod
     def setUpClass(cls):
-        if not server_reachable():
-            if os.environ.get("TLRECON_REQUIRE_PG"):
-                raise RuntimeError("no PostgreSQL reachable through libpq's environment")
-            raise unittest.SkipTest("no PostgreSQL reachable (run scripts/test.sh)")
+        require_postgres()
         cls.own_dir = None
         cls.port = os.environ.get("TLRECON_STANDBY_PORT")
         if not cls.port:
@@ -67,6 +68,21 @@ class Standby(unittest.TestCase):
         while psql(f"SELECT pg_last_wal_replay_lsn() >= '{lsn}'::pg_lsn", port=self.port) != "t":
             self.assertLess(time.monotonic(), deadline, "the standby did not catch up in 30 s")
             time.sleep(0.05)
+
+    def timeline_on_standby(self, db):
+        env = dict(os.environ, **self.standby_env(db))
+        return subprocess.Popen([TLRECON, "timeline", "--format", "jsonl", "--since", "2025-10-16T17:00:00Z",
+                                 "--until", "2025-10-16T18:00:00Z"], env=env, stdout=subprocess.PIPE,
+                                stderr=subprocess.PIPE)
+
+    def assert_cancelled_with_the_hint(self, code, out, err):
+        self.assertEqual(code, 3, err)
+        self.assertEqual(len(err.splitlines()), 1, err)
+        self.assertEqual(err.count("conflict with recovery"), 1, err)
+        self.assertTrue(err.startswith("tlrecon: error: reading system_logs: "), err)
+        self.assertTrue(err.endswith(HINT + "\n"), err)
+        last = json.loads(out.splitlines()[-1])
+        self.assertEqual((last["record"], last["complete"]), ("end", False))
 
     def test_the_standby_gives_the_primarys_findings(self):
         self.wait_for_replay()
@@ -100,9 +116,7 @@ class Standby(unittest.TestCase):
         """A slow read on the standby (a view that sleeps on each row of the window) while the
         primary deletes those rows and vacuums them: replay removes rows the read's snapshot
         still sees, and after max_standby_streaming_delay (1 s) the standby cancels the read."""
-        subprocess.run(["createdb", CONFLICT_DB], check=True)
-        subprocess.run(["psql", "-X", "-q", "-v", "ON_ERROR_STOP=1", "-d", CONFLICT_DB, "-f",
-                        os.path.join(ROOT, "sample_data", "src", "schema_gpu.sql")], check=True, capture_output=True)
+        new_gpu_database(CONFLICT_DB)
         psql("INSERT INTO system_logs (id, \"timestamp\", source_type, source_id, log_level, message) "
              "SELECT md5('l'||i)::uuid, '2025-10-16 17:00:00+00'::timestamptz + i * interval '1 second', "
              "'orchestrator_gpu', 'orch', 'INFO', 'cycle '||i FROM generate_series(0, 999) i;"
@@ -112,10 +126,7 @@ class Standby(unittest.TestCase):
              "CREATE VIEW system_logs AS SELECT * FROM real_logs "
              "WHERE \"timestamp\" < '2025-10-16 17:00:00+00' OR pg_sleep(0.02)::text = ''", db=CONFLICT_DB)
         self.wait_for_replay()
-        env = dict(os.environ, **self.standby_env(CONFLICT_DB))
-        reader = subprocess.Popen([TLRECON, "timeline", "--format", "jsonl", "--since", "2025-10-16T17:00:00Z",
-                                   "--until", "2025-10-16T18:00:00Z"], env=env, stdout=subprocess.PIPE,
-                                  stderr=subprocess.PIPE, text=True)
+        reader = self.timeline_on_standby(CONFLICT_DB)
         try:
             time.sleep(1.0)  # the read is under way, its snapshot taken
             psql("DELETE FROM real_logs", db=CONFLICT_DB)
@@ -123,29 +134,17 @@ class Standby(unittest.TestCase):
             out, err = reader.communicate(timeout=30)
         finally:
             reader.kill()
-        self.assertEqual(reader.returncode, 3, err)
-        self.assertEqual(len(err.splitlines()), 1, err)
-        self.assertEqual(err.count("conflict with recovery"), 1, err)
-        self.assertTrue(err.startswith("tlrecon: error: reading system_logs: "), err)
-        self.assertTrue(err.endswith(HINT + "\n"), err)
-        last = json.loads(out.splitlines()[-1])
-        self.assertEqual((last["record"], last["complete"]), ("end", False))
-
+        self.assert_cancelled_with_the_hint(reader.returncode, out.decode(), err.decode())
 
     def test_a_slow_consumer_cancelled_by_a_conflict_is_one_line_with_the_hint(self):
         """The same conflict when the reader is slow, not the server: tlrecon's output is read
         a little at a time, so the COPY stays open while the primary deletes and vacuums."""
-        subprocess.run(["createdb", SLOW_DB], check=True)
-        subprocess.run(["psql", "-X", "-q", "-v", "ON_ERROR_STOP=1", "-d", SLOW_DB, "-f",
-                        os.path.join(ROOT, "sample_data", "src", "schema_gpu.sql")], check=True, capture_output=True)
+        new_gpu_database(SLOW_DB)
         psql("INSERT INTO system_logs (id, \"timestamp\", source_type, source_id, log_level, message) "
              "SELECT md5('l'||i)::uuid, '2025-10-16 17:00:00+00'::timestamptz + i * interval '10 ms', "
              "'orchestrator_gpu', 'orch', 'INFO', repeat('x', 100) FROM generate_series(0, 49999) i", db=SLOW_DB)
         self.wait_for_replay()
-        env = dict(os.environ, **self.standby_env(SLOW_DB))
-        reader = subprocess.Popen([TLRECON, "timeline", "--format", "jsonl", "--since", "2025-10-16T17:00:00Z",
-                                   "--until", "2025-10-16T18:00:00Z"], env=env, stdout=subprocess.PIPE,
-                                  stderr=subprocess.PIPE)
+        reader = self.timeline_on_standby(SLOW_DB)
         try:
             out = b""
             started = time.monotonic()
@@ -165,7 +164,7 @@ class Standby(unittest.TestCase):
                 # at full speed through what the socket buffers still hold.
                 if conflicted is None or now - conflicted < 2.0:
                     time.sleep(0.01)
-            err = reader.stderr.read().decode()
+            err = reader.stderr.read()
             reader.wait(timeout=30)
             if os.environ.get("TLRECON_TIMINGS"):
                 print("conflict %.1fs after the start, ended after %.1fs, %d bytes read"
@@ -174,12 +173,7 @@ class Standby(unittest.TestCase):
             reader.kill()
             reader.stdout.close()
             reader.stderr.close()
-        self.assertEqual(reader.returncode, 3, err)
-        self.assertEqual(len(err.splitlines()), 1, err)
-        self.assertEqual(err.count("conflict with recovery"), 1, err)
-        self.assertTrue(err.endswith(HINT + "\n"), err)
-        last = json.loads(out.decode().splitlines()[-1])
-        self.assertEqual((last["record"], last["complete"]), ("end", False))
+        self.assert_cancelled_with_the_hint(reader.returncode, out.decode(), err.decode())
 
 
 if __name__ == "__main__":
