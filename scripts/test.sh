@@ -22,7 +22,8 @@ export TLRECON_REQUIRE_PG=1
 # (scripts/standby.sh), and is stopped and removed whatever happens.
 pg_virtualenv -- bash -c '
   set -e
-  eval "$(bash "$2/scripts/standby.sh" start)"
+  standby=$(bash "$2/scripts/standby.sh" start)
+  eval "$standby"
   trap "bash \"$2/scripts/standby.sh\" stop \"$TLRECON_STANDBY_DIR\"" EXIT
   trap "exit 130" HUP INT TERM
   ctest --test-dir "$1" --output-on-failure "${@:3}"
