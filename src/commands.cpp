@@ -484,7 +484,9 @@ int run_snapshot(const CommonOptions& common, const std::string& out_dir, std::o
   return k_exit_ok;
 }
 
-int run_verify(const std::string& dir, const std::string& expect, std::ostream& out) {
+int run_verify(const VerifyOptions& options, std::ostream& out) {
+  const std::string& dir = options.dir;
+  const std::string& expect = options.expect;
   std::string expected;
   for (char c : expect) {
     expected += static_cast<char>(c >= 'A' && c <= 'F' ? c - 'A' + 'a' : c);

@@ -279,6 +279,22 @@ CLI::App* add_snapshot(CLI::App& app, CommonOptions& common, std::string& out_di
   return snapshot_cmd;
 }
 
+CLI::App* add_verify(CLI::App& app, VerifyOptions& verify) {
+  CLI::App* verify_cmd =
+      app.add_subcommand("verify", "re-check a snapshot's files against its manifest; print the manifest's SHA-256");
+  verify_cmd->add_option("DIR", verify.dir, "snapshot directory")->required()->type_name("DIR");
+  verify_cmd->add_option("--expect", verify.expect,
+                         "the manifest's SHA-256 as snapshot printed it (e.g. from the incident ticket); "
+                         "exit 3 when it differs")
+      ->type_name("SHA256");
+  verify_cmd->footer(
+      "Exit 0: every file matches; 3: a file is missing or altered (named), or the manifest's hash is not --expect.\n"
+      "Examples:\n"
+      "  tlrecon verify evidence/2025-10-16\n"
+      "  tlrecon verify evidence/2025-10-16 --expect <the 64 hex digits snapshot printed>\n");
+  return verify_cmd;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -306,21 +322,8 @@ int main(int argc, char** argv) {
   CLI::App* check_cmd = add_check(app, common, check);
   std::string out_dir;
   CLI::App* snapshot_cmd = add_snapshot(app, common, out_dir);
-
-  std::string verify_dir;
-  std::string verify_expect;
-  CLI::App* verify_cmd =
-      app.add_subcommand("verify", "re-check a snapshot's files against its manifest; print the manifest's SHA-256");
-  verify_cmd->add_option("DIR", verify_dir, "snapshot directory")->required()->type_name("DIR");
-  verify_cmd->add_option("--expect", verify_expect,
-                         "the manifest's SHA-256 as snapshot printed it (e.g. from the incident ticket); "
-                         "exit 3 when it differs")
-      ->type_name("SHA256");
-  verify_cmd->footer(
-      "Exit 0: every file matches; 3: a file is missing or altered (named), or the manifest's hash is not --expect.\n"
-      "Examples:\n"
-      "  tlrecon verify evidence/2025-10-16\n"
-      "  tlrecon verify evidence/2025-10-16 --expect 3f5c…(64 hex digits from the ticket)\n");
+  VerifyOptions verify;
+  CLI::App* verify_cmd = add_verify(app, verify);
 
   try {
     app.parse(argc, argv);
@@ -348,7 +351,7 @@ int main(int argc, char** argv) {
       return finish(run_snapshot(common, out_dir, std::cout, std::cerr));
     }
     if (verify_cmd->parsed()) {
-      return finish(run_verify(verify_dir, verify_expect, std::cout));
+      return finish(run_verify(verify, std::cout));
     }
   } catch (const Error& e) {
     if (e.exit_code() == k_exit_output) {

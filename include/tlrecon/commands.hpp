@@ -65,8 +65,13 @@ void check_written(std::ostream& out);
 
 int run_snapshot(const CommonOptions& common, const std::string& out_dir, std::ostream& out,
                  std::ostream& err);
+struct VerifyOptions {
+  std::string dir;     // the snapshot directory
+  std::string expect;  // --expect: the manifest's SHA-256 as recorded (hex); empty: none
+};
+
 // Re-checks a snapshot's files against its manifest and prints the
-// manifest's SHA-256; with `expect` (hex), the manifest must have that hash.
-int run_verify(const std::string& dir, const std::string& expect, std::ostream& out);
+// manifest's SHA-256, which must be --expect's when given.
+int run_verify(const VerifyOptions& options, std::ostream& out);
 
 }  // namespace tlrecon
