@@ -136,7 +136,8 @@ TEST_CASE("logging_gap: a worker that never logs among workers that do, from its
     worker(idle, "w-loud", 1, 2);
     worker_logs(idle, "w-loud", 3, 60);
     worker(idle, "w-mute", 5, 10);
-    auto g = of_kind(run(idle), "logging_gap");
+    Analysis idle_analysis = run(idle);
+    auto g = of_kind(idle_analysis, "logging_gap");
     REQUIRE(g.size() == 1);
     CHECK(g[0]->severity == Severity::medium);
     CHECK(g[0]->open);
@@ -149,7 +150,8 @@ TEST_CASE("logging_gap: a worker that never logs among workers that do, from its
     worker_logs(kept, "w-loud", 20, 60);
     worker(kept, "w-mute", 5, 10);
     kept.set_logs_kept_since(*parse_time("2025-10-16T18:20:00Z"));
-    auto g = of_kind(run(kept), "logging_gap");
+    Analysis kept_analysis = run(kept);
+    auto g = of_kind(kept_analysis, "logging_gap");
     REQUIRE(g.size() == 1);
     CHECK(format_utc(g[0]->start) == "2025-10-16T18:20:00Z");
   }
@@ -197,7 +199,8 @@ TEST_CASE("worker_lost: heartbeats and logs stop together, no termination, a tas
     orchestrator(idle, "orch", 0, 60);
     worker(idle, "w-oom", 1, 2, -1, 30);
     worker_logs(idle, "w-oom", 3, 30);
-    auto l = of_kind(run(idle), "worker_lost");
+    Analysis idle_analysis = run(idle);
+    auto l = of_kind(idle_analysis, "worker_lost");
     REQUIRE(l.size() == 1);
     CHECK(l[0]->severity == Severity::medium);
   }
@@ -304,7 +307,8 @@ TEST_CASE("demand_mismatch: a count with no scale-up after it is medium; a Cance
     // Cancelled at 18:39: queued at 18:30, no longer over the cycle before 18:45.
     src.add(TableId::tasks, {"c" + std::to_string(i), "travel", "Cancelled", "\\N", at(20), at(39)});
   }
-  auto found = of_kind(run(src), "demand_mismatch");
+  Analysis src_analysis = run(src);
+  auto found = of_kind(src_analysis, "demand_mismatch");
   REQUIRE(found.size() == 1);
   CHECK(format_utc(found[0]->start) == "2025-10-16T18:45:00Z");
   CHECK(found[0]->severity == Severity::medium);
