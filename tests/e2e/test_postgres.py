@@ -58,6 +58,42 @@ class Postgres(unittest.TestCase):
                     self.assertGreater(len(live.out.splitlines()), 10)
                     self.assertEqual(live.out, saved.out)
 
+    def test_a_row_committed_between_the_shares_is_in_none(self):
+        # system_logs is read on two connections sharing one snapshot
+        # (docs/scaling.md): a row committed after the first began and before
+        # the second starts is in neither, and the output is the one-reader one.
+        db, snap, since, until = SAMPLES["orchestrator-2025-10-16"]
+        ts = "2025-10-16 12:00:00.000001+00"   # in the window; the share is whichever its time hashes to
+        for share_time in (ts, "2025-10-16 12:00:00.000002+00"):
+            with self.subTest(time=share_time):
+                insert = ("INSERT INTO system_logs (id, \"timestamp\", source_type, source_id, log_level, message) "
+                          "VALUES (gen_random_uuid(), '%s', 'worker', 'gpu-between', 'INFO', 'committed between shares')"
+                          % share_time)
+                try:
+                    one = tlrecon("timeline", "--format", "jsonl", "--since", since, "--until", until,
+                                  env={"PGDATABASE": db, "TLRECON_READERS": "1"})
+                    two = tlrecon("timeline", "--format", "jsonl", "--since", since, "--until", until,
+                                  env={"PGDATABASE": db, "TLRECON_TEST_BETWEEN_SHARES": insert})
+                    self.assertEqual(two.code, 0, two.err)
+                    self.assertNotIn("committed between shares", two.out)
+                    self.assertEqual(one.out, two.out)
+                    # It was committed: a new read sees it.
+                    after = tlrecon("timeline", "--format", "jsonl", "--since", since, "--until", until,
+                                    env={"PGDATABASE": db})
+                    self.assertIn("committed between shares", after.out)
+                finally:
+                    psql(db, "DELETE FROM system_logs WHERE source_id = 'gpu-between'")
+
+    def test_one_reader_and_two_give_the_same_bytes(self):
+        for name in SAMPLES:
+            db, snap, since, until = SAMPLES[name]
+            for args in (("timeline", "--format", "jsonl"), ("check", "--format", "json"), ("report", "--format", "json")):
+                with self.subTest(sample=name, command=args[0]):
+                    one = tlrecon(*args, "--since", since, "--until", until, env={"PGDATABASE": db, "TLRECON_READERS": "1"})
+                    two = tlrecon(*args, "--since", since, "--until", until, env={"PGDATABASE": db})
+                    self.assertEqual(one.code, two.code, two.err)
+                    self.assertEqual(one.out, two.out)
+
     def test_check_gives_the_same_findings(self):
         for name in SAMPLES:
             with self.subTest(sample=name):
