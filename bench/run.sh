@@ -58,7 +58,7 @@
 #   --tlrecon PATH   benchmark this binary (no build); default: build/tlrecon, built (release) if needed
 #   --no-build       use build/tlrecon as it is
 #   --partitioned    generate system_logs partitioned by day
-#   --perf           also profile one `tlrecon check` and one `timeline --format jsonl` per size
+#   --perf           also profile one `tlrecon check`, `report` and `timeline --format jsonl` per size
 #                    with `perf record -a` (where the CPU goes: the PostgreSQL backend vs
 #                    tlrecon, and the hottest symbols); needs linux-perf
 #   --results FILE   append the results here (default bench/RESULTS.md); --no-results: don't
@@ -200,7 +200,12 @@ if [ -z "$INNER_WORK" ]; then
       printf 'virt\t%s\n' "$(systemd-detect-virt 2>/dev/null || true)"
     fi
     printf 'date\t%s\n' "$(date -u +%Y-%m-%dT%H:%M:%SZ)"
-    printf 'command\tbench/run.sh %s\n' "${ORIG_ARGS[*]}"
+    # Paths in the arguments as file names only (no paths of this machine in the results).
+    args=()
+    for a in "${ORIG_ARGS[@]}"; do
+      case "$a" in /*) args+=("$(basename "$a")") ;; *) args+=("$a") ;; esac
+    done
+    printf 'command\tbench/run.sh %s\n' "${args[*]}"
     printf 'runs\t%s\n' "$RUNS"
     printf 'note\t%s\n' "$NOTE"
   } > "$WORK/machine.tsv"
@@ -728,6 +733,7 @@ print("{} ({})".format(len(f), ", ".join("{} {}".format(n, s) for s, n in c.most
     if command -v perf >/dev/null; then
       : > "$WORK/perf-$size.txt"
       perf_profile "$size" check "$TL" check --dsn "$dbdsn" "${common[@]}"
+      perf_profile "$size" "report --format json" "$TL" report --dsn "$dbdsn" "${common[@]}" --format json
       perf_profile "$size" "timeline --format jsonl" "$TL" timeline --dsn "$dbdsn" "${common[@]}" --format jsonl
     else
       log "perf is not installed (apt-get install linux-perf); skipping --perf"
