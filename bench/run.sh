@@ -54,8 +54,8 @@
 #   --runs N         rounds per size; default 5
 #   --shape S        default, fleet or both (each size in each shape); default both
 #   --quick          --rows 2M --runs 3 --shape fleet (explicit options after it win)
-#   --one-reader     also measure check, report and timeline with TLRECON_READERS=1
-#                    (system_logs on one connection: what the second reader buys)
+#   --two-readers    also measure check, report and timeline with TLRECON_READERS=2
+#                    (system_logs on two connections sharing one snapshot)
 #   --dsn DSN        use this server instead of a throwaway one
 #   --tlrecon PATH   benchmark this binary (no build); default: build/tlrecon, built (release) if needed
 #   --no-build       use build/tlrecon as it is
@@ -80,7 +80,7 @@ ORIG_ARGS=("$@")
 ROWS_LIST=1000000,5000000
 RUNS=5
 SHAPES=both
-ONE_READER=0
+TWO_READERS=0
 DSN=""
 TLRECON_ARG=""
 BUILD=1
@@ -105,7 +105,7 @@ while [ $# -gt 0 ]; do
     --shape) SHAPES=${2:?--shape needs a value}; shift 2 ;;
     --shape=*) SHAPES=${1#*=}; shift ;;
     --quick) ROWS_LIST=2000000; RUNS=3; SHAPES=fleet; shift ;;
-    --one-reader) ONE_READER=1; shift ;;
+    --two-readers) TWO_READERS=1; shift ;;
     --dsn) DSN=${2:?--dsn needs a value}; shift 2 ;;
     --dsn=*) DSN=${1#*=}; shift ;;
     --tlrecon) TLRECON_ARG=${2:?--tlrecon needs a path}; BUILD=0; shift 2 ;;
@@ -235,7 +235,7 @@ TL=$WORK/tlrecon
 SINCE=${START_DAY}T00:00:00Z
 UNTIL=$(date -u -d "$START_DAY + 1 day" +%Y-%m-%dT%H:%M:%SZ)
 COMMANDS=(floor floor_hand check report timeline timeline_snap check_snap)
-[ "$ONE_READER" = 1 ] && COMMANDS+=(check_1 report_1 timeline_1)
+[ "$TWO_READERS" = 1 ] && COMMANDS+=(check_2 report_2 timeline_2)
 : > "$WORK/meas.tsv"
 : > "$WORK/floorparts.tsv"
 : > "$WORK/info.tsv"
@@ -303,12 +303,12 @@ LABEL = {
     "timeline_snap": "(e) timeline --from snapshot --format jsonl",
     "check_snap": "(e) check --from snapshot",
     "snapshot": "snapshot --out (1 run, info)",
-    "check_1": "(b1) check, one reader (info)",
-    "report_1": "(c1) report --format json, one reader (info)",
-    "timeline_1": "(d1) timeline --format jsonl, one reader (info)",
+    "check_2": "(b2) check, two readers (info)",
+    "report_2": "(c2) report --format json, two readers (info)",
+    "timeline_2": "(d2) timeline --format jsonl, two readers (info)",
 }
 ORDER = ["floor", "floor_hand", "server", "check", "report", "timeline", "timeline_snap", "check_snap", "snapshot",
-         "check_1", "report_1", "timeline_1"]
+         "check_2", "report_2", "timeline_2"]
 
 def rows(name):
     path = os.path.join(work, name)
@@ -732,9 +732,9 @@ print("{} ({})".format(len(f), ", ".join("{} {}".format(n, s) for s, n in c.most
         report) measure "$size" report "$round" /dev/null "$TL" report --dsn "$dbdsn" "${common[@]}" --format json ;;
         timeline) measure "$size" timeline "$round" /dev/null "$TL" timeline --dsn "$dbdsn" "${common[@]}" --format jsonl ;;
         timeline_snap) measure "$size" timeline_snap "$round" /dev/null "$TL" timeline --from "$snap" -q --format jsonl ;;
-        check_1) measure "$size" check_1 "$round" /dev/null env TLRECON_READERS=1 "$TL" check --dsn "$dbdsn" "${common[@]}" ;;
-        report_1) measure "$size" report_1 "$round" /dev/null env TLRECON_READERS=1 "$TL" report --dsn "$dbdsn" "${common[@]}" --format json ;;
-        timeline_1) measure "$size" timeline_1 "$round" /dev/null env TLRECON_READERS=1 "$TL" timeline --dsn "$dbdsn" "${common[@]}" --format jsonl ;;
+        check_2) measure "$size" check_2 "$round" /dev/null env TLRECON_READERS=2 "$TL" check --dsn "$dbdsn" "${common[@]}" ;;
+        report_2) measure "$size" report_2 "$round" /dev/null env TLRECON_READERS=2 "$TL" report --dsn "$dbdsn" "${common[@]}" --format json ;;
+        timeline_2) measure "$size" timeline_2 "$round" /dev/null env TLRECON_READERS=2 "$TL" timeline --dsn "$dbdsn" "${common[@]}" --format jsonl ;;
         check_snap) measure "$size" check_snap "$round" /dev/null "$TL" check --from "$snap" -q ;;
       esac
     done

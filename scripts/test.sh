@@ -7,7 +7,7 @@
 # drops it on exit, whether the tests pass or not.
 set -euo pipefail
 source "$(dirname "$0")/common.sh"
-install_packages python3 nodejs
+install_packages python3 nodejs pgbouncer   # pgbouncer: e2e_postgres reads through a transaction-mode pooler
 # The machine's Node.js may carry its own npm; Debian's is a separate package.
 command -v npm >/dev/null || install_packages npm
 build_release

@@ -7,6 +7,7 @@
 #include <cstdlib>
 #include <cstring>
 #include <fstream>
+#include <iostream>
 #include <map>
 
 #include <libpq-fe.h>
@@ -650,12 +651,16 @@ class PgSource : public Source {
     std::vector<Head> m_heads;
   };
 
-  // Whether system_logs may be read on two connections: TLRECON_READERS=1
-  // turns it off (a pooler with a single server connection per pool would
-  // make the second wait for the first to end).
+  // Whether system_logs is read on two connections: only with
+  // TLRECON_READERS=2. Measured on the fleet shape (2M rows, bench/run.sh
+  // --quick --one-reader, the 2 cores busy with a compiler besides): two
+  // readers took check 5.3 s against 3.7 s with one, report 4.8 against
+  // 4.4, timeline 4.1 against 3.6. Each share's backend scans the whole
+  // window's index and heap to keep its half, so two readers cost the server
+  // more CPU in all, and pay only with a core to spare (docs/scaling.md).
   static bool parallel_reads() {
     const char* readers = std::getenv("TLRECON_READERS");
-    return readers == nullptr || std::string(readers) != "1";
+    return readers != nullptr && std::string(readers) == "2";
   }
 
   // A second connection in the first one's snapshot: exported by the first
@@ -689,8 +694,11 @@ class PgSource : public Source {
       set_session(*tx);
       m_second_conn = std::move(conn);
       m_second_tx = std::move(tx);
-    } catch (const pqxx::failure&) {
+    } catch (const pqxx::failure& e) {
       check_interrupt();
+      // Asked for (TLRECON_READERS=2), so said when it does not happen.
+      std::cerr << "tlrecon: warning: system_logs is read on one connection: the second did not start ("
+                << redact(one_line(e.what()), m_secrets) << ")\n";
       return false;
     }
     pqxx::connection* first = m_conn.get();
