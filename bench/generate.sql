@@ -5,6 +5,7 @@
 --   psql -X -v ON_ERROR_STOP=1 -d DB -f bench/generate.sql \
 --        [-v rows=5000000] [-v partitioned=0|1] [-v days=1] [-v history_days=0] \
 --        [-v start=2025-10-16] [-v slots=120] [-v tasks_per_day=N]
+--        [-v life=0] [-v drain=900] [-v orch_every=0]
 --
 -- Run it with -f (the schema files are included relative to this file). It
 -- DROPS and recreates workers, tasks, system_logs, workflow_decisions and
@@ -25,6 +26,20 @@
 --                 then its replacement); 120 slots give ~500 workers a day
 --   tasks_per_day tasks created per day; default rows/days/100 (at least 500),
 --                 so the task volume grows with the log volume
+--   life          seconds a slot hosts one worker before its replacement is
+--                 spawned; 0 (default): 5-9 h, varying by slot
+--   drain         seconds a replaced worker keeps running (draining, still
+--                 logging) beside its replacement, plus 0-119 s; default 900
+--   orch_every    0 (default): the orchestrators write only their cycle and
+--                 lifecycle lines; N: also every Nth line of the bulk (a
+--                 monitoring line, no worker_id, no cycle_number)
+--
+-- The fleet shape of issue 14 (a busy GPU farm: ~3,000 workers a day, ~80
+-- alive at once, each logging every few seconds for 40 minutes, 20,000
+-- tasks, the orchestrators writing every 20th line):
+--   -v slots=60 -v life=1800 -v drain=600 -v tasks_per_day=20000 -v orch_every=20
+-- 60 slots of 30 min + 10 min of draining: 80 alive, 2,880 workers a day; a
+-- task (at most 10 min) always ends before its worker is terminated.
 --
 -- Every table comes from sample_data/src/schema_gpu.sql and
 -- schema_workflows.sql (same columns, same indexes); only system_logs is
@@ -85,6 +100,18 @@
 \else
   \set tasks_per_day 0
 \endif
+\if :{?life}
+\else
+  \set life 0
+\endif
+\if :{?drain}
+\else
+  \set drain 900
+\endif
+\if :{?orch_every}
+\else
+  \set orch_every 0
+\endif
 
 SET client_min_messages = warning;
 SET TimeZone = 'UTC';
@@ -102,6 +129,9 @@ SELECT :rows::bigint                                   AS nrows,
        :history_days::int                              AS hist,
        :slots::int                                     AS nslots,
        (:days * 86400)::float8                         AS span,   -- seconds of logs from t0
+       :life::int                                      AS life,
+       :drain::int                                     AS drain,
+       :orch_every::int                                AS orch_every,
        CASE WHEN :tasks_per_day > 0 THEN :tasks_per_day::bigint
             ELSE greatest(500, :rows::bigint / :days / 100) END AS tasks_per_day;
 
@@ -180,13 +210,14 @@ SELECT s,
        pg_temp.pick(s, 3, ARRAY['NVIDIA GeForce RTX 4090', 'NVIDIA RTX A5000', 'NVIDIA L40S',
                                 'NVIDIA GeForce RTX 4090'])       AS instance_type
 FROM bp, generate_series(0, nslots - 1) s,
-     LATERAL (SELECT 18000 + floor(pg_temp.u(s, 1) * 14400) AS len) l;
+     LATERAL (SELECT CASE WHEN bp.life > 0 THEN bp.life
+                          ELSE 18000 + floor(pg_temp.u(s, 1) * 14400) END AS len) l;
 
 CREATE TEMP TABLE bworker AS
 SELECT sl.s, k, sl.orch, sl.instance_type,
        sl.base + k * sl.len - 0.9 * pg_temp.u(sl.s * 1000 + k, 4)          AS c_off,   -- created
        sl.base + k * sl.len + 60 + 180 * pg_temp.u(sl.s * 1000 + k, 5)     AS p_off,   -- promoted
-       sl.base + (k + 1) * sl.len + 900 + ((sl.s * 7 + k) % 120)           AS x_off,   -- terminated
+       sl.base + (k + 1) * sl.len + bp.drain + ((sl.s * 7 + k) % 120)      AS x_off,   -- terminated
        left(md5('runpod.' || sl.s || '.' || k), 14)                        AS runpod
 FROM bp, bslot sl, generate_series(0, ceil((bp.span - sl.base) / sl.len)::int) k
 WHERE sl.base + k * sl.len < bp.span;
@@ -360,7 +391,7 @@ FROM bp, bworker w,
        (2, w.c_off, 'INFO', format('Spawning worker %s (runpod %s, %s)', w.id, w.runpod, w.instance_type)),
        (3, w.p_off, 'INFO', format('✅ Promoted worker %s to active (startup %ss)', w.id, round(w.p_off - w.c_off))),
        (4, w.x_off, 'INFO', format('Terminating idle worker %s (replaced, drained for %ss)', w.id,
-                                  900 + (w.s * 7 + w.k) % 120))
+                                  bp.drain + (w.s * 7 + w.k) % 120))
      ) AS l(n, off, lvl, msg)
 WHERE l.off >= 0 AND l.off < bp.span;
 
@@ -395,16 +426,25 @@ FROM (
          metadata
   FROM blog
   UNION ALL
-  SELECT md5('log.' || f.g)::uuid, f.off, 'worker', w.id, m.lvl, m.msg, NULL, w.id, NULL, m.md
-  FROM (
+  SELECT md5('log.' || f.g)::uuid, f.off,
+         CASE WHEN f.orch THEN 'orchestrator_gpu' ELSE 'worker' END,
+         CASE WHEN f.orch THEN 'gpu-orch-' || (1 + f.g / bp.orch_every % 2) ELSE w.id END,
+         CASE WHEN f.orch THEN 'INFO' ELSE m.lvl END,
+         CASE WHEN f.orch
+              THEN format('Monitoring: %s workers active, queue depth %s, oldest heartbeat %ss ago',
+                          bp.nslots + (f.h & 31) - 8, (f.h >> 5) & 63, 1 + ((f.h >> 11) & 15))
+              ELSE m.msg END,
+         NULL, CASE WHEN f.orch THEN NULL ELSE w.id END, NULL, CASE WHEN f.orch THEN NULL ELSE m.md END
+  FROM bp, (
     SELECT g, off, s, k0,
-           CASE WHEN k0 >= 1 AND off - (base + k0 * len) < 895 + ((s * 7 + k0 - 1) % 120)
+           CASE WHEN k0 >= 1 AND off - (base + k0 * len) < drain - 5 + ((s * 7 + k0 - 1) % 120)
                      AND pg_temp.u(g, 22) < 0.5 THEN k0 - 1 ELSE k0 END AS k,
            pg_temp.u(g, 21) AS r,
-           hashint8extended(g, 23) AS h
+           hashint8extended(g, 23) AS h,
+           orch_every > 0 AND g % orch_every = 0 AS orch
     FROM (
-      SELECT g, off, sl.s, sl.base, sl.len, floor((off - sl.base) / sl.len)::int AS k0
-      FROM (SELECT g, (g - 1 + pg_temp.u(g, 20)) * bp.span / :nfill AS off,
+      SELECT g, off, sl.s, sl.base, sl.len, drain, orch_every, floor((off - sl.base) / sl.len)::int AS k0
+      FROM (SELECT g, (g - 1 + pg_temp.u(g, 20)) * bp.span / :nfill AS off, bp.drain, bp.orch_every,
                    floor(pg_temp.u(g, 24) * bp.nslots)::int AS s
             FROM bp, generate_series(1, :nfill::bigint) g) x
       JOIN bslot sl ON sl.s = x.s
@@ -469,8 +509,9 @@ CREATE INDEX system_logs_timestamp_idx ON system_logs ("timestamp");
 
 COMMENT ON TABLE system_logs IS 'tlrecon bench/generate.sql';
 SELECT format('COMMENT ON TABLE system_logs IS %L',
-              format('tlrecon bench/generate.sql rows=%s partitioned=%s days=%s history_days=%s start=%s slots=%s tasks_per_day=%s',
-                     :rows, :partitioned, :days, :history_days, :'start', :slots, (SELECT tasks_per_day FROM bp)))
+              format('tlrecon bench/generate.sql rows=%s partitioned=%s days=%s history_days=%s start=%s slots=%s tasks_per_day=%s life=%s drain=%s orch_every=%s',
+                     :rows, :partitioned, :days, :history_days, :'start', :slots, (SELECT tasks_per_day FROM bp),
+                     :life, :drain, :orch_every))
 \gexec
 
 VACUUM ANALYZE workers, tasks, system_logs, workflow_decisions, workflow_executions;

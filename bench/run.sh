@@ -3,12 +3,13 @@
 # the cost of just reading its rows out of PostgreSQL, and how that and its
 # memory grow with the number of log rows.
 #
-#   bench/run.sh [--rows 1000000,5000000] [--runs 5] [--dsn DSN] [options]
+#   bench/run.sh [--rows 1000000,5000000] [--runs 5] [--shape both] [--dsn DSN] [options]
+#   bench/run.sh --quick        # the fleet shape at 2M rows, 3 rounds: a few minutes
 #
-# For each size it generates a realistic day server-side into a fresh
+# For each shape and size it generates a realistic day server-side into a fresh
 # database (bench/generate.sql: --rows system_logs rows across two
-# orchestrators and a few hundred workers, with the workers, tasks,
-# decisions and executions to match), takes the window = that whole day,
+# orchestrators and workers, with the workers, tasks, decisions and
+# executions to match), takes the window = that whole day,
 # snapshots it once with `tlrecon snapshot` (timed, an info row), and then
 # measures, alternating the commands round-robin for --runs rounds (each
 # round starts one command later):
@@ -16,6 +17,11 @@
 #       every table, the queries taken from the snapshot's manifest, in one
 #       read-only repeatable-read transaction with tlrecon's session
 #       settings, output to /dev/null (also timed per table);
+#   (a') the hand-run floor of issue 14, what a user would run by hand:
+#       psql -c "COPY (SELECT "timestamp", source_type, source_id, log_level,
+#       message, task_id, worker_id, cycle_number FROM system_logs WHERE
+#       <window> ORDER BY "timestamp") TO STDOUT" > /dev/null;
+#       the targets are ratios to this one;
 #   (b) tlrecon check            (c) tlrecon report --format json
 #   (d) tlrecon timeline --format jsonl
 #   (e) tlrecon timeline --format jsonl and tlrecon check --from the snapshot;
@@ -24,8 +30,18 @@
 #   COPYs TO '/dev/null' on the server, no rows sent to any client.
 # tlrecon's output goes to /dev/null. It prints, per size, the median wall
 # time of each, its ratio to the floor's median, the client CPU time and the
-# peak RSS; then how time and RSS grow from the smallest size to the largest;
-# and appends all of it, with the machine it ran on, to bench/RESULTS.md.
+# peak RSS; then how time and RSS grow from the smallest size to the largest
+# and from the default shape to the fleet's; then every target of issue 14
+# with its measured figure and PASS/FAIL (or n/a when this run has not
+# measured it: growth needs two sizes or both shapes); and appends all of it,
+# with the machine it ran on, to bench/RESULTS.md.
+#
+# Shapes (bench/generate.sql's parameters):
+#   default  120 worker slots, workers living 5-9 h (~500 a day, ~300 log
+#            sources in a day's window at 1M rows), tasks = rows/100
+#   fleet    issue 14's busy GPU farm: ~2,900 workers a day, ~80 alive at
+#            once, 40 minutes each, 20,000 tasks, the two orchestrators
+#            writing every 20th line (~3,000 log sources)
 #
 # Without --dsn it starts a throwaway PostgreSQL with pg_virtualenv -t
 # (shared_buffers=2GB so the largest day stays cached: the measurements are
@@ -36,11 +52,15 @@
 # Options:
 #   --rows LIST      comma-separated system_logs row counts (k/M suffixes ok); default 1000000,5000000
 #   --runs N         rounds per size; default 5
+#   --shape S        default, fleet or both (each size in each shape); default both
+#   --quick          --rows 2M --runs 3 --shape fleet (explicit options after it win)
+#   --two-readers    also measure check, report and timeline with TLRECON_READERS=2
+#                    (system_logs on two connections sharing one snapshot)
 #   --dsn DSN        use this server instead of a throwaway one
 #   --tlrecon PATH   benchmark this binary (no build); default: build/tlrecon, built (release) if needed
 #   --no-build       use build/tlrecon as it is
 #   --partitioned    generate system_logs partitioned by day
-#   --perf           also profile one `tlrecon check` and one `timeline --format jsonl` per size
+#   --perf           also profile one `tlrecon check`, `report` and `timeline --format jsonl` per size
 #                    with `perf record -a` (where the CPU goes: the PostgreSQL backend vs
 #                    tlrecon, and the hottest symbols); needs linux-perf
 #   --results FILE   append the results here (default bench/RESULTS.md); --no-results: don't
@@ -59,6 +79,8 @@ ORIG_ARGS=("$@")
 
 ROWS_LIST=1000000,5000000
 RUNS=5
+SHAPES=both
+TWO_READERS=0
 DSN=""
 TLRECON_ARG=""
 BUILD=1
@@ -80,6 +102,10 @@ while [ $# -gt 0 ]; do
     --rows=*) ROWS_LIST=${1#*=}; shift ;;
     --runs) RUNS=${2:?--runs needs a value}; shift 2 ;;
     --runs=*) RUNS=${1#*=}; shift ;;
+    --shape) SHAPES=${2:?--shape needs a value}; shift 2 ;;
+    --shape=*) SHAPES=${1#*=}; shift ;;
+    --quick) ROWS_LIST=2000000; RUNS=3; SHAPES=fleet; shift ;;
+    --two-readers) TWO_READERS=1; shift ;;
     --dsn) DSN=${2:?--dsn needs a value}; shift 2 ;;
     --dsn=*) DSN=${1#*=}; shift ;;
     --tlrecon) TLRECON_ARG=${2:?--tlrecon needs a path}; BUILD=0; shift 2 ;;
@@ -113,6 +139,11 @@ for s in "${_sizes[@]}"; do
   SIZES+=("$n")
 done
 [[ "$RUNS" =~ ^[0-9]+$ ]] && [ "$RUNS" -ge 1 ] || die "--runs: '$RUNS' is not a positive number"
+case "$SHAPES" in
+  both) SHAPE_LIST=(default fleet) ;;
+  default|fleet) SHAPE_LIST=("$SHAPES") ;;
+  *) die "--shape: '$SHAPES' is not default, fleet or both" ;;
+esac
 [ -n "$RESULTS" ] && case "$RESULTS" in /*) ;; *) RESULTS=$PWD/$RESULTS ;; esac
 
 log() { printf '[%s] %s\n' "$(date -u +%H:%M:%S)" "$*" >&2; }
@@ -148,7 +179,11 @@ if [ -z "$INNER_WORK" ]; then
   # What is measured: a copy, with where it came from.
   cp "$BIN" "$WORK/tlrecon"
   {
-    printf 'binary\t%s\n' "$BIN"
+    # No absolute path of this machine in the results: relative to the tree, else the file name.
+    case "$BIN" in
+      "$ROOT"/*) printf 'binary\t%s\n' "${BIN#"$ROOT"/}" ;;
+      *) printf 'binary\t%s (outside the tree)\n' "$(basename "$BIN")" ;;
+    esac
     printf 'binary_sha256\t%s\n' "$(sha256sum "$WORK/tlrecon" | cut -c1-16)"
     printf 'binary_mtime\t%s\n' "$(date -u -r "$BIN" +%Y-%m-%dT%H:%M:%SZ)"
     printf 'tlrecon_version\t%s\n' "$("$WORK/tlrecon" --version 2>&1 | head -1)"
@@ -169,7 +204,12 @@ if [ -z "$INNER_WORK" ]; then
       printf 'virt\t%s\n' "$(systemd-detect-virt 2>/dev/null || true)"
     fi
     printf 'date\t%s\n' "$(date -u +%Y-%m-%dT%H:%M:%SZ)"
-    printf 'command\tbench/run.sh %s\n' "${ORIG_ARGS[*]}"
+    # Paths in the arguments as file names only (no paths of this machine in the results).
+    args=()
+    for a in "${ORIG_ARGS[@]}"; do
+      case "$a" in /*) args+=("$(basename "$a")") ;; *) args+=("$a") ;; esac
+    done
+    printf 'command\tbench/run.sh %s\n' "${args[*]}"
     printf 'runs\t%s\n' "$RUNS"
     printf 'note\t%s\n' "$NOTE"
   } > "$WORK/machine.tsv"
@@ -194,7 +234,8 @@ WORK=$INNER_WORK
 TL=$WORK/tlrecon
 SINCE=${START_DAY}T00:00:00Z
 UNTIL=$(date -u -d "$START_DAY + 1 day" +%Y-%m-%dT%H:%M:%SZ)
-COMMANDS=(floor check report timeline timeline_snap check_snap)
+COMMANDS=(floor floor_hand check report timeline timeline_snap check_snap)
+[ "$TWO_READERS" = 1 ] && COMMANDS+=(check_2 report_2 timeline_2)
 : > "$WORK/meas.tsv"
 : > "$WORK/floorparts.tsv"
 : > "$WORK/info.tsv"
@@ -254,6 +295,7 @@ work = sys.argv[1]
 mode = sys.argv[2]
 LABEL = {
     "floor": "(a) floor: psql COPY, same queries",
+    "floor_hand": "(a') hand-run floor: psql COPY system_logs",
     "server": "server alone: COPY … TO '/dev/null' (info)",
     "check": "(b) check",
     "report": "(c) report --format json",
@@ -261,8 +303,12 @@ LABEL = {
     "timeline_snap": "(e) timeline --from snapshot --format jsonl",
     "check_snap": "(e) check --from snapshot",
     "snapshot": "snapshot --out (1 run, info)",
+    "check_2": "(b2) check, two readers (info)",
+    "report_2": "(c2) report --format json, two readers (info)",
+    "timeline_2": "(d2) timeline --format jsonl, two readers (info)",
 }
-ORDER = ["floor", "server", "check", "report", "timeline", "timeline_snap", "check_snap", "snapshot"]
+ORDER = ["floor", "floor_hand", "server", "check", "report", "timeline", "timeline_snap", "check_snap", "snapshot",
+         "check_2", "report_2", "timeline_2"]
 
 def rows(name):
     path = os.path.join(work, name)
@@ -271,24 +317,33 @@ def rows(name):
     with open(path, encoding="utf-8") as f:
         return [l.rstrip("\n").split("\t") for l in f if l.strip()]
 
-meas = defaultdict(lambda: defaultdict(list))        # size -> cmd -> [(wall, rss, cpu)]
+def ck(key):
+    """'fleet-2000000' -> ('fleet', 2000000): a case, sorted by shape then rows."""
+    shape, n = key.rsplit("-", 1)
+    return (shape, int(n))
+
+def tag(size):
+    return "{}-{}".format(*size)
+
+meas = defaultdict(lambda: defaultdict(list))        # case -> cmd -> [(wall, rss, cpu)]
 for size, cmd, rnd, wall, rss, usr, sys_ in rows("meas.tsv"):
-    meas[int(size)][cmd].append((float(wall), int(rss), float(usr) + float(sys_)))
+    meas[ck(size)][cmd].append((float(wall), int(rss), float(usr) + float(sys_)))
 info = defaultdict(dict)
 for size, key, value in rows("info.tsv"):
-    info[int(size)][key] = value
+    info[ck(size)][key] = value
 parts = defaultdict(lambda: defaultdict(list))
 for size, rnd, label, secs in rows("floorparts.tsv"):
-    parts[int(size)][label].append(float(secs))
+    parts[ck(size)][label].append(float(secs))
 machine = {r[0]: (r[1] if len(r) > 1 else "") for r in rows("machine.tsv")}
 
 def mib(kib):
     return kib / 1024.0
 
 def size_table(size):
-    """[(label, median, min, ratio, cpu, rss_mib)] for one size."""
+    """[(cmd, label, median, min, ratio, cpu, rss_mib, n, ratio_hand)] for one case."""
     m = meas[size]
     floor = statistics.median(w for w, _, _ in m["floor"]) if m.get("floor") else None
+    hand = statistics.median(w for w, _, _ in m["floor_hand"]) if m.get("floor_hand") else None
     out = []
     for cmd in ORDER:
         if cmd not in m:
@@ -296,7 +351,8 @@ def size_table(size):
         walls = [w for w, _, _ in m[cmd]]
         med = statistics.median(walls)
         out.append((cmd, LABEL[cmd], med, min(walls), med / floor if floor else float("nan"),
-                    statistics.median(c for _, _, c in m[cmd]), mib(max(r for _, r, _ in m[cmd])), len(walls)))
+                    statistics.median(c for _, _, c in m[cmd]), mib(max(r for _, r, _ in m[cmd])), len(walls),
+                    med / hand if hand else float("nan")))
     return out
 
 def fmt_int(n):
@@ -304,8 +360,9 @@ def fmt_int(n):
 
 def size_header(size):
     i = info[size]
-    return ("{} system_logs rows ({} rows read in all by the queries), window [{}, {}), {} runs{}".format(
-        fmt_int(size), fmt_int(i.get("rows_read", 0)), i.get("since"), i.get("until"),
+    return ("{} shape, {} system_logs rows from {} log sources ({} rows read in all by the queries), "
+            "window [{}, {}), {} runs{}".format(
+        size[0], fmt_int(size[1]), fmt_int(i.get("sources", 0)), fmt_int(i.get("rows_read", 0)), i.get("since"), i.get("until"),
         machine.get("runs"), ", system_logs partitioned by day" if i.get("partitioned") == "1" else ""))
 
 def size_notes(size):
@@ -332,22 +389,19 @@ def size_notes(size):
 
 def text_table(size):
     lines = ["== " + size_header(size)]
-    lines.append("{:<44} {:>9} {:>8} {:>9} {:>8} {:>9}".format(
-        "command", "median s", "min s", "x floor", "CPU s", "RSS MiB"))
-    for cmd, label, med, mn, ratio, cpu, rss, n in size_table(size):
-        lines.append("{:<44} {:>9.2f} {:>8.2f} {:>9.2f} {:>8.2f} {:>9.1f}".format(label, med, mn, ratio, cpu, rss))
+    lines.append("{:<44} {:>9} {:>8} {:>9} {:>8} {:>8} {:>9}".format(
+        "command", "median s", "min s", "x floor", "x hand", "CPU s", "RSS MiB"))
+    for cmd, label, med, mn, ratio, cpu, rss, n, hand in size_table(size):
+        lines.append("{:<44} {:>9.2f} {:>8.2f} {:>9.2f} {:>8.2f} {:>8.2f} {:>9.1f}".format(
+            label, med, mn, ratio, hand, cpu, rss))
     lines += ["  " + n for n in size_notes(size)]
-    perf = os.path.join(work, "perf-{}.txt".format(size))
+    perf = os.path.join(work, "perf-{}.txt".format(tag(size)))
     if os.path.exists(perf):
         lines += ["  perf record -a (share of all CPU samples; swapper = idle):"]
         lines += ["    " + l for l in open(perf, encoding="utf-8", errors="replace").read().rstrip("\n").split("\n")]
     return "\n".join(lines)
 
-def growth():
-    sizes = sorted(meas)
-    if len(sizes) < 2:
-        return None
-    a, b = sizes[0], sizes[-1]
+def growth(a, b):
     ta = {r[0]: r for r in size_table(a)}
     tb = {r[0]: r for r in size_table(b)}
     out = []
@@ -357,12 +411,34 @@ def growth():
                         ta[cmd][6], tb[cmd][6], tb[cmd][6] / ta[cmd][6]))
     return a, b, out
 
+def growth_pairs():
+    """(a, b, what): from the fewest rows to the most in each shape, and from
+    the default shape to the fleet at each size both have."""
+    out = []
+    for shape in sorted({s for s, _ in meas}):
+        ns = sorted(n for s, n in meas if s == shape)
+        if len(ns) > 1:
+            out.append(((shape, ns[0]), (shape, ns[-1]), "rows"))
+    for n in sorted({n for _, n in meas}):
+        if ("default", n) in meas and ("fleet", n) in meas:
+            out.append((("default", n), ("fleet", n), "sources"))
+    return out
+
+def growth_title(a, b, what):
+    if what == "rows":
+        return "growth from {} to {} rows, {} shape (x{:.1f})".format(fmt_int(a[1]), fmt_int(b[1]), a[0], b[1] / a[1])
+    return "growth from {} to {} log sources, {} rows (default shape to fleet)".format(
+        fmt_int(info[a].get("sources", 0)), fmt_int(info[b].get("sources", 0)), fmt_int(a[1]))
+
 def text_growth():
-    g = growth()
-    if not g:
-        return ""
-    a, b, out = g
-    lines = ["== growth from {} to {} rows (x{:.1f})".format(fmt_int(a), fmt_int(b), b / a)]
+    blocks = []
+    for a, b, what in growth_pairs():
+        blocks.append(text_growth_one(a, b, what))
+    return "\n\n".join(blocks)
+
+def text_growth_one(a, b, what):
+    a, b, out = growth(a, b)
+    lines = ["== " + growth_title(a, b, what)]
     lines.append("{:<44} {:>8} {:>8} {:>7} {:>9} {:>9} {:>7}".format(
         "command", "s", "s", "time x", "RSS MiB", "RSS MiB", "RSS x"))
     for label, sa, sb, tx, ra, rb, rx in out:
@@ -389,31 +465,77 @@ def markdown():
     for size in sorted(meas):
         out.append("### " + size_header(size))
         out.append("")
-        out.append("| command | median s | min s | ratio to floor | client CPU s | peak RSS MiB |")
-        out.append("|---|---:|---:|---:|---:|---:|")
-        for cmd, label, med, mn, ratio, cpu, rss, n in size_table(size):
-            out.append("| {} | {:.2f} | {:.2f} | {:.2f} | {:.2f} | {:.1f} |".format(md_escape(label), med, mn, ratio, cpu, rss))
+        out.append("| command | median s | min s | ratio to floor | ratio to hand-run floor | client CPU s | peak RSS MiB |")
+        out.append("|---|---:|---:|---:|---:|---:|---:|")
+        for cmd, label, med, mn, ratio, cpu, rss, n, hand in size_table(size):
+            out.append("| {} | {:.2f} | {:.2f} | {:.2f} | {:.2f} | {:.2f} | {:.1f} |".format(
+                md_escape(label), med, mn, ratio, hand, cpu, rss))
         out.append("")
         for n in size_notes(size):
             out.append("- " + md_escape(n))
-        perf = os.path.join(work, "perf-{}.txt".format(size))
+        perf = os.path.join(work, "perf-{}.txt".format(tag(size)))
         if os.path.exists(perf):
             out += ["", "`perf record -a` of one run each (share of all CPU samples, both cores; swapper = idle):", "", "```"]
             out += open(perf, encoding="utf-8", errors="replace").read().rstrip("\n").split("\n")
             out.append("```")
         out.append("")
-    g = growth()
-    if g:
-        a, b, rowsg = g
-        out.append("### Growth from {} to {} rows (×{:.1f})".format(fmt_int(a), fmt_int(b), b / a))
+    for ga, gb, what in growth_pairs():
+        a, b, rowsg = growth(ga, gb)
+        out.append("### " + growth_title(a, b, what)[0].upper() + growth_title(a, b, what)[1:])
         out.append("")
         out.append("| command | s at {} | s at {} | time × | RSS MiB at {} | RSS MiB at {} | RSS × |".format(
-            *(fmt_int(x) for x in (a, b, a, b))))
+            *(tag(x) for x in (a, b, a, b))))
         out.append("|---|---:|---:|---:|---:|---:|---:|")
         for label, sa, sb, tx, ra, rb, rx in rowsg:
             out.append("| {} | {:.2f} | {:.2f} | {:.2f} | {:.1f} | {:.1f} | {:.2f} |".format(md_escape(label), sa, sb, tx, ra, rb, rx))
         out.append("")
+    out.append("### Targets of issue 14")
+    out.append("")
+    out.append("```")
+    out += targets()
+    out.append("```")
+    out.append("")
     return "\n".join(out) + "\n"
+
+# Issue 14's targets: (what, the measured figure, PASS/FAIL/n/a), per case.
+RATIO_TARGETS = [("check", 0.6), ("report", 0.9), ("timeline", 1.0)]
+RSS_CMDS = ["check", "report", "timeline", "timeline_snap", "check_snap", "snapshot"]
+
+def targets():
+    lines = []
+    def line(what, fig, ok):
+        lines.append("{:<62} {:>16}  {}".format(what, fig, "n/a" if ok is None else ("PASS" if ok else "FAIL")))
+    for size in sorted(meas):
+        t = {r[0]: r for r in size_table(size)}
+        c = tag(size)
+        for cmd, limit in RATIO_TARGETS:
+            if cmd in t and "floor_hand" in t:
+                line("{}: {} <= {:.1f}x hand-run floor".format(c, cmd, limit), "{:.2f}x".format(t[cmd][8]), t[cmd][8] <= limit)
+        for cmd in RSS_CMDS:
+            if cmd in t:
+                line("{}: {} peak RSS <= 32 MiB".format(c, cmd), "{:.1f} MiB".format(t[cmd][6]), t[cmd][6] <= 32)
+        rows_read = int(info[size].get("rows_read", 0))
+        if size[0] == "fleet" and rows_read:
+            if "snapshot" in t:
+                r = rows_read / t["snapshot"][2]
+                line("{}: snapshot --out >= 1.0M rows/s".format(c), "{:.2f}M rows/s".format(r / 1e6), r >= 1e6)
+            if "check_snap" in t:
+                r = rows_read / t["check_snap"][2]
+                line("{}: check --from >= 3M rows/s".format(c), "{:.2f}M rows/s".format(r / 1e6), r >= 3e6)
+    pairs = growth_pairs()
+    for what in ("rows", "sources"):
+        mine = [p for p in pairs if p[2] == what]
+        if not mine:
+            line("RSS growth <= 10% ({})".format("1M to 5M rows" if what == "rows" else "300 to 3,000 sources"),
+                 "not measured", None)
+        for a, b, _ in mine:
+            ta = {r[0]: r for r in size_table(a)}
+            tb = {r[0]: r for r in size_table(b)}
+            for cmd in ["check", "report", "timeline"]:
+                if cmd in ta and cmd in tb:
+                    g = tb[cmd][6] / ta[cmd][6] - 1
+                    line("{} -> {}: {} RSS growth <= 10%".format(tag(a), tag(b), cmd), "{:+.1f}%".format(100 * g), g <= 0.10)
+    return lines
 
 def info_any(key):
     for size in sorted(info):
@@ -439,7 +561,7 @@ bench/run.sh for the method.
 """
 
 if mode == "size":
-    print(text_table(int(sys.argv[3])))
+    print(text_table(ck(sys.argv[3])))
 elif mode == "final":
     for size in sorted(meas):
         print(text_table(size))
@@ -448,6 +570,9 @@ elif mode == "final":
     if g:
         print(g)
         print()
+    print("== targets of issue 14")
+    print("\n".join(targets()))
+    print()
     results = sys.argv[3] if len(sys.argv) > 3 else ""
     if results:
         new = not os.path.exists(results) or os.path.getsize(results) == 0
@@ -531,8 +656,14 @@ server_settings=$(psql_admin -Atc "SELECT string_agg(name || '=' || current_sett
   FROM pg_settings WHERE name IN ('shared_buffers', 'work_mem', 'jit', 'max_parallel_workers_per_gather')")
 log "PostgreSQL $server_version ($server_settings)"
 
-for size in "${SIZES[@]}"; do
-  db=tlrecon_bench_$size
+for shape in "${SHAPE_LIST[@]}"; do
+for rows_n in "${SIZES[@]}"; do
+  size=$shape-$rows_n     # the key of this case in the .tsv files
+  db=tlrecon_bench_${shape}_$rows_n
+  case "$shape" in
+    fleet) shape_args=(-v slots=60 -v life=1800 -v drain=600 -v tasks_per_day=20000 -v orch_every=20) ;;
+    *) shape_args=() ;;
+  esac
   dbdsn=$(dsn_for "$db")
   info "$size" since "$SINCE"
   info "$size" until "$UNTIL"
@@ -543,13 +674,18 @@ for size in "${SIZES[@]}"; do
   log "size $size: generating into a fresh database $db"
   psql_admin -c "SET client_min_messages = warning" -c "DROP DATABASE IF EXISTS $db" -c "CREATE DATABASE $db"
   t0=$(date +%s%N)
-  psql -X -q -v ON_ERROR_STOP=1 -d "$dbdsn" -v rows="$size" -v partitioned="$PARTITIONED" \
-    -v start="$START_DAY" -f "$BENCH_DIR/generate.sql" > "$WORK/generate.out"
+  psql -X -q -v ON_ERROR_STOP=1 -d "$dbdsn" -v rows="$rows_n" -v partitioned="$PARTITIONED" \
+    -v start="$START_DAY" "${shape_args[@]}" -f "$BENCH_DIR/generate.sql" > "$WORK/generate.out"
   t1=$(date +%s%N)
   info "$size" gen_seconds "$(awk -v a="$t0" -v b="$t1" 'BEGIN {printf "%.1f", (b - a) / 1e9}')"
   info "$size" logs_size "$(psql -X -Atc "SELECT pg_size_pretty(sum(pg_total_relation_size(c.oid)))
     FROM pg_class c WHERE c.oid = 'system_logs'::regclass OR c.oid IN (SELECT inhrelid FROM pg_inherits
     WHERE inhparent = 'system_logs'::regclass)" -d "$dbdsn")"
+  info "$size" sources "$(psql -X -Atc "SELECT count(DISTINCT source_id) FROM system_logs
+    WHERE \"timestamp\" >= '$SINCE' AND \"timestamp\" < '$UNTIL'" -d "$dbdsn")"
+  # The hand-run floor of issue 14: system_logs' columns in time order, as a user would dump them.
+  hand_sql="COPY (SELECT \"timestamp\", source_type, source_id, log_level, message, task_id, worker_id, cycle_number
+    FROM system_logs WHERE \"timestamp\" >= '$SINCE' AND \"timestamp\" < '$UNTIL' ORDER BY \"timestamp\") TO STDOUT"
   # Written pages out now, not during the measurements (needs superuser or pg_checkpoint).
   psql -X -q -d "$dbdsn" -c CHECKPOINT >/dev/null 2>&1 || true
 
@@ -587,6 +723,8 @@ print("{} ({})".format(len(f), ", ".join("{} {}".format(n, s) for s, n in c.most
           measure "$size" floor "$round" "$WORK/floor.out" \
             psql -X -q -v ON_ERROR_STOP=1 -d "$dbdsn" -f "$WORK/floor-$size.sql"
           floor_parts "$size" "$round" ;;
+        floor_hand)
+          measure "$size" floor_hand "$round" /dev/null psql -X -q -d "$dbdsn" -c "$hand_sql" ;;
         server)
           measure "$size" server "$round" /dev/null \
             psql -X -q -v ON_ERROR_STOP=1 -d "$dbdsn" -f "$WORK/server-$size.sql" ;;
@@ -594,6 +732,9 @@ print("{} ({})".format(len(f), ", ".join("{} {}".format(n, s) for s, n in c.most
         report) measure "$size" report "$round" /dev/null "$TL" report --dsn "$dbdsn" "${common[@]}" --format json ;;
         timeline) measure "$size" timeline "$round" /dev/null "$TL" timeline --dsn "$dbdsn" "${common[@]}" --format jsonl ;;
         timeline_snap) measure "$size" timeline_snap "$round" /dev/null "$TL" timeline --from "$snap" -q --format jsonl ;;
+        check_2) measure "$size" check_2 "$round" /dev/null env TLRECON_READERS=2 "$TL" check --dsn "$dbdsn" "${common[@]}" ;;
+        report_2) measure "$size" report_2 "$round" /dev/null env TLRECON_READERS=2 "$TL" report --dsn "$dbdsn" "${common[@]}" --format json ;;
+        timeline_2) measure "$size" timeline_2 "$round" /dev/null env TLRECON_READERS=2 "$TL" timeline --dsn "$dbdsn" "${common[@]}" --format jsonl ;;
         check_snap) measure "$size" check_snap "$round" /dev/null "$TL" check --from "$snap" -q ;;
       esac
     done
@@ -604,6 +745,7 @@ print("{} ({})".format(len(f), ", ".join("{} {}".format(n, s) for s, n in c.most
     if command -v perf >/dev/null; then
       : > "$WORK/perf-$size.txt"
       perf_profile "$size" check "$TL" check --dsn "$dbdsn" "${common[@]}"
+      perf_profile "$size" "report --format json" "$TL" report --dsn "$dbdsn" "${common[@]}" --format json
       perf_profile "$size" "timeline --format jsonl" "$TL" timeline --dsn "$dbdsn" "${common[@]}" --format jsonl
     else
       log "perf is not installed (apt-get install linux-perf); skipping --perf"
@@ -616,6 +758,7 @@ print("{} ({})".format(len(f), ", ".join("{} {}".format(n, s) for s, n in c.most
   if [ -n "$DSN" ] && [ "$KEEP" = 0 ]; then
     psql_admin -c "DROP DATABASE IF EXISTS $db"
   fi
+done
 done
 
 python3 "$WORK/summary.py" "$WORK" final "$RESULTS"

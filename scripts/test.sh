@@ -8,7 +8,7 @@
 # (scripts/standby.sh) serves the tests that read from a replica.
 set -euo pipefail
 source "$(dirname "$0")/common.sh"
-install_packages python3 nodejs
+install_packages python3 nodejs pgbouncer   # pgbouncer: e2e_postgres reads through a transaction-mode pooler
 # The machine's Node.js may carry its own npm; Debian's is a separate package.
 command -v npm >/dev/null || install_packages npm
 build_release

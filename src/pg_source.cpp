@@ -7,6 +7,7 @@
 #include <cstdlib>
 #include <cstring>
 #include <fstream>
+#include <iostream>
 #include <map>
 
 #include <libpq-fe.h>
@@ -421,6 +422,16 @@ std::string build_select(TableId table, const Mapping& mapping, const Window& wi
   return sql + t.order;
 }
 
+std::string build_share(const Mapping& mapping, const Window& window,
+                        const std::vector<std::pair<std::string, std::string>>& columns, int share) {
+  std::vector<std::string> unmapped;
+  TableSql t = table_sql(TableId::system_logs, mapping, columns, unmapped);
+  // The cast to timestamp follows the session's TimeZone (UTC in every
+  // reader): the same instant hashes the same on each connection.
+  return t.select + " WHERE " + time_range(t, window.since, window.until) + " AND (timestamp_hash(" + t.time +
+         "::timestamp) & 1) = " + std::to_string(share) + t.order;
+}
+
 std::string build_prelude(const Mapping& mapping, const Window& window,
                           const std::vector<std::pair<std::string, std::string>>& columns) {
   std::vector<std::string> unmapped;
@@ -504,7 +515,7 @@ using Columns = std::vector<std::pair<std::string, std::string>>;
 class PgSource : public Source {
  public:
   PgSource(const PgOptions& options, const Mapping& mapping, const Window& window, Provenance* provenance)
-      : m_mapping(mapping), m_window(window), m_secrets(secrets_of(options.dsn)) {
+      : m_mapping(mapping), m_window(window), m_secrets(secrets_of(options.dsn)), m_options(options) {
     // libpq reads these when the DSN does not say otherwise.
     setenv("PGCONNECT_TIMEOUT", "10", 0);
     setenv("PGAPPNAME", "tlrecon", 0);
@@ -535,6 +546,21 @@ class PgSource : public Source {
 
   std::unique_ptr<RowStream> open(TableId table) override {
     const TableInfo& info = m_tables[static_cast<int>(table)];
+    if (table == TableId::system_logs && !m_shares.empty() && parallel_reads() && open_second_reader()) {
+      std::vector<std::string> first;
+      const std::string& share0 = m_shares[0];
+      for (const std::string* q : {&info.far_back_query, &info.prelude_query, &share0}) {
+        if (!q->empty()) {
+          first.push_back(*q);
+        }
+      }
+      std::vector<std::unique_ptr<RowStream>> shares;
+      shares.push_back(std::make_unique<Chain>(*m_tx, first, table));
+      shares.push_back(std::make_unique<Chain>(*m_second_tx, std::vector<std::string>{m_shares[1]}, table));
+      return std::make_unique<Guarded>(
+          std::make_unique<MergedShares>(std::move(shares), m_mapping[table].columns[field::l_time].zone), *this,
+          "reading " + info.relation);
+    }
     // In this order the rows stay in time order: far back, the last logs
     // before the window, the window.
     std::vector<std::string> queries;
@@ -548,7 +574,12 @@ class PgSource : public Source {
   }
 
   void finish() override {
-    guard("ending the read transaction", [&] { m_tx->commit(); });
+    guard("ending the read transaction", [&] {
+      if (m_second_tx) {
+        m_second_tx->commit();
+      }
+      m_tx->commit();
+    });
   }
 
  private:
@@ -621,6 +652,117 @@ class PgSource : public Source {
     std::unique_ptr<PgStream> m_current;
   };
 
+  // The shares of one table, each in (time, key) order and no instant in
+  // two of them, merged by time: one stream in the order of the whole.
+  class MergedShares : public RowStream {
+   public:
+    MergedShares(std::vector<std::unique_ptr<RowStream>> shares, std::string zone)
+        : m_shares(std::move(shares)), m_zone(std::move(zone)), m_heads(m_shares.size()) {}
+    bool next(Row& row) override {
+      Head* best = nullptr;
+      for (size_t i = 0; i < m_shares.size(); ++i) {
+        Head& h = m_heads[i];
+        if (!h.full && !h.done) {
+          h.full = m_shares[i]->next(h.row);
+          h.done = !h.full;
+          if (h.full) {
+            // Unparsable times (none come from the server) sort first.
+            h.time = parse_time(h.row[field::l_time].text, m_zone).value_or(Time::min());
+          }
+        }
+        // On a tie the earlier share: it holds the rows before the window.
+        if (h.full && (best == nullptr || h.time < best->time)) {
+          best = &h;
+        }
+      }
+      if (best == nullptr) {
+        return false;
+      }
+      std::swap(row, best->row);
+      best->full = false;
+      return true;
+    }
+
+   private:
+    struct Head {
+      Row row;
+      Time time{};
+      bool full = false;
+      bool done = false;
+    };
+    std::vector<std::unique_ptr<RowStream>> m_shares;
+    std::string m_zone;
+    std::vector<Head> m_heads;
+  };
+
+  // Whether system_logs is read on two connections: only with
+  // TLRECON_READERS=2. Measured on the fleet shape (2M rows, bench/run.sh
+  // --quick --one-reader, the 2 cores busy with a compiler besides): two
+  // readers took check 5.3 s against 3.7 s with one, report 4.8 against
+  // 4.4, timeline 4.1 against 3.6. Each share's backend scans the whole
+  // window's index and heap to keep its half, so two readers cost the server
+  // more CPU in all, and pay only with a core to spare (docs/scaling.md).
+  static bool parallel_reads() {
+    const char* readers = std::getenv("TLRECON_READERS");
+    return readers != nullptr && std::string(readers) == "2";
+  }
+
+  // A second connection in the first one's snapshot: exported by the first
+  // transaction, imported by the second before its first query. Both are
+  // read-only repeatable read with the same session settings. Through a
+  // pooler in transaction mode this holds too: the exporting transaction
+  // stays open on its server connection while the second imports it. On a
+  // standby, or when the second connection fails, the table is read on the
+  // first connection alone.
+  bool open_second_reader() {
+    // Not on a standby, where exporting may be refused: a failed statement
+    // would end the transaction (and a savepoint cannot export).
+    std::string snapshot;
+    guard("sharing the snapshot", [&] {
+      pqxx::result r = m_tx->exec("SELECT CASE WHEN NOT pg_is_in_recovery() THEN pg_export_snapshot() END");
+      snapshot = r[0][0].is_null() ? "" : r[0][0].as<std::string>();
+    });
+    if (snapshot.empty()) {
+      return false;
+    }
+    if (const char* sql = std::getenv("TLRECON_TEST_BETWEEN_SHARES"); sql != nullptr) {
+      // For tests only: a statement committed by a third connection after
+      // the first share's snapshot and before the second's start.
+      pqxx::connection other(m_options.dsn);
+      pqxx::nontransaction(other).exec(sql);
+    }
+    try {
+      auto conn = std::make_unique<pqxx::connection>(m_options.dsn);
+      auto tx = std::make_unique<Transaction>(*conn, "tlrecon_share");
+      tx->exec("SET TRANSACTION SNAPSHOT " + tx->quote(snapshot));
+      set_session(*tx);
+      m_second_conn = std::move(conn);
+      m_second_tx = std::move(tx);
+    } catch (const pqxx::failure& e) {
+      check_interrupt();
+      // Asked for (TLRECON_READERS=2), so said when it does not happen.
+      std::cerr << "tlrecon: warning: system_logs is read on one connection: the second did not start ("
+                << redact(one_line(e.what()), m_secrets) << ")\n";
+      return false;
+    }
+    pqxx::connection* first = m_conn.get();
+    pqxx::connection* second = m_second_conn.get();
+    set_canceller([first, second] {
+      first->cancel_query();
+      second->cancel_query();
+    });
+    return true;
+  }
+
+  void set_session(Transaction& tx) {
+    long ms = static_cast<long>(m_options.statement_timeout.count() / 1000);
+    tx.exec("SET LOCAL TimeZone = 'UTC'");
+    tx.exec("SET LOCAL DateStyle = 'ISO'");
+    tx.exec("SET LOCAL IntervalStyle = 'iso_8601'");
+    tx.exec("SET LOCAL extra_float_digits = 1");
+    tx.exec("SET LOCAL statement_timeout = " + std::to_string(ms));
+  }
+
   class Guarded : public RowStream {
    public:
     Guarded(std::unique_ptr<RowStream> inner, PgSource& owner, std::string doing)
@@ -688,6 +830,9 @@ class PgSource : public Source {
     info.query = build_select(t, m_mapping, m_window, tc.columns, info.unmapped);
     if (t == TableId::system_logs) {
       info.prelude_query = build_prelude(m_mapping, m_window, tc.columns);
+      if (!info.query.empty()) {
+        m_shares = {build_share(m_mapping, m_window, tc.columns, 0), build_share(m_mapping, m_window, tc.columns, 1)};
+      }
       info.far_back_query = build_far_back(t, m_mapping, m_window, tc.columns, orchestrator_types(oid, tc, info));
       find_oldest_row(info);
     } else {
@@ -855,8 +1000,12 @@ class PgSource : public Source {
   Window m_window;
   std::vector<std::string> m_secrets;
   std::string m_timeout_text;
+  PgOptions m_options;
   std::unique_ptr<pqxx::connection> m_conn;
   std::unique_ptr<Transaction> m_tx;
+  std::vector<std::string> m_shares;  // system_logs' window in two shares (build_share)
+  std::unique_ptr<pqxx::connection> m_second_conn;
+  std::unique_ptr<Transaction> m_second_tx;
   std::vector<TableInfo> m_tables;
 };
 

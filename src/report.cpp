@@ -49,12 +49,16 @@ bool matters(const Observation& o) {
 }
 
 // What the report keeps of an event: the whole of it but a huge message.
-Event trimmed(const Event& e) {
-  Event t = e;
+void trim(Event& t) {
   constexpr size_t k_max_message = 500;
   if (t.message.size() > k_max_message) {
     t.message = truncate_text(t.message, k_max_message);
   }
+}
+
+Event trimmed(const Event& e) {
+  Event t = e;
+  trim(t);
   return t;
 }
 
@@ -75,20 +79,21 @@ ReportCollector::~ReportCollector() {
   }
 }
 
-std::string ReportCollector::column_of(const Observation& o) {
+ReportCollector::PerSource& ReportCollector::source_of(const Observation& o) {
   const Event& e = o.event;
-  std::string source = actor_of(e);
-  auto it = m_column_of_source.find(source);
-  if (it != m_column_of_source.end()) {
+  // actor_of(e) of a log line, without an allocation per line.
+  m_actor.assign(e.source_type).append(1, '/').append(e.source_id);
+  auto it = m_sources.find(m_actor);
+  if (it != m_sources.end()) {
     return it->second;
   }
+  PerSource& ps = m_sources[m_actor];
   // Orchestrators get a column each; other sources one per source type.
-  std::string column = o.role == Role::orchestrator ? source : e.source_type + " (all)";
-  m_column_of_source.emplace(source, column);
-  if (std::find(m_columns.begin(), m_columns.end(), column) == m_columns.end()) {
-    m_columns.insert(std::upper_bound(m_columns.begin(), m_columns.end(), column), column);
+  ps.column = o.role == Role::orchestrator ? m_actor : e.source_type + " (all)";
+  if (std::find(m_columns.begin(), m_columns.end(), ps.column) == m_columns.end()) {
+    m_columns.insert(std::upper_bound(m_columns.begin(), m_columns.end(), ps.column), ps.column);
   }
-  return column;
+  return ps;
 }
 
 void ReportCollector::on_event(const Observation& o) {
@@ -107,13 +112,16 @@ void ReportCollector::on_event(const Observation& o) {
     case EventType::decision: ++row.decisions; break;
     case EventType::execution_started: ++row.executions; break;
     case EventType::log: {
-      ++row.logs[column_of(o)];
-      std::string source = actor_of(e);
-      auto it = m_first_last.find(source);
-      if (it == m_first_last.end()) {
-        m_first_last.emplace(source, std::make_pair(trimmed(e), trimmed(e)));
+      PerSource& ps = source_of(o);
+      ++row.logs[ps.column];
+      if (ps.first_last == nullptr) {
+        ps.first_last = &m_first_last.emplace(m_actor, std::make_pair(trimmed(e), trimmed(e))).first->second;
       } else {
-        it->second.second = trimmed(e);
+        // Assigned in place: the last event's strings keep their buffers,
+        // where a trimmed copy would allocate and free each of them per line.
+        Event& last = ps.first_last->second;
+        last = e;
+        trim(last);
       }
       break;
     }

@@ -37,6 +37,25 @@ TEST_CASE("build_select: quoted identifiers, window predicate on the raw column,
   CHECK(unmapped == std::vector<std::string>{"task_id", "worker_id", "cycle_number"});
 }
 
+TEST_CASE("build_share: the window's query with the time's hash bit, in the same order") {
+  Mapping m = default_mapping();
+  Window w{*parse_time("2025-10-16T17:00:00Z"), *parse_time("2025-10-16T18:00:00Z")};
+  std::vector<std::pair<std::string, std::string>> cols = {
+      {"id", "uuid"}, {"timestamp", "timestamp with time zone"}, {"source_type", "text"}, {"source_id", "text"}};
+  std::vector<std::string> unmapped;
+  std::string whole = build_select(TableId::system_logs, m, w, cols, unmapped);
+  std::string order = " ORDER BY \"timestamp\", \"id\"";
+  REQUIRE(whole.size() > order.size());
+  REQUIRE(whole.substr(whole.size() - order.size()) == order);
+  for (int share : {0, 1}) {
+    // Each share is the whole query with one more predicate: one instant
+    // hashes to one share, so the shares merged by time are the whole.
+    CHECK(build_share(m, w, cols, share) == whole.substr(0, whole.size() - order.size()) +
+                                                " AND (timestamp_hash(\"timestamp\"::timestamp) & 1) = " +
+                                                std::to_string(share) + order);
+  }
+}
+
 TEST_CASE("build_select: json keys are literals; a timestamp without zone uses the column's zone") {
   Mapping m = default_mapping();
   m[TableId::workers].columns[field::w_created_at].zone = "America/New_York";

@@ -76,6 +76,14 @@ std::string build_select(TableId table, const Mapping& mapping, const Window& wi
                          const std::vector<std::pair<std::string, std::string>>& columns,
                          std::vector<std::string>& unmapped);
 
+// system_logs' window query restricted to share `share` of 2: the rows
+// whose time hashes to it (timestamp_hash of the time's low bit). Rows at
+// the same instant are in the same share, so merging the shares by time
+// gives build_select's order; each share is in that order. Read on two
+// connections sharing one snapshot (docs/scaling.md).
+std::string build_share(const Mapping& mapping, const Window& window,
+                        const std::vector<std::pair<std::string, std::string>>& columns, int share);
+
 // system_logs: the last row of each (source_type, source_id) in
 // [recent_logs_from, since), in timeline order.
 std::string build_prelude(const Mapping& mapping, const Window& window,

@@ -5,9 +5,11 @@ way a user with a libpq environment runs the tool."""
 import json
 import os
 import shutil
+import socket
 import subprocess
 import sys
 import tempfile
+import time
 import unittest
 
 from common import ORCH, ROOT, WORKFLOWS, kinds, main, require_postgres, tlrecon
@@ -51,6 +53,105 @@ class Postgres(unittest.TestCase):
                     self.assertEqual(live.code, 0, live.err)
                     self.assertGreater(len(live.out.splitlines()), 10)
                     self.assertEqual(live.out, saved.out)
+
+    def test_a_row_committed_between_the_shares_is_in_none(self):
+        # system_logs is read on two connections sharing one snapshot
+        # (TLRECON_READERS=2, docs/scaling.md): a row committed after the first began and before
+        # the second starts is in neither, and the output is the one-reader one.
+        db, snap, since, until = SAMPLES["orchestrator-2025-10-16"]
+        ts = "2025-10-16 12:00:00.000001+00"   # in the window; the share is whichever its time hashes to
+        for share_time in (ts, "2025-10-16 12:00:00.000002+00"):
+            with self.subTest(time=share_time):
+                insert = ("INSERT INTO system_logs (id, \"timestamp\", source_type, source_id, log_level, message) "
+                          "VALUES (gen_random_uuid(), '%s', 'worker', 'gpu-between', 'INFO', 'committed between shares')"
+                          % share_time)
+                try:
+                    one = tlrecon("timeline", "--format", "jsonl", "--since", since, "--until", until,
+                                  env={"PGDATABASE": db, "TLRECON_READERS": "1"})
+                    two = tlrecon("timeline", "--format", "jsonl", "--since", since, "--until", until,
+                                  env={"PGDATABASE": db, "TLRECON_READERS": "2",
+                                       "TLRECON_TEST_BETWEEN_SHARES": insert})
+                    self.assertEqual(two.code, 0, two.err)
+                    self.assertNotIn("one connection", two.err)   # the second reader did start
+                    self.assertNotIn("committed between shares", two.out)
+                    self.assertEqual(one.out, two.out)
+                    # It was committed: a new read sees it.
+                    after = tlrecon("timeline", "--format", "jsonl", "--since", since, "--until", until,
+                                    env={"PGDATABASE": db})
+                    self.assertIn("committed between shares", after.out)
+                finally:
+                    psql(db, "DELETE FROM system_logs WHERE source_id = 'gpu-between'")
+
+    def test_one_reader_and_two_give_the_same_bytes(self):
+        for name in SAMPLES:
+            db, snap, since, until = SAMPLES[name]
+            for args in (("timeline", "--format", "jsonl"), ("check", "--format", "json"), ("report", "--format", "json")):
+                with self.subTest(sample=name, command=args[0]):
+                    one = tlrecon(*args, "--since", since, "--until", until, env={"PGDATABASE": db, "TLRECON_READERS": "1"})
+                    two = tlrecon(*args, "--since", since, "--until", until, env={"PGDATABASE": db, "TLRECON_READERS": "2"})
+                    self.assertEqual(one.code, two.code, two.err)
+                    self.assertEqual(one.out, two.out)
+
+    def test_through_pgbouncer_in_transaction_mode(self):
+        # Supabase's pooler works this way: each transaction may get another
+        # server connection. The second reader imports the first's exported
+        # snapshot while the first transaction stays open on its server
+        # connection, so the bytes are those of a direct read.
+        pgbouncer = shutil.which("pgbouncer") or ("/usr/sbin/pgbouncer" if os.path.exists("/usr/sbin/pgbouncer") else None)
+        if pgbouncer is None:
+            if os.environ.get("TLRECON_REQUIRE_PG"):
+                self.fail("pgbouncer is not installed (scripts/test.sh installs it)")
+            self.skipTest("pgbouncer is not installed")
+        db, snap, since, until = SAMPLES["orchestrator-2025-10-16"]
+        with tempfile.TemporaryDirectory() as tmp:
+            os.chmod(tmp, 0o777)
+            with socket.socket() as s:
+                s.bind(("127.0.0.1", 0))
+                port = s.getsockname()[1]
+            user = os.environ.get("PGUSER", "postgres")
+            host = os.environ.get("PGHOST", "localhost")
+            with open(os.path.join(tmp, "users.txt"), "w") as f:
+                f.write('"%s" "%s"\n' % (user, os.environ.get("PGPASSWORD", "")))
+            with open(os.path.join(tmp, "pgbouncer.ini"), "w") as f:
+                f.write("[databases]\n* = host=%s port=%s\n[pgbouncer]\nlisten_addr = 127.0.0.1\nlisten_port = %d\n"
+                        "unix_socket_dir =\nauth_type = trust\nauth_file = %s/users.txt\npool_mode = transaction\n"
+                        "default_pool_size = 4\nlogfile = %s/pgbouncer.log\npidfile = %s/pgbouncer.pid\n"
+                        % (host, os.environ.get("PGPORT", "5432"), port, tmp, tmp, tmp))
+            for name in os.listdir(tmp):
+                os.chmod(os.path.join(tmp, name), 0o644)
+            cmd = [pgbouncer, os.path.join(tmp, "pgbouncer.ini")]
+            if os.geteuid() == 0:   # pgbouncer refuses to run as root
+                cmd = ["runuser", "-u", "postgres", "--"] + cmd
+            proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+            try:
+                for _ in range(50):
+                    with socket.socket() as s:
+                        if s.connect_ex(("127.0.0.1", port)) == 0:
+                            break
+                    time.sleep(0.1)
+                env = {"PGDATABASE": db, "PGHOST": "127.0.0.1", "PGPORT": str(port), "TLRECON_READERS": "2"}
+                for args in (("timeline", "--format", "jsonl"), ("check", "--format", "json")):
+                    with self.subTest(command=args[0]):
+                        direct = tlrecon(*args, "--since", since, "--until", until, env={"PGDATABASE": db})
+                        pooled = tlrecon(*args, "--since", since, "--until", until, env=env)
+                        self.assertEqual(pooled.code, direct.code, pooled.err)
+                        self.assertEqual(pooled.out, direct.out)
+                # And the two readers did share one snapshot through it.
+                insert = ("INSERT INTO system_logs (id, \"timestamp\", source_type, source_id, log_level, message) "
+                          "VALUES (gen_random_uuid(), '2025-10-16 12:00:00.000002+00', 'worker', 'gpu-between', "
+                          "'INFO', 'committed between shares')")
+                try:
+                    between = tlrecon("timeline", "--format", "jsonl", "--since", since, "--until", until,
+                                      env=dict(env, TLRECON_TEST_BETWEEN_SHARES=insert))
+                    self.assertEqual(between.code, 0, between.err)
+                    self.assertNotIn("one connection", between.err)   # the second reader did start
+                    self.assertNotIn("committed between shares", between.out)
+                    self.assertEqual(psql(db, "SELECT count(*) FROM system_logs WHERE source_id = 'gpu-between'").strip(), "1")
+                finally:
+                    psql(db, "DELETE FROM system_logs WHERE source_id = 'gpu-between'")
+            finally:
+                proc.terminate()
+                proc.wait(timeout=10)
 
     def test_check_gives_the_same_findings(self):
         for name in SAMPLES:
