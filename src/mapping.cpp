@@ -235,8 +235,10 @@ void apply_table(TableMapping& tm, TableId t, const json& doc, const std::string
 void apply_tables(Mapping& m, const json& tables, const std::string& origin) {
   expect_object(tables, origin, "tables");
   for (const auto& [name, doc] : tables.items()) {
+    // A structured binding cannot be captured before C++20 (clang refuses it).
+    const std::string& table = name;
     auto known = std::find_if(k_all_tables.begin(), k_all_tables.end(),
-                              [&](TableId t) { return name == table_name(t); });
+                              [&](TableId t) { return table == table_name(t); });
     if (known == k_all_tables.end()) {
       bad(origin, "tables." + name,
           "unknown table; known: workers, tasks, workflow_decisions, workflow_executions, system_logs");
@@ -269,8 +271,9 @@ void apply_thresholds(Thresholds& th, const json& thresholds, const std::string&
   expect_object(thresholds, origin, "thresholds");
   for (const auto& [name, item] : thresholds.items()) {
     std::string key = "thresholds." + name;
+    const std::string& threshold = name;  // a structured binding cannot be captured before C++20
     auto duration = std::find_if(std::begin(k_duration_thresholds), std::end(k_duration_thresholds),
-                                 [&](const DurationThreshold& d) { return name == d.name; });
+                                 [&](const DurationThreshold& d) { return threshold == d.name; });
     if (name == "log_lookback" && item.is_null()) {
       th.log_lookback = Micros::zero();  // no bound (mapping.hpp)
     } else if (duration != std::end(k_duration_thresholds)) {
