@@ -28,6 +28,7 @@
 
 #include "tlrecon/annotations.hpp"
 #include "tlrecon/commands.hpp"
+#include "tlrecon/copy_binary.hpp"
 #include "tlrecon/copy_text.hpp"
 #include "tlrecon/csv.hpp"
 #include "tlrecon/error.hpp"
@@ -340,6 +341,56 @@ inline void copy_text_one(std::string_view data) {
     TLRECON_FUZZ_REQUIRE(again[i].null == row[i].null && again[i].text == row[i].text,
                          "field " + std::to_string(i) + " changes on a round trip");
   }
+}
+
+// ---------------------------------------------------------------- copy_binary
+// BinaryCopyReader on what a server (or something posing as one) sends.
+// The first byte picks the columns' readings; the rest is the COPY data,
+// fed whole and then cut in two at the place the second byte says: both
+// give the same rows and end the same way (a source Error, or the end).
+inline std::vector<std::string> copy_binary_rows(const std::vector<BinaryColumn>& columns,
+                                                 const std::vector<std::string>& messages, bool& failed) {
+  BinaryCopyReader reader(columns);
+  std::vector<std::string> out;
+  failed = false;
+  try {
+    for (std::string m : messages) {
+      reader.feed(m);
+      Row row;
+      while (reader.next(row)) {
+        TLRECON_FUZZ_REQUIRE(row.size() == columns.size(), "a row of another width");
+        std::string flat;
+        for (const Field& f : row) {
+          TLRECON_FUZZ_REQUIRE(!f.null || f.text.empty(), "a NULL with text");
+          flat += (f.null ? "N" : "V") + std::to_string(f.text.size()) + ":" + f.text;
+        }
+        out.push_back(flat);
+      }
+    }
+    out.push_back(reader.ended() ? "end" : "more");
+  } catch (const Error& e) {
+    TLRECON_FUZZ_REQUIRE(e.exit_code() == k_exit_source, "not a source error");
+    failed = true;
+  }
+  return out;
+}
+
+inline void copy_binary_one(std::string_view data) {
+  if (data.size() < 2) {
+    return;
+  }
+  std::vector<BinaryColumn> columns;
+  for (int i = 0; i < 1 + (static_cast<unsigned char>(data[0]) >> 6); ++i) {
+    columns.push_back(static_cast<BinaryColumn>((static_cast<unsigned char>(data[0]) >> (2 * i)) % 7));
+  }
+  std::string rest(data.substr(2));
+  size_t cut = rest.empty() ? 0 : static_cast<unsigned char>(data[1]) % (rest.size() + 1);
+  bool whole_failed = false;
+  bool cut_failed = false;
+  auto whole = copy_binary_rows(columns, {rest}, whole_failed);
+  auto parts = copy_binary_rows(columns, {rest.substr(0, cut), rest.substr(cut)}, cut_failed);
+  TLRECON_FUZZ_REQUIRE(whole_failed == cut_failed, "cutting the data changes whether it fails");
+  TLRECON_FUZZ_REQUIRE(whole == parts, "cutting the data changes the rows");
 }
 
 // ---------------------------------------------------------------- text

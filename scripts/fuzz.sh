@@ -16,7 +16,7 @@
 set -euo pipefail
 source "$(dirname "$0")/common.sh"
 
-ALL_TARGETS=(time csv copy_text text mapping annotations snapshot)
+ALL_TARGETS=(time csv copy_text copy_binary text mapping annotations snapshot)
 SECONDS_PER_TARGET=${1:-60}
 [ $# -gt 0 ] && shift
 TARGETS=("${ALL_TARGETS[@]}")

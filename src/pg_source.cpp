@@ -13,6 +13,7 @@
 #include <libpq-fe.h>
 #include <pqxx/pqxx>
 
+#include "tlrecon/copy_binary.hpp"
 #include "tlrecon/copy_text.hpp"
 #include "tlrecon/error.hpp"
 #include "tlrecon/catalogue.hpp"
@@ -199,6 +200,7 @@ struct TableSql {
   std::string time_type;
   std::string zone;
   std::string order;                 // " ORDER BY time, key"
+  std::string key_type;
 };
 
 std::string field_expr(TableId table, int f, const ColumnSpec& cs, const std::map<std::string, std::string>& types,
@@ -266,6 +268,7 @@ TableSql table_sql(TableId table, const Mapping& mapping,
     key += " COLLATE \"C\"";
   }
   out.order = " ORDER BY " + out.time + ", " + key;
+  out.key_type = key_type->second;
   return out;
 }
 
@@ -432,6 +435,28 @@ std::string build_share(const Mapping& mapping, const Window& window,
          "::timestamp) & 1) = " + std::to_string(share) + t.order;
 }
 
+WindowRead build_window_read(const Mapping& mapping, const Window& window,
+                             const std::vector<std::pair<std::string, std::string>>& columns) {
+  std::vector<std::string> unmapped;
+  TableSql t = table_sql(TableId::system_logs, mapping, columns, unmapped);
+  WindowRead out;
+  for (const std::string& type : t.types) {
+    // An unmapped field is NULL::text.
+    std::optional<BinaryColumn> c = binary_column_of(type.empty() ? "text" : type);
+    if (!c) {
+      out.binary.clear();
+      break;
+    }
+    out.binary.push_back(*c);
+  }
+  // COLLATE "C" orders text by its bytes, and uuids order as their text
+  // does: so the rows of one instant can be put in key order by the reader.
+  out.ties_by_client = t.key_type == "uuid" || t.key_type == "text" || t.key_type.rfind("character varying", 0) == 0;
+  out.query = t.select + " WHERE " + time_range(t, window.since, window.until) +
+              (out.ties_by_client ? " ORDER BY " + t.time : t.order);
+  return out;
+}
+
 std::string build_prelude(const Mapping& mapping, const Window& window,
                           const std::vector<std::pair<std::string, std::string>>& columns) {
   std::vector<std::string> unmapped;
@@ -465,19 +490,36 @@ std::string build_far_back(TableId table, const Mapping& mapping, const Window& 
 
 namespace {
 
+// One statement of a read: its query, and the binary reading of each
+// column when it is read in COPY binary.
+struct Statement {
+  std::string sql;
+  std::vector<BinaryColumn> binary;  // empty: COPY text
+};
+
+// libpqxx 6.4 writes "COPY <name> TO STDOUT" around the name it is given and
+// has no way to add options; the comment swallows its " TO STDOUT" (the
+// statement text is ours and ends here).
+std::string copy_target(const Statement& s) {
+  return "(" + s.sql + ")" + (s.binary.empty() ? "" : " TO STDOUT (FORMAT binary) --");
+}
+
 class PgStream : public RowStream {
  public:
   // Errors are redacted by Guarded, around every stream.
-  PgStream(Transaction& tx, const std::string& query, TableId table)
-      : m_stream(tx, "(" + query + ")"), m_table(table) {}
+  PgStream(Transaction& tx, const Statement& statement, TableId table)
+      : m_stream(tx, copy_target(statement)), m_table(table), m_binary(statement.binary),
+        m_is_binary(!statement.binary.empty()) {}
 
   bool next(Row& row) override {
     if (m_done) {
       return false;
     }
+    if (m_is_binary) {
+      return next_binary(row);
+    }
     if (!m_stream.get_raw_line(m_line)) {
-      m_stream.complete();
-      m_done = true;
+      end();
       return false;
     }
     // get_raw_line keeps the line's newline.
@@ -492,10 +534,93 @@ class PgStream : public RowStream {
   }
 
  private:
+  bool next_binary(Row& row) {
+    while (!m_binary.next(row)) {
+      if (!m_stream.get_raw_line(m_line)) {
+        if (!m_binary.ended()) {
+          throw source_error(std::string("the binary COPY of ") + table_name(m_table) + " ended in the middle");
+        }
+        end();
+        return false;
+      }
+      if (m_binary.ended()) {
+        throw source_error(std::string("the binary COPY of ") + table_name(m_table) + " goes on after its end");
+      }
+      m_binary.feed(m_line);
+    }
+    return true;
+  }
+
+  void end() {
+    m_stream.complete();
+    m_done = true;
+  }
+
   pqxx::stream_from m_stream;
   TableId m_table;
+  BinaryCopyReader m_binary;
+  bool m_is_binary;
   std::string m_line;
   bool m_done = false;
+};
+
+// Rows in time order, the rows of one instant put in key order (bytes, NULL
+// last, as ORDER BY time, key COLLATE "C" gives them): the server sorts by
+// time only. Holds one instant's rows at a time.
+class TiesInKeyOrder : public RowStream {
+ public:
+  explicit TiesInKeyOrder(std::unique_ptr<RowStream> inner) : m_inner(std::move(inner)) {}
+
+  bool next(Row& row) override {
+    if (m_pos == m_size && !fill()) {
+      return false;
+    }
+    std::swap(row, m_rows[m_pos++]);
+    return true;
+  }
+
+ private:
+  // The next instant's rows, read up to the first row of the one after.
+  bool fill() {
+    m_pos = 0;
+    m_size = 0;
+    if (!m_has_ahead && !(m_has_ahead = m_inner->next(m_ahead))) {
+      return false;
+    }
+    do {
+      if (m_size == m_rows.size()) {
+        m_rows.emplace_back();
+      }
+      std::swap(m_rows[m_size++], m_ahead);
+      m_has_ahead = m_inner->next(m_ahead);
+    } while (m_has_ahead && same_time(m_ahead, m_rows[0]));
+    if (m_size > 1) {
+      std::stable_sort(m_rows.begin(), m_rows.begin() + static_cast<long>(m_size), key_before);
+    }
+    return true;
+  }
+
+  static bool same_time(const Row& a, const Row& b) {
+    const Field& x = a[field::l_time];
+    const Field& y = b[field::l_time];
+    return x.null == y.null && x.text == y.text;
+  }
+
+  static bool key_before(const Row& a, const Row& b) {
+    const Field& x = a[field::l_id];
+    const Field& y = b[field::l_id];
+    if (x.null || y.null) {
+      return !x.null && y.null;
+    }
+    return x.text < y.text;
+  }
+
+  std::unique_ptr<RowStream> m_inner;
+  std::vector<Row> m_rows;  // kept, so their strings keep their capacity
+  size_t m_size = 0;
+  size_t m_pos = 0;
+  Row m_ahead;
+  bool m_has_ahead = false;
 };
 
 std::string one_line(std::string text) {
@@ -546,31 +671,32 @@ class PgSource : public Source {
 
   std::unique_ptr<RowStream> open(TableId table) override {
     const TableInfo& info = m_tables[static_cast<int>(table)];
-    if (table == TableId::system_logs && !m_shares.empty() && parallel_reads() && open_second_reader()) {
-      std::vector<std::string> first;
-      const std::string& share0 = m_shares[0];
-      for (const std::string* q : {&info.far_back_query, &info.prelude_query, &share0}) {
-        if (!q->empty()) {
-          first.push_back(*q);
-        }
+    std::vector<Statement> first;
+    for (const std::string* q : {&info.far_back_query, &info.prelude_query}) {
+      if (!q->empty()) {
+        first.push_back(Statement{*q, {}});
       }
+    }
+    if (table == TableId::system_logs && !m_shares.empty() && parallel_reads() && open_second_reader()) {
+      first.push_back(Statement{m_shares[0], {}});
       std::vector<std::unique_ptr<RowStream>> shares;
       shares.push_back(std::make_unique<Chain>(*m_tx, first, table));
-      shares.push_back(std::make_unique<Chain>(*m_second_tx, std::vector<std::string>{m_shares[1]}, table));
+      shares.push_back(std::make_unique<Chain>(*m_second_tx, std::vector<Statement>{{m_shares[1], {}}}, table));
       return std::make_unique<Guarded>(
           std::make_unique<MergedShares>(std::move(shares), m_mapping[table].columns[field::l_time].zone), *this,
           "reading " + info.relation);
     }
     // In this order the rows stay in time order: far back, the last logs
     // before the window, the window.
-    std::vector<std::string> queries;
-    for (const std::string* q : {&info.far_back_query, &info.prelude_query, &info.query}) {
-      if (!q->empty()) {
-        queries.push_back(*q);
-      }
+    bool window_read = table == TableId::system_logs && !m_window_read.query.empty();
+    if (!info.query.empty()) {
+      first.push_back(Statement{info.query, window_read ? m_window_read.binary : std::vector<BinaryColumn>{}});
     }
-    return std::make_unique<Guarded>(std::make_unique<Chain>(*m_tx, queries, table), *this,
-                                     "reading " + info.relation);
+    std::unique_ptr<RowStream> rows = std::make_unique<Chain>(*m_tx, first, table);
+    if (window_read && m_window_read.ties_by_client) {
+      rows = std::make_unique<TiesInKeyOrder>(std::move(rows));
+    }
+    return std::make_unique<Guarded>(std::move(rows), *this, "reading " + info.relation);
   }
 
   void finish() override {
@@ -627,7 +753,7 @@ class PgSource : public Source {
   // may be open at a time), as one stream.
   class Chain : public RowStream {
    public:
-    Chain(Transaction& tx, std::vector<std::string> queries, TableId table)
+    Chain(Transaction& tx, std::vector<Statement> queries, TableId table)
         : m_tx(tx), m_queries(std::move(queries)), m_table(table) {}
     bool next(Row& row) override {
       while (true) {
@@ -646,7 +772,7 @@ class PgSource : public Source {
 
    private:
     Transaction& m_tx;
-    std::vector<std::string> m_queries;
+    std::vector<Statement> m_queries;
     TableId m_table;
     size_t m_next = 0;
     std::unique_ptr<PgStream> m_current;
@@ -705,6 +831,15 @@ class PgSource : public Source {
   static bool parallel_reads() {
     const char* readers = std::getenv("TLRECON_READERS");
     return readers != nullptr && std::string(readers) == "2";
+  }
+
+  // TLRECON_COPY=text: system_logs' window in COPY text, sorted by the
+  // server (build_select), as before COPY binary: for a proxy or server that
+  // mishandles binary COPY, and as the reference the binary read is tested
+  // against.
+  static bool text_copy() {
+    const char* copy = std::getenv("TLRECON_COPY");
+    return copy != nullptr && std::string(copy) == "text";
   }
 
   // A second connection in the first one's snapshot: exported by the first
@@ -829,6 +964,10 @@ class PgSource : public Source {
     }
     info.query = build_select(t, m_mapping, m_window, tc.columns, info.unmapped);
     if (t == TableId::system_logs) {
+      if (!info.query.empty() && !text_copy()) {
+        m_window_read = build_window_read(m_mapping, m_window, tc.columns);
+        info.query = m_window_read.query;
+      }
       info.prelude_query = build_prelude(m_mapping, m_window, tc.columns);
       if (!info.query.empty()) {
         m_shares = {build_share(m_mapping, m_window, tc.columns, 0), build_share(m_mapping, m_window, tc.columns, 1)};
@@ -1003,6 +1142,7 @@ class PgSource : public Source {
   PgOptions m_options;
   std::unique_ptr<pqxx::connection> m_conn;
   std::unique_ptr<Transaction> m_tx;
+  WindowRead m_window_read;           // system_logs' window (its query is the table's query)
   std::vector<std::string> m_shares;  // system_logs' window in two shares (build_share)
   std::unique_ptr<pqxx::connection> m_second_conn;
   std::unique_ptr<Transaction> m_second_tx;

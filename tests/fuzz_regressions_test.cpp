@@ -39,6 +39,7 @@ const std::pair<const char*, Body> k_targets[] = {
     {"time", fuzz::time_one},
     {"csv", fuzz::csv_one},
     {"copy_text", fuzz::copy_text_one},
+    {"copy_binary", fuzz::copy_binary_one},
     {"text", fuzz::text_one},
     {"mapping", fuzz::mapping_one},
     {"annotations", fuzz::annotations_one},

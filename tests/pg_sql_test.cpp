@@ -234,3 +234,50 @@ TEST_CASE("alive_since: ended is the earlier of termination and error, unreadabl
 }
 
 TEST_SUITE_END();
+
+TEST_CASE("build_window_read: binary when every column has a binary reading, ties broken by the reader when it can") {
+  Mapping m = default_mapping();
+  Window w{*parse_time("2025-10-16T17:00:00Z"), *parse_time("2025-10-16T18:00:00Z")};
+  std::vector<std::pair<std::string, std::string>> real = {
+      {"id", "uuid"}, {"timestamp", "timestamp with time zone"}, {"source_type", "text"}, {"source_id", "text"},
+      {"log_level", "text"}, {"message", "text"}, {"task_id", "uuid"}, {"worker_id", "text"},
+      {"cycle_number", "integer"}, {"metadata", "jsonb"}};
+  std::vector<std::string> unmapped;
+  std::string sorted = build_select(TableId::system_logs, m, w, real, unmapped);
+  WindowRead r = build_window_read(m, w, real);
+  // The same rows, ordered by time alone: uuids sort as their text does.
+  std::string tie_break = ", \"id\"";
+  REQUIRE(sorted.size() > tie_break.size());
+  CHECK(r.query == sorted.substr(0, sorted.size() - tie_break.size()));
+  CHECK(r.ties_by_client);
+  CHECK(r.binary == std::vector<BinaryColumn>{BinaryColumn::uuid, BinaryColumn::timestamptz, BinaryColumn::text,
+                                              BinaryColumn::text, BinaryColumn::text, BinaryColumn::text,
+                                              BinaryColumn::uuid, BinaryColumn::text, BinaryColumn::int4});
+
+  // A bigint key sorts as a number, not as its text: the server breaks ties.
+  auto with = [&](const std::string& name, const std::string& type) {
+    auto cols = real;
+    for (auto& c : cols) {
+      if (c.first == name) {
+        c.second = type;
+      }
+    }
+    return cols;
+  };
+  WindowRead numeric_key = build_window_read(m, w, with("id", "bigint"));
+  CHECK_FALSE(numeric_key.ties_by_client);
+  CHECK(numeric_key.query == build_select(TableId::system_logs, m, w, with("id", "bigint"), unmapped));
+  CHECK(numeric_key.binary.size() == 9);
+
+  // A column with no binary reading (a boolean prints "t", its cast "true"): all in text.
+  WindowRead boolean = build_window_read(m, w, with("log_level", "boolean"));
+  CHECK(boolean.binary.empty());
+  CHECK(boolean.ties_by_client);
+
+  // An unmapped field is NULL::text; a key of the metadata is text.
+  Mapping keyed = default_mapping();
+  keyed[TableId::system_logs].columns[field::l_worker_id] = ColumnSpec{"metadata", "worker", ""};
+  WindowRead json_key = build_window_read(keyed, w, real);
+  CHECK(json_key.binary.size() == 9);
+  CHECK(json_key.binary[field::l_worker_id] == BinaryColumn::text);
+}

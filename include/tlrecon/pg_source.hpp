@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "tlrecon/copy_binary.hpp"
 #include "tlrecon/error.hpp"
 #include "tlrecon/source.hpp"
 
@@ -83,6 +84,20 @@ std::string build_select(TableId table, const Mapping& mapping, const Window& wi
 // connections sharing one snapshot (docs/scaling.md).
 std::string build_share(const Mapping& mapping, const Window& window,
                         const std::vector<std::pair<std::string, std::string>>& columns, int share);
+
+// How system_logs' window is read (its query is TableInfo::query): in COPY
+// binary when every column has a binary reading (copy_binary.hpp), else in
+// text; and ordered by time alone when the key sorts by its bytes (uuid,
+// text, varchar under COLLATE "C"), the rows of one instant then put in key
+// order by the reader, which costs the server less than an Incremental Sort
+// on the key (measured in docs/scaling.md). Otherwise build_select's order.
+struct WindowRead {
+  std::string query;
+  std::vector<BinaryColumn> binary;  // per field; empty: COPY text
+  bool ties_by_client = false;
+};
+WindowRead build_window_read(const Mapping& mapping, const Window& window,
+                             const std::vector<std::pair<std::string, std::string>>& columns);
 
 // system_logs: the last row of each (source_type, source_id) in
 // [recent_logs_from, since), in timeline order.

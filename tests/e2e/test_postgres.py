@@ -226,6 +226,83 @@ class Postgres(unittest.TestCase):
         finally:
             psql(db, "REVOKE ALL ON ALL TABLES IN SCHEMA public FROM tlrecon_reader; DROP ROLE tlrecon_reader")
 
+    def test_binary_copy_gives_the_rows_copy_text_gives(self):
+        # system_logs' window is read in COPY binary, ordered by time alone,
+        # the rows of one instant put in key order by tlrecon
+        # (docs/scaling.md). TLRECON_COPY=text reads it as before: COPY
+        # text, sorted by the server. Both must give the same bytes, with
+        # the real schema's types and with a mapping of other types (text
+        # key, timestamp without time zone, varchar, bigint).
+        db = "tlrecon_e2e_binary"
+        subprocess.run(["dropdb", "--if-exists", db], check=True)
+        subprocess.run(["createdb", db], check=True)
+        tie = "2025-10-16 12:00:00+00"
+        try:
+            psql(db, "CREATE TABLE system_logs (id uuid PRIMARY KEY, \"timestamp\" timestamptz NOT NULL, "
+                     "source_type text, source_id text, log_level text, message text, task_id uuid, "
+                     "worker_id text, cycle_number int, metadata jsonb);"
+                     # 300 rows at one instant, inserted in random order
+                     "INSERT INTO system_logs (id, \"timestamp\", source_type, source_id, log_level, message) "
+                     "SELECT gen_random_uuid(), '%s', 'worker', 'gpu-' || (i %% 7), 'INFO', 'tie ' || i "
+                     "FROM generate_series(1, 300) i ORDER BY random();"
+                     # every number of fraction digits, NULLs, escapes, other scripts, extremes
+                     "INSERT INTO system_logs SELECT gen_random_uuid(), "
+                     "'2025-10-16 12:00:01+00'::timestamptz + i * interval '1.234567 ms', "
+                     "CASE WHEN i %% 5 = 0 THEN 'orchestrator_gpu' ELSE 'worker' END, "
+                     "CASE WHEN i %% 11 = 0 THEN NULL ELSE 'src-' || (i %% 13) END, "
+                     "(ARRAY['INFO','ERROR',NULL,'WARNING'])[1 + i %% 4], "
+                     "(ARRAY[E'tab\\there', E'new\\nline', E'back\\\\slash', '\\N', '', NULL, "
+                     "'Запуск 🚀 worker', 'Spawning ' || i || ' workers'])[1 + i %% 8], "
+                     "CASE WHEN i %% 3 = 0 THEN gen_random_uuid() END, CASE WHEN i %% 2 = 0 THEN 'gpu-' || i END, "
+                     "(ARRAY[NULL, -2147483648, 2147483647, 0, i])[1 + i %% 5], NULL "
+                     "FROM generate_series(1, 2000) i;" % tie)
+            psql(db, "CREATE TABLE logs2 (k text PRIMARY KEY, at timestamp NOT NULL, st varchar(20), sid text, "
+                     "lvl text, msg text, tid uuid, wid text, cyc bigint);"
+                     "INSERT INTO logs2 SELECT k, '2025-10-16 12:00:00', 'worker', 'w', 'INFO', 'tie ' || k, "
+                     "NULL, NULL, 9223372036854775807 FROM unnest(ARRAY['b', 'B', 'a', 'a2', 'é', 'Z', '_']) k;"
+                     "INSERT INTO logs2 SELECT 'k' || i, '2025-10-16 12:00:00'::timestamp + i * interval '1.5 s', "
+                     "'orchestrator_gpu', 'o', 'INFO', 'line ' || i, NULL, NULL, -i FROM generate_series(1, 50) i;")
+            mapping = {"tables": {"system_logs": {"table": "logs2", "columns": {
+                "id": "k", "timestamp": "at", "source_type": "st", "source_id": "sid", "log_level": "lvl",
+                "message": "msg", "task_id": "tid", "worker_id": "wid", "cycle_number": "cyc"}}}}
+            with tempfile.TemporaryDirectory() as tmp:
+                config = os.path.join(tmp, "mapping.json")
+                with open(config, "w") as f:
+                    json.dump(mapping, f)
+                window = ["--since", "2025-10-16T11:00:00Z", "--until", "2025-10-16T13:00:00Z"]
+                for name, extra in (("real schema", []), ("other types", ["--config", config])):
+                    with self.subTest(name):
+                        out = {}
+                        for copy in ("binary", "text"):
+                            env = {"PGDATABASE": db, "TLRECON_COPY": copy}
+                            snap = os.path.join(tmp, name.replace(" ", "-") + "-" + copy)
+                            run = tlrecon("snapshot", *extra, *window, "--out", snap, env=env)
+                            self.assertEqual(run.code, 0, run.err)
+                            with open(os.path.join(snap, "system_logs.csv"), "rb") as f:
+                                csv_bytes = f.read()
+                            with open(os.path.join(snap, "manifest.json")) as f:
+                                query = [t for t in json.load(f)["tables"] if t["table"] == "system_logs"][0]["query"]
+                            timeline = tlrecon("timeline", *extra, *window, "--format", "jsonl", env=env)
+                            self.assertEqual(timeline.code, 0, timeline.err)
+                            out[copy] = (csv_bytes, timeline.out, query)
+                        self.assertGreater(len(out["binary"][0].splitlines()), 50)
+                        self.assertEqual(out["binary"][0], out["text"][0])
+                        self.assertEqual(out["binary"][1], out["text"][1])
+                        # What ran is in the manifest: the server no longer breaks ties.
+                        self.assertTrue(out["text"][2].endswith(' COLLATE "C"') or out["text"][2].endswith('"id"')
+                                        or out["text"][2].endswith('"k"'), out["text"][2])
+                        self.assertTrue(out["binary"][2].endswith('ORDER BY "timestamp"')
+                                        or out["binary"][2].endswith('ORDER BY "at"'), out["binary"][2])
+                # The tie, in the order the server's ORDER BY "timestamp", id gives it.
+                expected = psql(db, "SELECT id FROM system_logs WHERE \"timestamp\" = '%s' ORDER BY id" % tie).split()
+                run = tlrecon("timeline", *window, "--format", "jsonl", env={"PGDATABASE": db})
+                keys = [json.loads(l)["key"] for l in run.out.splitlines()
+                        if '"record":"event"' in l and '"message":"tie ' in l]
+                self.assertEqual(len(expected), 300)
+                self.assertEqual(keys, expected)
+        finally:
+            subprocess.run(["dropdb", "--if-exists", db])
+
     def test_a_mapping_with_hostile_names_is_quoted(self):
         db = "tlrecon_e2e_names"
         subprocess.run(["dropdb", "--if-exists", db], check=True)

@@ -1,0 +1,273 @@
+#include "tlrecon/copy_binary.hpp"
+
+#include <cstring>
+#include <limits>
+
+#include "tlrecon/error.hpp"
+
+namespace tlrecon {
+
+namespace {
+
+constexpr char k_signature[] = "PGCOPY\n\377\r\n";  // and a NUL: 11 bytes
+constexpr size_t k_signature_size = 11;
+constexpr int64_t k_micros_per_day = 86400LL * 1000000;
+constexpr int64_t k_days_1970_to_2000 = 10957;
+
+uint16_t be16(const char* p) {
+  auto u = reinterpret_cast<const unsigned char*>(p);
+  return static_cast<uint16_t>(u[0] << 8 | u[1]);
+}
+
+uint32_t be32(const char* p) {
+  auto u = reinterpret_cast<const unsigned char*>(p);
+  return uint32_t{u[0]} << 24 | uint32_t{u[1]} << 16 | uint32_t{u[2]} << 8 | u[3];
+}
+
+uint64_t be64(const char* p) { return uint64_t{be32(p)} << 32 | be32(p + 4); }
+
+// The proleptic Gregorian date of a day counted from 1970-01-01 (Howard
+// Hinnant's civil_from_days). date::year_month_day holds years up to 32767;
+// PostgreSQL's timestamps go to 294276.
+void civil_from_days(int64_t z, int64_t& y, unsigned& m, unsigned& d) {
+  z += 719468;
+  const int64_t era = (z >= 0 ? z : z - 146096) / 146097;
+  const auto doe = static_cast<unsigned>(z - era * 146097);
+  const unsigned yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+  y = static_cast<int64_t>(yoe) + era * 400;
+  const unsigned doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+  const unsigned mp = (5 * doy + 2) / 153;
+  d = doy - (153 * mp + 2) / 5 + 1;
+  m = mp < 10 ? mp + 3 : mp - 9;
+  y += m <= 2;
+}
+
+void append_padded(std::string& out, uint64_t value, int width) {
+  char buf[24];
+  int n = 0;
+  do {
+    buf[n++] = static_cast<char>('0' + value % 10);
+    value /= 10;
+  } while (value != 0);
+  for (int i = n; i < width; ++i) {
+    out += '0';
+  }
+  while (n > 0) {
+    out += buf[--n];
+  }
+}
+
+void append_uuid(std::string& out, const char* p) {
+  static const char k_hex[] = "0123456789abcdef";
+  for (int i = 0; i < 16; ++i) {
+    if (i == 4 || i == 6 || i == 8 || i == 10) {
+      out += '-';
+    }
+    auto b = static_cast<unsigned char>(p[i]);
+    out += k_hex[b >> 4];
+    out += k_hex[b & 15];
+  }
+}
+
+const char* column_name(BinaryColumn c) {
+  switch (c) {
+    case BinaryColumn::text: return "text";
+    case BinaryColumn::uuid: return "uuid";
+    case BinaryColumn::timestamptz: return "timestamptz";
+    case BinaryColumn::timestamp: return "timestamp";
+    case BinaryColumn::int2: return "int2";
+    case BinaryColumn::int4: return "int4";
+    case BinaryColumn::int8: return "int8";
+  }
+  return "?";
+}
+
+// The field's text from its binary value.
+void decode_value(BinaryColumn c, const char* p, uint32_t n, std::string& out) {
+  static const uint32_t k_sizes[] = {0, 16, 8, 8, 2, 4, 8};
+  uint32_t want = k_sizes[static_cast<int>(c)];
+  if (want != 0 && n != want) {
+    throw source_error("binary COPY: a " + std::string(column_name(c)) + " field of " + std::to_string(n) +
+                       " bytes");
+  }
+  out.clear();
+  switch (c) {
+    case BinaryColumn::text: out.assign(p, n); break;
+    case BinaryColumn::uuid: append_uuid(out, p); break;
+    case BinaryColumn::timestamptz: append_pg_timestamp(out, static_cast<int64_t>(be64(p)), true); break;
+    case BinaryColumn::timestamp: append_pg_timestamp(out, static_cast<int64_t>(be64(p)), false); break;
+    case BinaryColumn::int2: out = std::to_string(static_cast<int16_t>(be16(p))); break;
+    case BinaryColumn::int4: out = std::to_string(static_cast<int32_t>(be32(p))); break;
+    case BinaryColumn::int8: out = std::to_string(static_cast<int64_t>(be64(p))); break;
+  }
+}
+
+}  // namespace
+
+std::optional<BinaryColumn> binary_column_of(const std::string& type) {
+  // character(n) and name print their value as it is stored, like text.
+  if (type == "text" || type == "name" || type.rfind("character", 0) == 0) {
+    return BinaryColumn::text;
+  }
+  if (type == "uuid") {
+    return BinaryColumn::uuid;
+  }
+  if (type == "timestamp with time zone") {
+    return BinaryColumn::timestamptz;
+  }
+  if (type == "timestamp without time zone") {
+    return BinaryColumn::timestamp;
+  }
+  if (type == "smallint") {
+    return BinaryColumn::int2;
+  }
+  if (type == "integer") {
+    return BinaryColumn::int4;
+  }
+  if (type == "bigint") {
+    return BinaryColumn::int8;
+  }
+  return std::nullopt;
+}
+
+// As PostgreSQL's timestamptz_out with DateStyle ISO and TimeZone UTC
+// (EncodeDateTime): the year padded to 4 digits, the fraction of a second
+// without its trailing zeros, "+00", and " BC" for years before 1.
+void append_pg_timestamp(std::string& out, int64_t micros, bool zone) {
+  if (micros == std::numeric_limits<int64_t>::max()) {
+    out += "infinity";
+    return;
+  }
+  if (micros == std::numeric_limits<int64_t>::min()) {
+    out += "-infinity";
+    return;
+  }
+  int64_t days = micros / k_micros_per_day;
+  int64_t rest = micros % k_micros_per_day;
+  if (rest < 0) {
+    rest += k_micros_per_day;
+    --days;
+  }
+  int64_t year = 0;
+  unsigned month = 0;
+  unsigned day = 0;
+  civil_from_days(days + k_days_1970_to_2000, year, month, day);
+  bool bc = year <= 0;
+  append_padded(out, static_cast<uint64_t>(bc ? 1 - year : year), 4);
+  out += '-';
+  append_padded(out, month, 2);
+  out += '-';
+  append_padded(out, day, 2);
+  out += ' ';
+  int64_t seconds = rest / 1000000;
+  auto fraction = static_cast<uint64_t>(rest % 1000000);
+  append_padded(out, static_cast<uint64_t>(seconds / 3600), 2);
+  out += ':';
+  append_padded(out, static_cast<uint64_t>(seconds / 60 % 60), 2);
+  out += ':';
+  append_padded(out, static_cast<uint64_t>(seconds % 60), 2);
+  if (fraction != 0) {
+    int digits = 6;
+    while (fraction % 10 == 0) {
+      fraction /= 10;
+      --digits;
+    }
+    out += '.';
+    append_padded(out, fraction, digits);
+  }
+  if (zone) {
+    out += "+00";
+  }
+  if (bc) {
+    out += " BC";
+  }
+}
+
+void BinaryCopyReader::feed(std::string& message) {
+  if (m_pos == m_data.size()) {
+    m_data.swap(message);
+    m_pos = 0;
+    return;
+  }
+  // A row split across messages (the server sends one per row; a proxy may not).
+  m_data.erase(0, m_pos);
+  m_data += message;
+  m_pos = 0;
+}
+
+bool BinaryCopyReader::read_header() {
+  size_t fixed = k_signature_size + 8;
+  if (m_data.size() - m_pos < fixed) {
+    return false;
+  }
+  if (std::memcmp(m_data.data() + m_pos, k_signature, k_signature_size) != 0) {
+    throw source_error("binary COPY: the data does not begin with PostgreSQL's signature");
+  }
+  uint32_t extension = be32(m_data.data() + m_pos + k_signature_size + 4);
+  if (m_data.size() - m_pos < fixed + extension) {
+    return false;
+  }
+  m_pos += fixed + extension;
+  m_header = true;
+  return true;
+}
+
+bool BinaryCopyReader::next(Row& row) {
+  if (m_ended || (!m_header && !read_header())) {
+    return false;
+  }
+  const char* data = m_data.data();
+  size_t size = m_data.size();
+  size_t at = m_pos;
+  if (size - at < 2) {
+    return false;
+  }
+  auto count = static_cast<int16_t>(be16(data + at));
+  at += 2;
+  if (count == -1) {
+    m_ended = true;
+    m_pos = at;
+    return false;
+  }
+  if (count != static_cast<int16_t>(m_columns.size())) {
+    throw source_error("binary COPY: a row of " + std::to_string(count) + " fields, expected " +
+                       std::to_string(m_columns.size()));
+  }
+  // Whole row present? Fields are decoded only then, so a partial one is
+  // read again from its start once the next message is fed.
+  size_t end = at;
+  for (int16_t i = 0; i < count; ++i) {
+    if (size - end < 4) {
+      return false;
+    }
+    auto n = static_cast<int32_t>(be32(data + end));
+    end += 4;
+    if (n < -1) {
+      throw source_error("binary COPY: a field of negative length");
+    }
+    if (n > 0) {
+      if (size - end < static_cast<size_t>(n)) {
+        return false;
+      }
+      end += static_cast<size_t>(n);
+    }
+  }
+  row.resize(m_columns.size());
+  for (size_t i = 0; i < m_columns.size(); ++i) {
+    auto n = static_cast<int32_t>(be32(data + at));
+    at += 4;
+    Field& f = row[i];
+    if (n == -1) {
+      f.null = true;
+      f.text.clear();
+      continue;
+    }
+    f.null = false;
+    decode_value(m_columns[i], data + at, static_cast<uint32_t>(n), f.text);
+    at += static_cast<size_t>(n);
+  }
+  m_pos = at;
+  return true;
+}
+
+}  // namespace tlrecon
