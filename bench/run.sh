@@ -21,7 +21,8 @@
 #       psql -c "COPY (SELECT "timestamp", source_type, source_id, log_level,
 #       message, task_id, worker_id, cycle_number FROM system_logs WHERE
 #       <window> ORDER BY "timestamp") TO STDOUT" > /dev/null;
-#       the targets are ratios to this one;
+#       the targets are ratios to this one; and as an info row the same in
+#       COPY … (FORMAT binary), how tlrecon reads system_logs' window;
 #   (b) tlrecon check            (c) tlrecon report --format json
 #   (d) tlrecon timeline --format jsonl
 #   (e) tlrecon timeline --format jsonl and tlrecon check --from the snapshot;
@@ -234,7 +235,7 @@ WORK=$INNER_WORK
 TL=$WORK/tlrecon
 SINCE=${START_DAY}T00:00:00Z
 UNTIL=$(date -u -d "$START_DAY + 1 day" +%Y-%m-%dT%H:%M:%SZ)
-COMMANDS=(floor floor_hand check report timeline timeline_snap check_snap)
+COMMANDS=(floor floor_hand floor_hand_binary check report timeline timeline_snap check_snap)
 [ "$TWO_READERS" = 1 ] && COMMANDS+=(check_2 report_2 timeline_2)
 : > "$WORK/meas.tsv"
 : > "$WORK/floorparts.tsv"
@@ -296,6 +297,7 @@ mode = sys.argv[2]
 LABEL = {
     "floor": "(a) floor: psql COPY, same queries",
     "floor_hand": "(a') hand-run floor: psql COPY system_logs",
+    "floor_hand_binary": "the same in FORMAT binary (info)",
     "server": "server alone: COPY … TO '/dev/null' (info)",
     "check": "(b) check",
     "report": "(c) report --format json",
@@ -307,7 +309,7 @@ LABEL = {
     "report_2": "(c2) report --format json, two readers (info)",
     "timeline_2": "(d2) timeline --format jsonl, two readers (info)",
 }
-ORDER = ["floor", "floor_hand", "server", "check", "report", "timeline", "timeline_snap", "check_snap", "snapshot",
+ORDER = ["floor", "floor_hand", "floor_hand_binary", "server", "check", "report", "timeline", "timeline_snap", "check_snap", "snapshot",
          "check_2", "report_2", "timeline_2"]
 
 def rows(name):
@@ -725,6 +727,8 @@ print("{} ({})".format(len(f), ", ".join("{} {}".format(n, s) for s, n in c.most
           floor_parts "$size" "$round" ;;
         floor_hand)
           measure "$size" floor_hand "$round" /dev/null psql -X -q -d "$dbdsn" -c "$hand_sql" ;;
+        floor_hand_binary)
+          measure "$size" floor_hand_binary "$round" /dev/null psql -X -q -d "$dbdsn" -c "$hand_sql (FORMAT binary)" ;;
         server)
           measure "$size" server "$round" /dev/null \
             psql -X -q -v ON_ERROR_STOP=1 -d "$dbdsn" -f "$WORK/server-$size.sql" ;;

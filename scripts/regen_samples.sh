@@ -18,6 +18,8 @@ pg_virtualenv bash -euo pipefail -c '
     set -- $pair
     rm -rf "sample_data/$1.new"
     PGDATABASE=$2 "$tl" snapshot --out "sample_data/$1.new" --since "$3" --until "$4"
+    # Where the rows came from is this throwaway server: not part of the sample.
+    sed -i "/^  \"source\": {\$/,/^  },\$/d" "sample_data/$1.new/manifest.json"
     rm -rf "sample_data/$1"
     mv "sample_data/$1.new" "sample_data/$1"
   done

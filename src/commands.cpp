@@ -114,7 +114,11 @@ Window snapshot_window(const CommonOptions& common, const Window& snap, std::ost
   return cut;
 }
 
-Input open_input(const CommonOptions& common, std::ostream& err, Provenance* provenance = nullptr) {
+// `check`: when a snapshot's files are checked against their hashes;
+// while_reading only for a command that prints nothing before the analysis
+// ends (analyse_input).
+Input open_input(const CommonOptions& common, std::ostream& err, Provenance* provenance = nullptr,
+                 SnapshotCheck check = SnapshotCheck::before_reading) {
   Input in;
   if (common.config.empty()) {
     in.mapping = default_mapping();
@@ -165,7 +169,8 @@ Input open_input(const CommonOptions& common, std::ostream& err, Provenance* pro
       in.mapping.thresholds.lookback = duration_option("--lookback", common.lookback);
     }
     in.window = snapshot_window(common, snap.window, err);
-    in.source = with_snapshot_hint(common.from, [&] { return open_snapshot(common.from, in.mapping, in.window); });
+    in.source =
+        with_snapshot_hint(common.from, [&] { return open_snapshot(common.from, in.mapping, in.window, check); });
     return in;
   }
   if (!common.lookback.empty()) {
@@ -178,6 +183,25 @@ Input open_input(const CommonOptions& common, std::ostream& err, Provenance* pro
   pg.statement_timeout = in.mapping.thresholds.statement_timeout;
   in.source = open_postgres(pg, in.mapping, in.window, provenance);
   return in;
+}
+
+// The analysis of a command that prints only once it ends (check, report):
+// a snapshot's system_logs is hashed on a second thread while it is read,
+// and an altered file is said as it would be at open.
+Analysis analyse_input(const CommonOptions& common, Input& in, const ObservationSink& sink,
+                       std::vector<Event> annotations, std::ostream& err) {
+  auto run = [&] {
+    try {
+      return analyze(*in.source, in.mapping, *in.catalogue, in.window, sink, std::move(annotations),
+                     common.progress ? &err : nullptr);
+    } catch (const Error& e) {
+      if (e.exit_code() == k_exit_source) {
+        in.source->check_after_failure();
+      }
+      throw;
+    }
+  };
+  return common.from.empty() ? run() : with_snapshot_hint(common.from, run);
 }
 
 // Rows that could not be placed are never dropped silently.
@@ -376,10 +400,10 @@ int run_check(const CommonOptions& common, const CheckOptions& options, std::ost
   }
   std::vector<std::string> required = required_detectors(options.require);
   // 1. Open the source and fix the window.
-  Input in = open_input(common, err);
+  Input in = open_input(common, err, nullptr, SnapshotCheck::while_reading);
   // 2. Read the tables in one snapshot, merge by time, run every detector;
   //    a check that saw nothing, or not what the job requires, does not pass.
-  Analysis a = analyze(*in.source, in.mapping, *in.catalogue, in.window, nullptr, {}, common.progress ? &err : nullptr);
+  Analysis a = analyse_input(common, in, nullptr, {}, err);
   check_coverage(a, required);
   // 3. Findings only; the exit code says whether any reaches --fail-on.
   switch (options.format) {
@@ -413,7 +437,7 @@ int run_report(const CommonOptions& common, const ReportCommandOptions& options,
   }
   std::vector<std::string> zones = zones_option(options.tz);
   // 1. Open the source and fix the window; read the annotations, if any.
-  Input in = open_input(common, err);
+  Input in = open_input(common, err, nullptr, SnapshotCheck::while_reading);
   std::vector<Event> notes;
   if (!options.annotate.empty()) {
     notes = read_annotations(options.annotate, in.window);
@@ -421,9 +445,7 @@ int run_report(const CommonOptions& common, const ReportCommandOptions& options,
   // 2. Read the tables in one snapshot, merge by time, detect; the collector
   //    keeps what the report shows of the stream.
   ReportCollector collector(in.window, options.full);
-  Analysis a = analyze(*in.source, in.mapping, *in.catalogue, in.window,
-                       [&](const Observation& o) { collector.on_event(o); },
-                       std::move(notes), common.progress ? &err : nullptr);
+  Analysis a = analyse_input(common, in, [&](const Observation& o) { collector.on_event(o); }, std::move(notes), err);
   // 3. Render.
   ReportOptions ro;
   ro.zones = zones;

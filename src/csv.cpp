@@ -77,16 +77,21 @@ bool CsvReader::next(Row& row) {
           pos = 0;
           continue;
         }
-        char c = m_buffer[pos++];
-        if (c == '"') {
-          if (pos < m_buffer.size() && m_buffer[pos] == '"') {
-            f.text += '"';
-            ++pos;
-          } else {
-            break;
-          }
+        // Up to the next quote in one piece: a doubled quote is one quote, a
+        // single one closes the field.
+        size_t quote = m_buffer.find('"', pos);
+        size_t stop = quote == std::string::npos ? m_buffer.size() : quote;
+        f.text.append(m_buffer, pos, stop - pos);
+        pos = stop;
+        if (quote == std::string::npos) {
+          continue;
+        }
+        ++pos;
+        if (pos < m_buffer.size() && m_buffer[pos] == '"') {
+          f.text += '"';
+          ++pos;
         } else {
-          f.text += c;
+          break;
         }
       }
       if (pos < m_buffer.size() && m_buffer[pos] != ',') {

@@ -1,5 +1,7 @@
 #include "tlrecon/sha256.hpp"
 
+#include <cerrno>
+#include <cstring>
 #include <fstream>
 #include <vector>
 
@@ -51,6 +53,184 @@ std::string sha256_file(const std::string& path) {
     hash.update(std::string_view(buffer.data(), static_cast<size_t>(in.gcount())));
   }
   return hash.hex_digest();
+}
+
+HashingFile::HashingFile(const std::string& path) : m_path(path) {
+  m_file = std::fopen(path.c_str(), "rb");
+  if (m_file == nullptr) {
+    throw source_error("cannot read snapshot file '" + path + "'");
+  }
+  m_thread = std::thread([this] { run(); });
+}
+
+HashingFile::~HashingFile() {
+  {
+    std::lock_guard<std::mutex> lock(m_mutex);
+    m_stop = true;
+  }
+  m_changed.notify_all();
+  m_thread.join();
+  std::fclose(m_file);
+}
+
+void HashingFile::run() {
+  Sha256 hash;
+  std::vector<char> block;
+  while (true) {
+    {
+      std::unique_lock<std::mutex> lock(m_mutex);
+      m_changed.wait(lock, [&] { return m_stop || m_drain || m_full.size() < k_blocks_ahead; });
+      if (m_stop) {
+        return;
+      }
+      if (block.empty() && !m_spare.empty()) {
+        block = std::move(m_spare.back());
+        m_spare.pop_back();
+      }
+    }
+    block.resize(k_block_size);
+    size_t n = std::fread(block.data(), 1, block.size(), m_file);
+    block.resize(n);
+    hash.update(std::string_view(block.data(), n));
+    bool failed = n < k_block_size && std::ferror(m_file);
+    bool last = n < k_block_size;
+    std::lock_guard<std::mutex> lock(m_mutex);
+    if (n > 0 && !m_drain) {
+      m_full.push_back(std::move(block));
+      block = {};
+    }
+    if (last) {
+      if (failed) {
+        m_error = "cannot read snapshot file '" + m_path + "': " + std::strerror(errno);
+      } else {
+        m_digest = hash.hex_digest();
+      }
+      m_ended = true;
+      m_changed.notify_all();
+      return;
+    }
+    m_changed.notify_all();
+  }
+}
+
+HashingFile::int_type HashingFile::underflow() {
+  std::unique_lock<std::mutex> lock(m_mutex);
+  if (!m_current.empty()) {
+    m_spare.push_back(std::move(m_current));
+    m_current = {};
+  }
+  m_changed.wait(lock, [&] { return !m_full.empty() || m_ended; });
+  if (m_full.empty()) {
+    return traits_type::eof();
+  }
+  m_current = std::move(m_full.front());
+  m_full.pop_front();
+  m_changed.notify_all();
+  setg(m_current.data(), m_current.data(), m_current.data() + m_current.size());
+  return traits_type::to_int_type(*gptr());
+}
+
+std::string HashingFile::digest() {
+  std::unique_lock<std::mutex> lock(m_mutex);
+  m_drain = true;
+  m_full.clear();
+  m_changed.notify_all();
+  m_changed.wait(lock, [&] { return m_ended; });
+  if (!m_error.empty()) {
+    throw source_error(m_error);
+  }
+  return m_digest;
+}
+
+HashingWriter::HashingWriter(const std::string& path) : m_path(path) {
+  m_file = std::fopen(path.c_str(), "wb");
+  if (m_file == nullptr) {
+    throw source_error("cannot write snapshot file '" + path + "'");
+  }
+  m_current.reserve(k_block_size);
+  m_thread = std::thread([this] { run(); });
+}
+
+HashingWriter::~HashingWriter() {
+  {
+    std::lock_guard<std::mutex> lock(m_mutex);
+    m_closing = true;
+  }
+  m_changed.notify_all();
+  m_thread.join();
+  if (m_file != nullptr) {
+    std::fclose(m_file);
+  }
+}
+
+void HashingWriter::run() {
+  Sha256 hash;
+  std::string block;
+  while (true) {
+    {
+      std::unique_lock<std::mutex> lock(m_mutex);
+      if (!block.empty()) {
+        block.clear();
+        m_spare.push_back(std::move(block));
+        block = {};
+        m_changed.notify_all();
+      }
+      m_changed.wait(lock, [&] { return !m_full.empty() || m_closing; });
+      if (m_full.empty()) {
+        m_digest = hash.hex_digest();
+        m_done = true;
+        m_changed.notify_all();
+        return;
+      }
+      block = std::move(m_full.front());
+      m_full.pop_front();
+    }
+    hash.update(block);
+    if (std::fwrite(block.data(), 1, block.size(), m_file) != block.size()) {
+      std::lock_guard<std::mutex> lock(m_mutex);
+      m_failed = true;
+    }
+  }
+}
+
+void HashingWriter::hand_over() {
+  std::unique_lock<std::mutex> lock(m_mutex);
+  if (m_failed) {
+    throw source_error("cannot write snapshot file '" + m_path + "' (disk full?)");
+  }
+  m_changed.wait(lock, [&] { return m_full.size() < k_blocks_ahead; });
+  m_full.push_back(std::move(m_current));
+  m_current = {};
+  if (!m_spare.empty()) {
+    m_current = std::move(m_spare.back());
+    m_spare.pop_back();
+  }
+  m_changed.notify_all();
+  lock.unlock();
+  m_current.reserve(k_block_size);
+}
+
+void HashingWriter::write(std::string_view data) {
+  m_current.append(data.data(), data.size());
+  if (m_current.size() >= k_block_size) {
+    hand_over();
+  }
+}
+
+std::string HashingWriter::finish() {
+  if (!m_current.empty()) {
+    hand_over();
+  }
+  std::unique_lock<std::mutex> lock(m_mutex);
+  m_closing = true;
+  m_changed.notify_all();
+  m_changed.wait(lock, [&] { return m_done; });
+  bool closed = std::fclose(m_file) == 0;
+  m_file = nullptr;
+  if (m_failed || !closed) {
+    throw source_error("cannot write snapshot file '" + m_path + "' (disk full?)");
+  }
+  return m_digest;
 }
 
 }  // namespace tlrecon

@@ -60,16 +60,12 @@ struct WrittenFile {
   std::string sha256;
 };
 
-// Streams one table into its CSV file, hashing what it writes.
+// Streams one table into its CSV file, hashing what it writes (on a second
+// thread, which also writes: formatting the rows keeps this one busy).
 WrittenFile write_table_file(Source& source, TableId table, const std::string& path) {
-  std::ofstream out(path, std::ios::binary);
-  if (!out) {
-    throw source_error("cannot write snapshot file '" + path + "'");
-  }
-  Sha256 hash;
+  HashingWriter out(path);
   std::string line = header_line(table);
-  hash.update(line);
-  out << line;
+  out.write(line);
   auto stream = source.open(table);
   Row row;
   WrittenFile written;
@@ -83,15 +79,10 @@ WrittenFile write_table_file(Source& source, TableId table, const std::string& p
       append_csv_field(line, row[i]);
     }
     line += '\n';
-    hash.update(line);
-    out << line;
+    out.write(line);
     ++written.rows;
   }
-  out.close();
-  if (!out) {
-    throw source_error("cannot write snapshot file '" + path + "' (disk full?)");
-  }
-  written.sha256 = hash.hex_digest();
+  written.sha256 = out.finish();
   return written;
 }
 
@@ -387,9 +378,12 @@ Manifest parse_manifest(const std::string& dir) {
 
 class SnapshotStream : public RowStream {
  public:
-  SnapshotStream(const std::string& path, TableId table)
-      : m_in(path, std::ios::binary), m_path(path), m_reader(m_in, path), m_table(table) {
-    if (!m_in) {
+  // `hashing`: the file read through it (hashed while it is read); without
+  // it, the file is opened here.
+  SnapshotStream(const std::string& path, TableId table, std::shared_ptr<HashingFile> hashing = nullptr)
+      : m_hashing(std::move(hashing)), m_in(m_hashing ? static_cast<std::streambuf*>(m_hashing.get()) : &m_file),
+        m_path(path), m_reader(m_in, path), m_table(table) {
+    if (!m_hashing && m_file.open(path, std::ios::in | std::ios::binary) == nullptr) {
       throw source_error("cannot read snapshot file '" + path + "'");
     }
     Row header;
@@ -418,7 +412,9 @@ class SnapshotStream : public RowStream {
   }
 
  private:
-  std::ifstream m_in;
+  std::filebuf m_file;
+  std::shared_ptr<HashingFile> m_hashing;
+  std::istream m_in;
   std::string m_path;
   CsvReader m_reader;
   TableId m_table;
@@ -478,8 +474,9 @@ class LogsBeforeWindow {
 
 class FilteredLogs : public RowStream {
  public:
-  FilteredLogs(const std::string& path, const Mapping& mapping, const Window& window)
-      : m_filter(path, mapping, window), m_rows(path, TableId::system_logs) {}
+  FilteredLogs(const std::string& path, const Mapping& mapping, const Window& window,
+               std::shared_ptr<HashingFile> hashing)
+      : m_filter(path, mapping, window), m_rows(path, TableId::system_logs, std::move(hashing)) {}
 
   bool next(Row& row) override {
     while (m_rows.next(row)) {
@@ -496,9 +493,13 @@ class FilteredLogs : public RowStream {
   uint64_t m_next = 0;
 };
 
+std::string altered(const std::string& path) {
+  return "snapshot file '" + path + "' does not match its SHA-256 in manifest.json: it was altered or truncated";
+}
+
 class SnapshotSource : public Source {
  public:
-  SnapshotSource(const std::string& dir, std::optional<std::pair<Mapping, Window>> reading)
+  SnapshotSource(const std::string& dir, std::optional<std::pair<Mapping, Window>> reading, bool hash_while_reading)
       : m_dir(dir), m_reading(std::move(reading)) {
     Manifest m = parse_manifest(dir);
     for (TableId t : k_all_tables) {
@@ -518,11 +519,14 @@ class SnapshotSource : public Source {
       if (!fs::exists(path)) {
         throw source_error("snapshot file '" + path + "' is missing");
       }
-      if (sha256_file(path) != mt.sha256) {
-        throw source_error("snapshot file '" + path +
-                           "' does not match its SHA-256 in manifest.json: it was altered or truncated");
-      }
       m_files[static_cast<int>(mt.info.id)] = path;
+      if (hash_while_reading && m_reading && mt.info.id == TableId::system_logs) {
+        m_logs_sha256 = mt.sha256;  // checked by finish(), or when reading it fails
+        continue;
+      }
+      if (sha256_file(path) != mt.sha256) {
+        throw source_error(altered(path));
+      }
     }
   }
 
@@ -531,16 +535,37 @@ class SnapshotSource : public Source {
   std::unique_ptr<RowStream> open(TableId table) override {
     const std::string& path = m_files[static_cast<int>(table)];
     if (table == TableId::system_logs && m_reading) {
-      return std::make_unique<FilteredLogs>(path, m_reading->first, m_reading->second);
+      if (m_logs_sha256.empty()) {
+        return std::make_unique<FilteredLogs>(path, m_reading->first, m_reading->second, nullptr);
+      }
+      m_hashing = std::make_shared<HashingFile>(path);
+      return std::make_unique<FilteredLogs>(path, m_reading->first, m_reading->second, m_hashing);
     }
     return std::make_unique<SnapshotStream>(path, table);
   }
 
+  void finish() override { verify_logs(); }
+  void check_after_failure() override { verify_logs(); }
+
  private:
+  // system_logs' hash, taken while it was read: nothing the command prints
+  // comes before this check.
+  void verify_logs() {
+    if (!m_hashing) {
+      return;
+    }
+    std::shared_ptr<HashingFile> hashing = std::move(m_hashing);
+    if (hashing->digest() != m_logs_sha256) {
+      throw source_error(altered(m_files[static_cast<int>(TableId::system_logs)]));
+    }
+  }
+
   std::string m_dir;
   std::optional<std::pair<Mapping, Window>> m_reading;  // the command's mapping and window
   std::vector<TableInfo> m_tables;
   std::array<std::string, k_table_count> m_files;
+  std::string m_logs_sha256;                // when system_logs is hashed while read
+  std::shared_ptr<HashingFile> m_hashing;   // system_logs, being read
 };
 
 }  // namespace
@@ -586,11 +611,12 @@ VerifiedSnapshot verify_snapshot(const std::string& dir) {
 }
 
 std::unique_ptr<Source> open_snapshot(const std::string& dir) {
-  return std::make_unique<SnapshotSource>(dir, std::nullopt);
+  return std::make_unique<SnapshotSource>(dir, std::nullopt, false);
 }
 
-std::unique_ptr<Source> open_snapshot(const std::string& dir, const Mapping& mapping, const Window& window) {
-  return std::make_unique<SnapshotSource>(dir, std::make_pair(mapping, window));
+std::unique_ptr<Source> open_snapshot(const std::string& dir, const Mapping& mapping, const Window& window,
+                                      SnapshotCheck check) {
+  return std::make_unique<SnapshotSource>(dir, std::make_pair(mapping, window), check == SnapshotCheck::while_reading);
 }
 
 }  // namespace tlrecon

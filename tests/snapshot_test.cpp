@@ -2,10 +2,13 @@
 
 #include <filesystem>
 #include <fstream>
+#include <iterator>
 
 #include <doctest/doctest.h>
 
 #include "fake_source.hpp"
+#include "tlrecon/error.hpp"
+#include "tlrecon/sha256.hpp"
 #include "tlrecon/snapshot.hpp"
 
 using namespace tlrecon;
@@ -87,6 +90,67 @@ TEST_CASE("snapshot: a wrong directory is a SnapshotPathError that names no opti
     CHECK(std::string(e.what()) == "'" + file + "' is not a directory");
   }
   fs::remove_all(dir);
+}
+
+
+TEST_CASE("HashingFile: the bytes of the file, in order, and its SHA-256 however much was read") {
+  std::string path = (std::filesystem::temp_directory_path() / ("tlrecon-hashing-" + std::to_string(getpid()))).string();
+  std::string content;
+  for (int i = 0; content.size() < 3'500'000; ++i) {
+    content += "line " + std::to_string(i) + ",\"quoted, text\"\n";
+  }
+  {
+    std::ofstream out(path, std::ios::binary);
+    out << content;
+  }
+  const std::string expected = sha256_file(path);
+  SUBCASE("read to the end, line by line") {
+    HashingFile file(path);
+    std::istream in(&file);
+    std::string line;
+    std::string read;
+    while (std::getline(in, line)) {
+      read += line + "\n";
+    }
+    CHECK(read == content);
+    CHECK(file.digest() == expected);
+  }
+  SUBCASE("read in part: the rest is hashed without being handed over") {
+    HashingFile file(path);
+    std::istream in(&file);
+    std::string line;
+    std::getline(in, line);
+    CHECK(line == "line 0,\"quoted, text\"");
+    CHECK(file.digest() == expected);
+  }
+  SUBCASE("not read at all, or abandoned: the thread stops") {
+    { HashingFile file(path); }
+    HashingFile file(path);
+    CHECK(file.digest() == expected);
+  }
+  std::filesystem::remove(path);
+  CHECK_THROWS_AS(HashingFile("/nonexistent/tlrecon/file.csv"), Error);
+}
+
+TEST_CASE("HashingWriter: writes what it is given, in order, and hashes it") {
+  std::string path = (std::filesystem::temp_directory_path() / ("tlrecon-writer-" + std::to_string(getpid()))).string();
+  std::string content;
+  {
+    HashingWriter out(path);
+    for (int i = 0; content.size() < 2'000'000; ++i) {
+      std::string piece(static_cast<size_t>(i % 977), static_cast<char>('a' + i % 26));
+      piece += '\n';
+      out.write(piece);
+      content += piece;
+    }
+    std::string digest = out.finish();
+    CHECK(digest == sha256_file(path));
+  }
+  std::ifstream in(path, std::ios::binary);
+  std::string written((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  CHECK(written == content);
+  std::filesystem::remove(path);
+  CHECK_THROWS_AS(HashingWriter("/nonexistent/tlrecon/file.csv"), Error);
 }
 
 TEST_SUITE_END();

@@ -62,6 +62,13 @@ std::unique_ptr<Source> open_snapshot(const std::string& dir);
 // log lines of the recent range before it, which come whole (the decoder
 // takes what it needs of them). So a narrower window gives the findings the
 // database gives for it.
-std::unique_ptr<Source> open_snapshot(const std::string& dir, const Mapping& mapping, const Window& window);
+// When each file is checked against its SHA-256: `before_reading`, all of
+// them when the snapshot is opened (for a command that prints as it reads);
+// `while_reading`, system_logs as it is read, on a second thread, and
+// checked by Source::finish() (or as soon as reading it fails), which throws
+// the same error: for a command that prints only after the last row.
+enum class SnapshotCheck { before_reading, while_reading };
+std::unique_ptr<Source> open_snapshot(const std::string& dir, const Mapping& mapping, const Window& window,
+                                      SnapshotCheck check = SnapshotCheck::before_reading);
 
 }  // namespace tlrecon

@@ -98,6 +98,12 @@ class Source {
   // Called after the last stream: the PostgreSQL source ends its
   // transaction here and reports a broken connection as an Error.
   virtual void finish() {}
+  // Called by the command when reading failed with a source error, before
+  // it reports it: a source that checks its data while it is read (a
+  // snapshot hashing system_logs) throws its own error first when the data
+  // was altered, so an altered file is said to be altered, whatever the
+  // reading tripped on.
+  virtual void check_after_failure() {}
 };
 
 // The earliest row time a table contributes for a window: since - lookback

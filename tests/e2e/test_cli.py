@@ -406,6 +406,31 @@ class SnapshotIntegrity(unittest.TestCase):
                                   "evidence, or take a new snapshot\n")
         self.assertEqual(run.out, "")
 
+    def test_altered_logs_are_exit_3_in_every_command(self):
+        # check and report hash system_logs while they read it (on a second
+        # thread); timeline before it prints. Either way: the same error,
+        # nothing on stdout, whether the change parses or breaks the CSV.
+        path = os.path.join(self.snap, "system_logs.csv")
+        with open(path, "rb") as f:
+            original = f.read()
+        message = (f"tlrecon: error: snapshot file '{path}' does not match its SHA-256 in "
+                   "manifest.json: it was altered or truncated; analyse an unaltered copy of the "
+                   "evidence, or take a new snapshot\n")
+        alterations = {
+            "one digit": original.replace(b"17:35:", b"17:36:", 1),
+            "cut inside a quoted field": original[:original.rindex(b'"') - 3],
+            "a row appended": original + original.splitlines(keepends=True)[-1],
+        }
+        for what, data in alterations.items():
+            with open(path, "wb") as f:
+                f.write(data)
+            for args in (("check",), ("report", "--format", "json"), ("timeline", "--format", "jsonl")):
+                with self.subTest(alteration=what, command=args[0]):
+                    run = tlrecon(*args, "--from", self.snap)
+                    self.assertEqual(run.code, 3, run.err)
+                    self.assertEqual(run.err, message)
+                    self.assertEqual(run.out, "")
+
     def test_truncated_file_is_exit_3(self):
         path = os.path.join(self.snap, "system_logs.csv")
         with open(path, "r+b") as f:
