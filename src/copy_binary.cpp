@@ -42,31 +42,42 @@ void civil_from_days(int64_t z, int64_t& y, unsigned& m, unsigned& d) {
   y += m <= 2;
 }
 
-void append_padded(std::string& out, uint64_t value, int width) {
-  char buf[24];
+// Writes `value` with at least `width` digits at `p`; returns the end.
+char* put_padded(char* p, uint64_t value, int width) {
+  char digits[24];
   int n = 0;
   do {
-    buf[n++] = static_cast<char>('0' + value % 10);
+    digits[n++] = static_cast<char>('0' + value % 10);
     value /= 10;
   } while (value != 0);
   for (int i = n; i < width; ++i) {
-    out += '0';
+    *p++ = '0';
   }
   while (n > 0) {
-    out += buf[--n];
+    *p++ = digits[--n];
   }
+  return p;
 }
 
-void append_uuid(std::string& out, const char* p) {
+char* put_two(char* p, unsigned value) {
+  p[0] = static_cast<char>('0' + value / 10);
+  p[1] = static_cast<char>('0' + value % 10);
+  return p + 2;
+}
+
+void put_uuid(std::string& out, const char* p) {
   static const char k_hex[] = "0123456789abcdef";
+  char text[36];
+  char* t = text;
   for (int i = 0; i < 16; ++i) {
     if (i == 4 || i == 6 || i == 8 || i == 10) {
-      out += '-';
+      *t++ = '-';
     }
     auto b = static_cast<unsigned char>(p[i]);
-    out += k_hex[b >> 4];
-    out += k_hex[b & 15];
+    *t++ = k_hex[b >> 4];
+    *t++ = k_hex[b & 15];
   }
+  out.assign(text, sizeof text);
 }
 
 const char* column_name(BinaryColumn c) {
@@ -93,7 +104,7 @@ void decode_value(BinaryColumn c, const char* p, uint32_t n, std::string& out) {
   out.clear();
   switch (c) {
     case BinaryColumn::text: out.assign(p, n); break;
-    case BinaryColumn::uuid: append_uuid(out, p); break;
+    case BinaryColumn::uuid: put_uuid(out, p); break;
     case BinaryColumn::timestamptz: append_pg_timestamp(out, static_cast<int64_t>(be64(p)), true); break;
     case BinaryColumn::timestamp: append_pg_timestamp(out, static_cast<int64_t>(be64(p)), false); break;
     case BinaryColumn::int2: out = std::to_string(static_cast<int16_t>(be16(p))); break;
@@ -153,34 +164,40 @@ void append_pg_timestamp(std::string& out, int64_t micros, bool zone) {
   unsigned day = 0;
   civil_from_days(days + k_days_1970_to_2000, year, month, day);
   bool bc = year <= 0;
-  append_padded(out, static_cast<uint64_t>(bc ? 1 - year : year), 4);
-  out += '-';
-  append_padded(out, month, 2);
-  out += '-';
-  append_padded(out, day, 2);
-  out += ' ';
-  int64_t seconds = rest / 1000000;
+  char text[48];
+  char* p = put_padded(text, static_cast<uint64_t>(bc ? 1 - year : year), 4);
+  *p++ = '-';
+  p = put_two(p, month);
+  *p++ = '-';
+  p = put_two(p, day);
+  *p++ = ' ';
+  auto seconds = static_cast<unsigned>(rest / 1000000);
   auto fraction = static_cast<uint64_t>(rest % 1000000);
-  append_padded(out, static_cast<uint64_t>(seconds / 3600), 2);
-  out += ':';
-  append_padded(out, static_cast<uint64_t>(seconds / 60 % 60), 2);
-  out += ':';
-  append_padded(out, static_cast<uint64_t>(seconds % 60), 2);
+  p = put_two(p, seconds / 3600);
+  *p++ = ':';
+  p = put_two(p, seconds / 60 % 60);
+  *p++ = ':';
+  p = put_two(p, seconds % 60);
   if (fraction != 0) {
     int digits = 6;
     while (fraction % 10 == 0) {
       fraction /= 10;
       --digits;
     }
-    out += '.';
-    append_padded(out, fraction, digits);
+    *p++ = '.';
+    p = put_padded(p, fraction, digits);
   }
   if (zone) {
-    out += "+00";
+    *p++ = '+';
+    *p++ = '0';
+    *p++ = '0';
   }
   if (bc) {
-    out += " BC";
+    *p++ = ' ';
+    *p++ = 'B';
+    *p++ = 'C';
   }
+  out.append(text, static_cast<size_t>(p - text));
 }
 
 void BinaryCopyReader::feed(std::string& message) {
