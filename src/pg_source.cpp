@@ -18,6 +18,7 @@
 #include "tlrecon/error.hpp"
 #include "tlrecon/catalogue.hpp"
 #include "tlrecon/interrupt.hpp"
+#include "tlrecon/read_ahead.hpp"
 
 namespace tlrecon {
 
@@ -682,9 +683,9 @@ class PgSource : public Source {
       std::vector<std::unique_ptr<RowStream>> shares;
       shares.push_back(std::make_unique<Chain>(*m_tx, first, table));
       shares.push_back(std::make_unique<Chain>(*m_second_tx, std::vector<Statement>{{m_shares[1], {}}}, table));
-      return std::make_unique<Guarded>(
+      return std::make_unique<ReadAhead>(std::make_unique<Guarded>(
           std::make_unique<MergedShares>(std::move(shares), m_mapping[table].columns[field::l_time].zone), *this,
-          "reading " + info.relation);
+          "reading " + info.relation));
     }
     // In this order the rows stay in time order: far back, the last logs
     // before the window, the window.
@@ -696,7 +697,10 @@ class PgSource : public Source {
     if (window_read && m_window_read.ties_by_client) {
       rows = std::make_unique<TiesInKeyOrder>(std::move(rows));
     }
-    return std::make_unique<Guarded>(std::move(rows), *this, "reading " + info.relation);
+    rows = std::make_unique<Guarded>(std::move(rows), *this, "reading " + info.relation);
+    // system_logs, the large one, is read and decoded on a second thread;
+    // nothing else uses the connection until it ends.
+    return table == TableId::system_logs ? std::make_unique<ReadAhead>(std::move(rows)) : std::move(rows);
   }
 
   void finish() override {

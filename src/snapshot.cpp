@@ -13,6 +13,7 @@
 #include "tlrecon/catalogue.hpp"
 #include "tlrecon/interrupt.hpp"
 #include "tlrecon/pg_source.hpp"
+#include "tlrecon/read_ahead.hpp"
 #include "tlrecon/sha256.hpp"
 
 namespace tlrecon {
@@ -535,11 +536,12 @@ class SnapshotSource : public Source {
   std::unique_ptr<RowStream> open(TableId table) override {
     const std::string& path = m_files[static_cast<int>(table)];
     if (table == TableId::system_logs && m_reading) {
-      if (m_logs_sha256.empty()) {
-        return std::make_unique<FilteredLogs>(path, m_reading->first, m_reading->second, nullptr);
+      // Parsed on a second thread (and hashed on a third, when it is checked while read).
+      if (!m_logs_sha256.empty()) {
+        m_hashing = std::make_shared<HashingFile>(path);
       }
-      m_hashing = std::make_shared<HashingFile>(path);
-      return std::make_unique<FilteredLogs>(path, m_reading->first, m_reading->second, m_hashing);
+      return std::make_unique<ReadAhead>(
+          std::make_unique<FilteredLogs>(path, m_reading->first, m_reading->second, m_hashing));
     }
     return std::make_unique<SnapshotStream>(path, table);
   }
