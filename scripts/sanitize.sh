@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # The test suite under AddressSanitizer (with LeakSanitizer) and
-# UndefinedBehaviorSanitizer: builds tlrecon and the unit tests in build-asan,
+# UndefinedBehaviorSanitizer, or with SANITIZE_KIND=thread under
+# ThreadSanitizer (the threads that read system_logs ahead and hash
+# snapshots): builds tlrecon and the unit tests in build-asan (build-tsan),
 # runs the unit tests and the end-to-end tests that need no server, and, when
 # PGHOST is set (inside pg_virtualenv, as scripts/test.sh runs it), the
 # PostgreSQL end-to-end tests too. Exits non-zero when a test fails or any
@@ -9,7 +11,8 @@
 #   bash scripts/sanitize.sh                      # standalone: no PostgreSQL tests
 #   pg_virtualenv -- bash scripts/sanitize.sh     # with them
 #
-# Environment: TLRECON_ASAN_BUILD (build dir), CXX_SANITIZE (default g++;
+# Environment: SANITIZE_KIND (address, the default, or thread),
+# TLRECON_ASAN_BUILD (build dir), CXX_SANITIZE (default g++;
 # clang++ 14 cannot build tests/detectors_test.cpp, which captures a
 # structured binding in a lambda), SANITIZE_BUILD_TYPE (default
 # RelWithDebInfo), SANITIZE_PG_TESTS (the PostgreSQL tests to run, default
@@ -26,10 +29,18 @@ set -euo pipefail
 source "$(dirname "$0")/common.sh"
 install_packages python3
 
-BUILD=${TLRECON_ASAN_BUILD:-$TLRECON_ROOT/build-asan}
+KIND=${SANITIZE_KIND:-address}
+case "$KIND" in
+  address)
+    BUILD=${TLRECON_ASAN_BUILD:-$TLRECON_ROOT/build-asan}
+    SANITIZERS="-fsanitize=address,undefined,float-cast-overflow -fno-sanitize-recover=all" ;;
+  thread)
+    BUILD=${TLRECON_ASAN_BUILD:-$TLRECON_ROOT/build-tsan}
+    SANITIZERS="-fsanitize=thread" ;;
+  *) echo "sanitize: SANITIZE_KIND is address or thread, not '$KIND'" >&2; exit 2 ;;
+esac
 CXX_SANITIZE=${CXX_SANITIZE:-g++}
 BUILD_TYPE=${SANITIZE_BUILD_TYPE:-RelWithDebInfo}
-SANITIZERS="-fsanitize=address,undefined,float-cast-overflow -fno-sanitize-recover=all"
 # _GLIBCXX_ASSERTIONS: bounds-checked operator[] and friends in libstdc++ (no ABI change).
 CXXFLAGS_SAN="$SANITIZERS -fno-omit-frame-pointer -g -D_GLIBCXX_ASSERTIONS"
 
@@ -64,6 +75,7 @@ mkdir -p "$REPORTS"
 export ASAN_OPTIONS="detect_leaks=1:abort_on_error=1:strict_string_checks=1:detect_stack_use_after_return=1:check_initialization_order=1:log_path=$REPORTS/asan"
 export UBSAN_OPTIONS="print_stacktrace=1:halt_on_error=1:abort_on_error=1:log_path=$REPORTS/ubsan"
 export LSAN_OPTIONS="log_path=$REPORTS/lsan"
+export TSAN_OPTIONS="halt_on_error=1:abort_on_error=1:second_deadlock_stack=1:log_path=$REPORTS/tsan"
 export TLRECON="$BUILD/tlrecon"
 # Python children that die of SIGABRT & co. are recorded there too (see the file).
 export TLRECON_SANITIZER_REPORTS="$REPORTS"

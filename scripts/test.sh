@@ -28,5 +28,6 @@ pg_virtualenv -- bash -c '
   trap "exit 130" HUP INT TERM
   ctest --test-dir "$1" --output-on-failure "${@:3}"
   SANITIZE_PG_TESTS="postgres hardening" bash "$2/scripts/sanitize.sh"
+  SANITIZE_KIND=thread SANITIZE_PG_TESTS="postgres hardening" bash "$2/scripts/sanitize.sh"
 ' tests "$TLRECON_BUILD" "$TLRECON_ROOT" "$@"
 bash "$TLRECON_ROOT/scripts/fuzz.sh" "${TLRECON_FUZZ_SECONDS:-10}"
