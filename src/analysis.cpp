@@ -126,7 +126,7 @@ Analysis analyze(Source& source, const Mapping& mapping, const Catalogue& catalo
   Analysis a;
   std::vector<Event> notes = annotations;
   a.window = window;
-  FleetAccounting fleet(mapping, catalogue);
+  FleetAccounting fleet(mapping, catalogue, a.workers);
   InstanceTracker instances;
   std::vector<std::unique_ptr<Detector>> all = make_detectors(mapping);
   // A detector whose tables are missing does not watch; it is listed as

@@ -1,6 +1,7 @@
 // unexplained_scale_up: workers created together (one burst) with no
 // orchestrator log near them that names one of them or reports a scale-up
 // or spawn. High when the burst falls inside an orchestrator's logging gap.
+#include <memory>
 #include <set>
 
 #include "tlrecon/detector.hpp"
@@ -9,9 +10,11 @@ namespace tlrecon {
 
 namespace {
 
+// The tasks queued and not claimed when a worker was created. Workers
+// created one after another mostly see the same first few: they share them.
 struct Demand {
   size_t queued = 0;
-  std::vector<Evidence> examples;
+  std::shared_ptr<const std::vector<Evidence>> examples;
 };
 
 class UnexplainedScaleUp : public Detector {
@@ -32,15 +35,17 @@ class UnexplainedScaleUp : public Detector {
       case EventType::task_cancelled: m_queued.erase(e.key); break;
       case EventType::worker_created: {
         // The demand the orchestrator saw: tasks queued and not yet claimed.
-        Demand d;
-        d.queued = m_queued.size();
+        std::vector<Evidence> examples;
         for (const auto& [key, task] : m_queued) {
-          if (d.examples.size() == 3) {
+          if (examples.size() == 3) {
             break;
           }
-          d.examples.push_back(task);
+          examples.push_back(task);
         }
-        m_demand.emplace(e.worker_id, std::move(d));
+        if (!m_examples || !same(*m_examples, examples)) {
+          m_examples = std::make_shared<const std::vector<Evidence>>(std::move(examples));
+        }
+        m_demand.emplace(e.worker_id, Demand{m_queued.size(), m_examples});
         break;
       }
       default: break;
@@ -51,11 +56,11 @@ class UnexplainedScaleUp : public Detector {
     // What the accounting left over, grouped into bursts.
     std::vector<std::vector<const LifecycleRecord*>> bursts;
     for (const LifecycleRecord& r : ctx.fleet.records()) {
-      if (r.event.type != EventType::worker_created || r.event.place != Event::Place::inside ||
-          !r.sources.empty() || r.event.time < ctx.logs_from()) {
+      if (r.type != EventType::worker_created || r.place != Event::Place::inside || r.accounted() ||
+          r.time < ctx.logs_from()) {
         continue;  // accounted for, or before the logs kept: nothing can be said
       }
-      if (bursts.empty() || r.event.time - bursts.back().back()->event.time > m_th.burst_gap) {
+      if (bursts.empty() || r.time - bursts.back().back()->time > m_th.burst_gap) {
         bursts.emplace_back();
       }
       bursts.back().push_back(&r);
@@ -66,6 +71,13 @@ class UnexplainedScaleUp : public Detector {
   }
 
  private:
+  static bool same(const std::vector<Evidence>& a, const std::vector<Evidence>& b) {
+    return std::equal(a.begin(), a.end(), b.begin(), b.end(), [](const Evidence& x, const Evidence& y) {
+      return x.key == y.key && x.time == y.time && x.summary == y.summary && x.actor == y.actor &&
+             x.table == y.table && x.type == y.type;
+    });
+  }
+
   // The orchestrator instances whose lines span `t` (within the tolerance).
   std::string logging_then(const DetectorContext& ctx, Time t) const {
     std::string out;
@@ -113,14 +125,13 @@ class UnexplainedScaleUp : public Detector {
   Finding make_finding(const DetectorContext& ctx, const std::vector<const LifecycleRecord*>& burst) {
     std::vector<std::string> ids;
     for (const LifecycleRecord* r : burst) {
-      ids.push_back(r->event.worker_id);
+      ids.push_back(r->worker_id());
     }
-    Finding f = new_finding("unexplained_scale_up", Severity::medium, burst.front()->event.time,
-                            burst.back()->event.time, ids);
+    Finding f = new_finding("unexplained_scale_up", Severity::medium, burst.front()->time, burst.back()->time, ids);
     std::string names;
     for (const LifecycleRecord* r : burst) {
-      add_evidence(f, r->event);
-      names += (names.empty() ? "" : ", ") + r->event.worker_id;
+      add_evidence(f, r->event());
+      names += (names.empty() ? "" : ", ") + r->worker_id();
     }
     size_t n = burst.size();
     f.title = std::to_string(n) + (n == 1 ? " worker" : " workers") + " created at " +
@@ -131,11 +142,11 @@ class UnexplainedScaleUp : public Detector {
                format_duration(m_th.tolerance) + " names " + (n == 1 ? "it" : "them") +
                " or reports a scale-up that is not already spent on other workers.";
     f.detail += nearby_cycles(ctx, f);
-    auto d = m_demand.find(burst.front()->event.worker_id);
+    auto d = m_demand.find(burst.front()->worker_id());
     if (d != m_demand.end() && ctx.table_ok(TableId::tasks)) {
       f.detail += " Demand at that moment: " + std::to_string(d->second.queued) +
                   " task(s) queued and not yet claimed.";
-      for (const Evidence& task : d->second.examples) {
+      for (const Evidence& task : *d->second.examples) {
         add_evidence(f, task);
       }
     }
@@ -170,6 +181,7 @@ class UnexplainedScaleUp : public Detector {
   Thresholds m_th;
   std::map<std::string, Evidence> m_queued;  // queued and not yet claimed
   std::map<std::string, Demand> m_demand;
+  std::shared_ptr<const std::vector<Evidence>> m_examples;  // the last creation's
 };
 
 }  // namespace
