@@ -311,7 +311,7 @@ Event WorkerLife::event(EventType type) const {
   e.type = type;
   e.origin = Origin::workers;
   e.place = s.place;
-  e.key = m_key ? *m_key : *m_id;
+  e.key = key();
   e.worker_id = *m_id;
   e.name = *m_name;
   e.status = *m_status;

@@ -48,6 +48,7 @@ struct WorkerLife {
   Event event(EventType type) const;
   const std::optional<WorkerStage>& stage(EventType type) const;
   const std::string& id() const { return *m_id; }
+  const std::string& key() const { return m_key ? *m_key : *m_id; }  // its row's
   const std::string& name() const { return *m_name; }      // the instance type
   const std::string& status() const { return *m_status; }  // the row's status
 
