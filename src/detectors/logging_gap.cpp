@@ -11,6 +11,7 @@
 #include <unordered_map>
 #include <unordered_set>
 
+#include "tlrecon/bucket_counts.hpp"
 #include "tlrecon/detector.hpp"
 
 namespace tlrecon {
@@ -34,41 +35,6 @@ int bucket_of(Micros interval) {
 Micros bucket_upper(int b) {
   return Micros(static_cast<long long>(1000.0 * std::pow(k_bucket_ratio, b)));
 }
-
-// How many of a source's intervals fell in each bucket, only the buckets
-// that have any, in bucket order: a source's intervals fill a few dozen of
-// the 256 (issue 14: 256 counters for each of 2,942 sources were 3 MB).
-class Histogram {
- public:
-  void add(int bucket) {
-    auto b = static_cast<uint8_t>(bucket);
-    auto it = std::lower_bound(m_counts.begin(), m_counts.end(), b,
-                               [](const Count& c, uint8_t x) { return c.bucket < x; });
-    if (it == m_counts.end() || it->bucket != b) {
-      it = m_counts.insert(it, Count{0, b});
-    }
-    ++it->n;
-  }
-  // The bucket holding the interval of this rank (0-based, in ascending
-  // order of intervals), or k_buckets - 1 past the last.
-  int bucket_of_rank(uint64_t rank) const {
-    uint64_t seen = 0;
-    for (const Count& c : m_counts) {
-      seen += c.n;
-      if (seen > rank) {
-        return c.bucket;
-      }
-    }
-    return k_buckets - 1;
-  }
-
- private:
-  struct Count {
-    uint32_t n;
-    uint8_t bucket;
-  };
-  std::vector<Count> m_counts;
-};
 
 // Task marks in time order, dropped from the front. A vector and an index,
 // not a std::deque: an empty deque already holds 576 bytes of the heap, and
@@ -126,35 +92,35 @@ struct Silence {
 };
 
 // What a silence shows of the log before it, kept in place line after line
-// (no allocation once its strings have grown), not the whole Event.
+// (no allocation once its strings have grown), not the whole Event. Its
+// source_type and source_id are the source's key split where they meet.
 struct LastLog {
   Time time{};
   Event::Place place = Event::Place::inside;
+  uint32_t type_size = 0;  // of its source_type, in the key
   std::optional<int64_t> cycle;
   std::string key;
-  std::string source_type;
-  std::string source_id;
   std::string status;
   std::string message;
   void assign(const Event& e) {
     time = e.time;
     place = e.place;
+    type_size = static_cast<uint32_t>(e.source_type.size());
     cycle = e.cycle;
     key = e.key;
-    source_type = e.source_type;
-    source_id = e.source_id;
     status = e.status;
     message = e.message;
   }
-  // The log as a finding shows it (evidence, message, cycle).
-  Event event() const {
+  // The log as a finding shows it (evidence, message, cycle); `source` is
+  // its source's key, "source_type/source_id".
+  Event event(const std::string& source) const {
     Event e;
     e.time = time;
     e.place = place;
     e.cycle = cycle;
     e.key = key;
-    e.source_type = source_type;
-    e.source_id = source_id;
+    e.source_type = source.substr(0, type_size);
+    e.source_id = source.substr(type_size + 1);
     e.status = status;
     e.message = message;
     return e;
@@ -168,7 +134,7 @@ struct SourceState {
   LastLog last;                            // once it logged
   size_t held_at_last = 0;
   uint64_t intervals = 0;
-  Histogram histogram;
+  BucketCounts histogram;
   std::vector<Silence> silences;  // intervals longer than gap_min
 };
 
@@ -210,10 +176,10 @@ class LoggingGap : public Detector {
       // Only intervals inside the window make the cadence.
       if (s.last.place == Event::Place::inside) {
         ++s.intervals;
-        s.histogram.add(bucket_of(interval));
+        s.histogram.add(static_cast<uint8_t>(bucket_of(interval)));
       }
       if (interval > m_th.gap_min) {
-        Silence sil{s.last.event(), e, s.held_at_last, activity_between(*s.tasks, s.last.time, e.time)};
+        Silence sil{s.last.event(it->first), e, s.held_at_last, activity_between(*s.tasks, s.last.time, e.time)};
         s.silences.push_back(std::move(sil));
       }
     }
@@ -372,7 +338,7 @@ class LoggingGap : public Detector {
     Expected expected = expected_of(ctx, source, s);
     std::vector<Silence> silences = s.silences;
     // The silence after the last log.
-    silences.push_back(Silence{s.last.event(), std::nullopt, s.held_at_last,
+    silences.push_back(Silence{s.last.event(source), std::nullopt, s.held_at_last,
                                activity_between(*s.tasks, s.last.time, ctx.window.until)});
     for (const Silence& sil : silences) {
       Time start = sil.before.time;
@@ -408,7 +374,7 @@ class LoggingGap : public Detector {
     }
     uint64_t rank = static_cast<uint64_t>(0.95 * static_cast<double>(s.intervals - 1));
     rank = std::min(rank, s.intervals - 3);
-    return bucket_upper(s.histogram.bucket_of_rank(rank));
+    return bucket_upper(s.histogram.bucket_of_rank(rank).value_or(k_buckets - 1));
   }
 
   Finding make_gap(const DetectorContext& ctx, const std::string& source,

@@ -1,6 +1,7 @@
 // unexplained_scale_up: workers created together (one burst) with no
 // orchestrator log near them that names one of them or reports a scale-up
 // or spawn. High when the burst falls inside an orchestrator's logging gap.
+#include <array>
 #include <memory>
 #include <set>
 
@@ -10,11 +11,12 @@ namespace tlrecon {
 
 namespace {
 
-// The tasks queued and not claimed when a worker was created. Workers
-// created one after another mostly see the same first few: they share them.
+// The tasks queued and not claimed when a worker was created, and the
+// first few of them: each task's evidence is made once and shared by the
+// creations that saw it queued.
 struct Demand {
   size_t queued = 0;
-  std::shared_ptr<const std::vector<Evidence>> examples;
+  std::array<std::shared_ptr<const Evidence>, 3> examples;
 };
 
 class UnexplainedScaleUp : public Detector {
@@ -28,24 +30,24 @@ class UnexplainedScaleUp : public Detector {
   void on_event(const Observation& o) override {
     const Event& e = o.event;
     switch (e.type) {
-      case EventType::task_queued: m_queued.emplace(e.key, evidence_of(e)); break;
+      case EventType::task_queued:
+        if (m_queued.find(e.key) == m_queued.end()) {
+          m_queued.emplace(e.key, std::make_shared<const Evidence>(evidence_of(e)));
+        }
+        break;
       case EventType::task_claimed:
       case EventType::task_finished:
       case EventType::task_failed:
       case EventType::task_cancelled: m_queued.erase(e.key); break;
       case EventType::worker_created: {
         // The demand the orchestrator saw: tasks queued and not yet claimed.
-        std::vector<Evidence> examples;
-        for (const auto& [key, task] : m_queued) {
-          if (examples.size() == 3) {
-            break;
-          }
-          examples.push_back(task);
+        Demand d;
+        d.queued = m_queued.size();
+        size_t n = 0;
+        for (auto it = m_queued.begin(); it != m_queued.end() && n < d.examples.size(); ++it) {
+          d.examples[n++] = it->second;
         }
-        if (!m_examples || !same(*m_examples, examples)) {
-          m_examples = std::make_shared<const std::vector<Evidence>>(std::move(examples));
-        }
-        m_demand.emplace(e.worker_id, Demand{m_queued.size(), m_examples});
+        m_demand.emplace(e.worker_id, std::move(d));
         break;
       }
       default: break;
@@ -71,13 +73,6 @@ class UnexplainedScaleUp : public Detector {
   }
 
  private:
-  static bool same(const std::vector<Evidence>& a, const std::vector<Evidence>& b) {
-    return std::equal(a.begin(), a.end(), b.begin(), b.end(), [](const Evidence& x, const Evidence& y) {
-      return x.key == y.key && x.time == y.time && x.summary == y.summary && x.actor == y.actor &&
-             x.table == y.table && x.type == y.type;
-    });
-  }
-
   // The orchestrator instances whose lines span `t` (within the tolerance).
   std::string logging_then(const DetectorContext& ctx, Time t) const {
     std::string out;
@@ -146,8 +141,10 @@ class UnexplainedScaleUp : public Detector {
     if (d != m_demand.end() && ctx.table_ok(TableId::tasks)) {
       f.detail += " Demand at that moment: " + std::to_string(d->second.queued) +
                   " task(s) queued and not yet claimed.";
-      for (const Evidence& task : *d->second.examples) {
-        add_evidence(f, task);
+      for (const std::shared_ptr<const Evidence>& task : d->second.examples) {
+        if (task) {
+          add_evidence(f, *task);
+        }
       }
     }
     // Inside an orchestrator's logging gap, the orchestrator most likely did
@@ -179,9 +176,8 @@ class UnexplainedScaleUp : public Detector {
   }
 
   Thresholds m_th;
-  std::map<std::string, Evidence> m_queued;  // queued and not yet claimed
+  std::map<std::string, std::shared_ptr<const Evidence>> m_queued;  // queued and not yet claimed
   std::map<std::string, Demand> m_demand;
-  std::shared_ptr<const std::vector<Evidence>> m_examples;  // the last creation's
 };
 
 }  // namespace
