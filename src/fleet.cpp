@@ -96,7 +96,7 @@ void FleetAccounting::on_event(const Observation& o) {
     }
     constexpr size_t k_max_lines = 5;
     if (spawn_line && c.lines.size() < k_max_lines && (f.kind != FactKind::cycle_completed || f.spawned > 0)) {
-      c.lines.push_back(e);
+      c.lines.push_back(CycleLine::of(e));
     }
     // Only what accounting needs is kept, and not a whole huge message.
     constexpr size_t k_max_message = 4096;
@@ -122,6 +122,22 @@ void FleetAccounting::on_event(const Observation& o) {
     }
     m_records.push_back(std::move(record));
   }
+}
+
+CycleLine CycleLine::of(const Event& e) {
+  return CycleLine{e.time, e.place, static_cast<uint32_t>(e.source_type.size()), e.key, e.status, e.message};
+}
+
+Event CycleLine::event(const std::string& instance) const {
+  Event e;
+  e.time = time;
+  e.place = place;
+  e.key = key;
+  e.source_type = instance.substr(0, type_size);
+  e.source_id = instance.substr(type_size + 1);
+  e.status = status;
+  e.message = message;
+  return e;
 }
 
 void FleetAccounting::finish() {

@@ -122,6 +122,21 @@ class InstanceTracker {
   std::map<std::string, Instance> m_instances;
 };
 
+// A line of a cycle as findings cite it (its evidence, its source_id), not
+// the whole Event: its source_type and source_id are the cycle's instance
+// split where they meet.
+struct CycleLine {
+  Time time{};
+  Event::Place place = Event::Place::inside;
+  uint32_t type_size = 0;  // of its source_type
+  std::string key;
+  std::string status;
+  std::string message;
+  static CycleLine of(const Event& e);
+  // `instance`: the cycle's, "source_type/source_id".
+  Event event(const std::string& instance) const;
+};
+
 // One cycle of one orchestrator instance, as its lines tell it: how many
 // workers it said it spawns, how many spawns it said failed.
 struct Cycle {
@@ -133,7 +148,7 @@ struct Cycle {
   int64_t unstated = 0;  // scale-up lines that state no count (an old mapping's patterns): one each
   int64_t failed = 0;    // spawns logged as failed
   int64_t blocked = 0;   // workers it said it would not spawn (blocked, suppressed)
-  std::vector<Event> lines;  // its scale-up, spawn, failure and block lines (the first few)
+  std::vector<CycleLine> lines;  // its scale-up, spawn, failure and block lines (the first few)
   // How many creations the cycle accounts for.
   int64_t capacity() const { return std::max<int64_t>(0, std::max(stated, unstated) - failed); }
   bool says_anything() const { return stated + unstated + failed + blocked > 0 || !lines.empty(); }
@@ -172,7 +187,7 @@ class FleetAccounting {
   void on_event(const Observation& o);
   // Assigns the creations no line names to the cycles' scale-ups.
   void finish();
-  const std::vector<LifecycleRecord>& records() const { return m_records; }
+  const std::deque<LifecycleRecord>& records() const { return m_records; }
   // The cycles that stated a scale-up, a failure or a block, in time order.
   const std::deque<Cycle>& cycles() const { return m_cycles; }
 
@@ -195,7 +210,7 @@ class FleetAccounting {
   const WorkerTracker& m_workers;
   Micros m_tolerance;
   std::deque<RecentLog> m_recent;       // orchestrator logs of the last `tolerance`
-  std::vector<LifecycleRecord> m_records;
+  std::deque<LifecycleRecord> m_records;  // not a vector: 8,640 a day on the fleet, grown without doubling
   size_t m_open_from = 0;               // records still within the tolerance of now
   std::deque<Cycle> m_cycles;
   std::map<std::string, size_t> m_current;  // each instance's cycle in m_cycles

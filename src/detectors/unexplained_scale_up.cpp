@@ -94,8 +94,8 @@ class UnexplainedScaleUp : public Detector {
       if (c.last + m_th.tolerance < f.start || c.first - m_th.tolerance > f.end) {
         continue;
       }
-      for (const Event& line : c.lines) {
-        add_evidence(f, line);
+      for (const CycleLine& line : c.lines) {
+        add_evidence(f, line.event(c.instance));
       }
       failed += c.failed;
       if (c.stated + c.unstated > 0 && said.size() < 600) {
