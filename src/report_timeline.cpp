@@ -21,33 +21,54 @@ int table_rank(const std::string& table) {
 
 }  // namespace
 
-std::vector<TimelineRow> report_timeline_rows(const Analysis& a, const ReportCollector& r) {
-  std::vector<TimelineRow> rows;
-  for (const Event& e : r.timeline()) {
-    rows.push_back({evidence_of(e), &e});
+TimelineRows::TimelineRows(const Analysis& a, const ReportCollector& r) {
+  auto kept = [&](const char* p) {
+    Ref ref;
+    ref.time = serialized_time(p);
+    ref.rank = table_rank(origin_name(serialized_origin(p)));
+    ref.type = event_type_name(serialized_type(p));
+    ref.key = serialized_key(p);
+    ref.kept = p;
+    m_refs.push_back(ref);
+  };
+  const EventArena& timeline = r.timeline();
+  for (size_t i = 0; i < timeline.size(); ++i) {
+    kept(timeline[i]);
   }
   for (const auto& [source, fl] : r.first_last()) {
-    rows.push_back({evidence_of(fl.first), &fl.first});
-    rows.push_back({evidence_of(fl.second), &fl.second});
+    kept(fl.first.data());
+    kept(fl.last.data());
   }
   for (const Finding& f : a.findings) {
     for (const Evidence& e : f.evidence) {
       if (a.window.contains(e.time)) {
-        rows.push_back({e, nullptr});
+        m_refs.push_back(Ref{e.time, table_rank(e.table), e.type, e.key, nullptr, &e});
       }
     }
   }
-  auto key = [](const TimelineRow& row) {
-    const Evidence& e = row.evidence;
-    return std::make_tuple(e.time, table_rank(e.table), e.type, e.key);
-  };
+  auto key = [](const Ref& x) { return std::make_tuple(x.time, x.rank, x.type, x.key); };
   // Stable: of equal rows the first kept is one with its whole event.
-  std::stable_sort(rows.begin(), rows.end(), [&](const TimelineRow& x, const TimelineRow& y) { return key(x) < key(y); });
-  rows.erase(std::unique(rows.begin(), rows.end(),
-                         [&](const TimelineRow& x, const TimelineRow& y) { return key(x) == key(y); }),
-             rows.end());
-  return rows;
+  std::stable_sort(m_refs.begin(), m_refs.end(), [&](const Ref& x, const Ref& y) { return key(x) < key(y); });
+  m_refs.erase(std::unique(m_refs.begin(), m_refs.end(), [&](const Ref& x, const Ref& y) { return key(x) == key(y); }),
+               m_refs.end());
 }
+
+TimelineRow TimelineRows::operator[](size_t i) const {
+  const Ref& ref = m_refs[i];
+  TimelineRow row;
+  if (ref.kept == nullptr) {
+    row.evidence = *ref.evidence;
+    return row;
+  }
+  auto e = std::make_shared<Event>();
+  parse_event(ref.kept, *e);
+  row.evidence = evidence_of(*e);
+  row.event = e.get();
+  row.kept = std::move(e);
+  return row;
+}
+
+TimelineRows report_timeline_rows(const Analysis& a, const ReportCollector& r) { return TimelineRows(a, r); }
 
 // The spool holds one line per event: time (µs), table, key, type, actor and
 // summary, separated by tabs (ReportCollector::on_event).
