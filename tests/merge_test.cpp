@@ -207,3 +207,57 @@ TEST_CASE("spill: TLRECON_SORT_MEMORY sets the budget") {
   ::unsetenv("TLRECON_SORT_MEMORY");
   CHECK(SpillSorter::default_budget() == (size_t(4) << 20));
 }
+
+TEST_CASE("spill: the small tables' events share one sorter; spilled or not, they come back in timeline order") {
+  // Events of all four small tables (origins 0-3) in the order the tables
+  // are read, each table in its own time order, as read_events adds them.
+  std::vector<Event> all;
+  for (int table = 0; table < 4; ++table) {
+    for (int i = 0; i < 150; ++i) {
+      Event e = numbered(i);
+      e.origin = static_cast<Origin>(table);
+      e.key = "t" + std::to_string(table) + "-" + std::to_string(i);
+      all.push_back(e);
+    }
+  }
+  std::vector<Event> expected_events = all;
+  std::sort(expected_events.begin(), expected_events.end(), event_before);
+  VectorStream in_order(expected_events);
+  std::vector<std::string> expected = drain(in_order);
+  for (size_t budget : {size_t(300), size_t(100000), size_t(1) << 30}) {
+    CAPTURE(budget);
+    SpillSorter sorter(budget);
+    for (const Event& e : all) {
+      sorter.add(e);
+    }
+    auto stream = sorter.sorted();
+    CHECK((sorter.runs() > 0) == (budget < (size_t(1) << 30)));
+    CHECK(drain(*stream) == expected);
+  }
+}
+
+TEST_CASE("spill: an event arena gives back each event whole, and its time, table, type and key in place") {
+  EventArena arena;
+  std::vector<Event> all;
+  for (int i = 0; i < 300; ++i) {
+    all.push_back(numbered(i));  // every fourth one holds a 40,000-byte message: blocks of their own
+  }
+  std::vector<const char*> at;
+  for (const Event& e : all) {
+    at.push_back(arena.add(e));
+  }
+  REQUIRE(arena.size() == all.size());
+  VectorStream originals(all);
+  std::vector<std::string> want = drain(originals);
+  std::vector<Event> back;
+  for (size_t i = 0; i < arena.size(); ++i) {
+    CHECK(arena[i] == at[i]);
+    CHECK(serialized_time(arena[i]) == all[i].time);
+    CHECK(serialized_origin(arena[i]) == all[i].origin);
+    CHECK(serialized_type(arena[i]) == all[i].type);
+    CHECK(serialized_key(arena[i]) == all[i].key);
+    parse_event(arena[i], back.emplace_back());
+  }
+  VectorStream parsed(back);
+  CHECK(drain(parsed) == want);
+}
