@@ -88,6 +88,7 @@ class ReportCollector {
   std::array<uint64_t, 32> m_listed{};  // timeline entries so far, by event type
   uint64_t m_dropped = 0;
   std::map<std::string, FirstLast> m_first_last;
+  std::vector<char> m_scratch;  // an event being serialized
   std::FILE* m_spool = nullptr;
   uint64_t m_events = 0;
   ReliabilityCollector m_reliability;

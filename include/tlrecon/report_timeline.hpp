@@ -47,15 +47,16 @@ class TimelineRows {
   Iterator end() const { return Iterator(*this, m_refs.size()); }
 
  private:
-  // A row's sort key and where it comes from: an event the collector kept
-  // (serialized), or a finding's evidence.
+  // Where a row comes from: an event the collector kept (serialized), or a
+  // finding's evidence; 24 bytes, as there are tens of thousands.
   struct Ref {
     Time time{};
-    int rank = 0;  // of its table
-    std::string_view type;
-    std::string_view key;
-    const char* kept = nullptr;
-    const Evidence* evidence = nullptr;
+    const void* from = nullptr;  // const char* when kept, else const Evidence*
+    uint8_t rank = 0;            // of its table
+    bool kept = false;
+    uint32_t order = 0;          // in which it was added: of equal rows, the first is kept
+    std::string_view type() const;
+    std::string_view key() const;
   };
   std::vector<Ref> m_refs;
 };
