@@ -24,11 +24,7 @@ void FleetAccounting::check(LifecycleRecord& record, const RecentLog& log) {
     record.named_as_failed = record.named_as_failed || record.type == EventType::worker_created;
     return;
   }
-  auto it = std::lower_bound(record.sources.begin(), record.sources.end(), log.source,
-                             [](const std::string* a, const std::string* b) { return *a < *b; });
-  if (it == record.sources.end() || *it != log.source) {
-    record.sources.insert(it, log.source);
-  }
+  record.account(log.source);
   if (!record.named_in && log.cycle) {
     record.named_in = log.cycle;
   }
@@ -116,7 +112,7 @@ void FleetAccounting::on_event(const Observation& o) {
   } else if ((e.type == EventType::worker_created || e.type == EventType::worker_promoted ||
               e.type == EventType::worker_terminated) &&
              m_catalogue.managed(e.name)) {
-    LifecycleRecord record{e.time, e.type, e.place, m_workers.find(e.worker_id), {}, false, std::nullopt};
+    LifecycleRecord record{e.time, e.type, e.place, m_workers.find(e.worker_id), nullptr, nullptr, false, std::nullopt};
     for (const RecentLog& log : m_recent) {
       check(record, log);
     }
@@ -159,7 +155,7 @@ void FleetAccounting::assign_scale_ups() {
     }
     if (r.named_in) {
       --left[*r.named_in];
-    } else if (r.sources.empty()) {
+    } else if (!r.accounted()) {
       creations.push_back(i);  // in time order, as the stream gave them
     }
   }
@@ -189,11 +185,11 @@ void FleetAccounting::assign_scale_ups() {
   });
   for (const Pair& p : pairs) {
     LifecycleRecord& r = m_records[p.creation];
-    if (left[p.cycle] <= 0 || !r.sources.empty()) {
+    if (left[p.cycle] <= 0 || r.accounted()) {
       continue;
     }
     --left[p.cycle];
-    r.sources = {&*m_sources.insert(m_cycles[p.cycle].instance).first};
+    r.account(&*m_sources.insert(m_cycles[p.cycle].instance).first);
   }
 }
 

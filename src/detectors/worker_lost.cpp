@@ -23,7 +23,6 @@ struct LastLog {
   std::string message;
   std::string source_type;
   bool has_source_id = false;  // else the worker_id named it
-  bool ended = false;          // the workers table ended it: it cannot be lost
   // The log as the stream gave it, for the evidence; `id` is its key in m_last_log.
   Event event(const std::string& id) const {
     Event e;
@@ -48,13 +47,9 @@ class WorkerLost : public Detector {
   void on_event(const Observation& o) override {
     const Event& e = o.event;
     if (e.type == EventType::worker_terminated || e.type == EventType::worker_error) {
-      // Whatever it logs later, an ended worker is not lost (lost()).
-      LastLog& last = m_last_log[e.worker_id];
-      last.ended = true;
-      std::string().swap(last.key);
-      std::string().swap(last.message);
-      std::string().swap(last.source_type);
-      std::string().swap(last.status);
+      // An ended worker is not lost (lost()): its last log is of no use.
+      // Should it log again, the entry comes back, and lost() still says no.
+      m_last_log.erase(e.worker_id);
       return;
     }
     if (e.place == Event::Place::after) {
@@ -67,14 +62,12 @@ class WorkerLost : public Detector {
         it = m_last_log.emplace(id, LastLog{}).first;
       }
       LastLog& last = it->second;
-      if (!last.ended) {
-        last.time = e.time;
-        last.key = e.key;
-        last.status = e.status;
-        last.message = e.message;
-        last.source_type = e.source_type;
-        last.has_source_id = !e.source_id.empty();
-      }
+      last.time = e.time;
+      last.key = e.key;
+      last.status = e.status;
+      last.message = e.message;
+      last.source_type = e.source_type;
+      last.has_source_id = !e.source_id.empty();
     } else if (e.type == EventType::task_claimed && !e.worker_id.empty()) {
       m_held[e.worker_id].emplace(e.key, TaskMark::of(e));
     } else if ((e.type == EventType::task_finished || e.type == EventType::task_failed ||
@@ -89,7 +82,7 @@ class WorkerLost : public Detector {
   void finish(const DetectorContext& ctx, std::vector<Finding>& out) override {
     for (const auto& [id, w] : ctx.workers.workers()) {
       auto log = m_last_log.find(id);
-      if (log == m_last_log.end() || log->second.ended || !lost(ctx, w, log->second.time)) {
+      if (log == m_last_log.end() || !lost(ctx, w, log->second.time)) {
         continue;
       }
       out.push_back(make_finding(ctx, id, w, log->second.event(log->first)));
