@@ -1,6 +1,7 @@
 #pragma once
-// Events of one small table (workers, tasks, decisions, executions), put in
-// timeline order in bounded memory. A row becomes events at several times
+// Events of the small tables (workers, tasks, decisions, executions), all
+// four through one sorter and one budget, put in timeline order in bounded
+// memory. A row becomes events at several times
 // (a task is queued, claimed and finished hours apart), so these tables
 // cannot be streamed in the order they are read; and all of them must be
 // read before system_logs starts streaming (one stream at a time). Events
