@@ -261,3 +261,45 @@ TEST_CASE("spill: an event arena gives back each event whole, and its time, tabl
   VectorStream parsed(back);
   CHECK(drain(parsed) == want);
 }
+
+TEST_CASE("fleet: a worker's events rebuilt from its lifecycle are the events the stream gave") {
+  FakeSource src;
+  // id, instance_type, status, created_at, last_heartbeat, orchestrator_status,
+  // promoted_to_active_at, terminated_at, error_reason, error_time, runpod_id
+  src.add(TableId::workers, {"w1", "NVIDIA L40S", "terminated", "2025-10-16 17:10:00+00", "2025-10-16 17:40:00+00",
+                             "\\N", "2025-10-16T17:12:00Z", "2025-10-16T17:41:00Z", "\\N", "\\N", "rp-1"});
+  src.add(TableId::workers, {"w2", "RTX", "error", "2025-10-16 16:50:00+00", "\\N", "\\N", "\\N",
+                             "2025-10-16T17:30:00Z", "CUDA out of memory", "2025-10-16T17:29:00Z", "\\N"});
+  src.add(TableId::workers, {"w3", "RTX", "active", "2025-10-16 17:20:00+00", "2025-10-16 18:05:00+00", "\\N",
+                             "2025-10-16T17:21:00Z", "\\N", "\\N", "\\N", "rp-3"});
+  std::vector<Event> seen;
+  WorkerTracker workers;
+  read_events(src, default_mapping(), window(), [&](const Event& e) {
+    seen.push_back(e);
+    workers.on_event(e);
+  });
+  REQUIRE(seen.size() == 10);
+  for (const Event& e : seen) {
+    CAPTURE(e.key);
+    CAPTURE(event_type_name(e.type));
+    const WorkerLife* w = workers.find(e.worker_id);
+    REQUIRE(w != nullptr);
+    Event back = w->event(e.type);
+    CHECK(back.time == e.time);
+    CHECK(back.type == e.type);
+    CHECK(back.origin == e.origin);
+    CHECK(back.place == e.place);
+    CHECK(back.cycle == e.cycle);
+    CHECK(back.key == e.key);
+    for (auto field : {&Event::source_type, &Event::source_id, &Event::worker_id, &Event::task_id,
+                       &Event::decision_id, &Event::name, &Event::status, &Event::message, &Event::detail}) {
+      CHECK(back.*field == e.*field);
+    }
+    CHECK(summary_of(back) == summary_of(e));
+  }
+  const WorkerLife* w2 = workers.find("w2");
+  REQUIRE(w2 != nullptr);
+  CHECK(w2->stop()->type == EventType::worker_error);
+  CHECK(w2->stop()->message == "CUDA out of memory");
+  CHECK(workers.find("w3")->heartbeat->place == Event::Place::after);
+}
