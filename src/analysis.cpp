@@ -52,13 +52,16 @@ std::vector<TableInfo> read_events(Source& source, const Mapping& mapping, const
                                    std::ostream* progress) {
   std::vector<std::unique_ptr<EventStream>> streams;
   std::vector<TableInfo> tables = source.tables();
+  // One sort, and one memory budget, for all the small tables' events.
+  SpillSorter events;
+  bool any_small = false;
   for (TableId t : k_all_tables) {
     TableInfo& info = tables[static_cast<int>(t)];
     if (info.state != TableState::ok || t == TableId::system_logs) {
       continue;
     }
+    any_small = true;
     RowDecoder decoder(t, mapping, window, info);
-    SpillSorter events;
     std::vector<Event> one_row;
     auto rows = open_rows(source, t, progress);
     Row row;
@@ -69,6 +72,8 @@ std::vector<TableInfo> read_events(Source& source, const Mapping& mapping, const
         events.add(e);
       }
     }
+  }
+  if (any_small) {
     streams.push_back(events.sorted());
   }
   TableInfo& logs = tables[static_cast<int>(TableId::system_logs)];
@@ -126,7 +131,7 @@ Analysis analyze(Source& source, const Mapping& mapping, const Catalogue& catalo
   Analysis a;
   std::vector<Event> notes = annotations;
   a.window = window;
-  FleetAccounting fleet(mapping, catalogue);
+  FleetAccounting fleet(mapping, catalogue, a.workers);
   InstanceTracker instances;
   std::vector<std::unique_ptr<Detector>> all = make_detectors(mapping);
   // A detector whose tables are missing does not watch; it is listed as

@@ -6,36 +6,27 @@
 
 namespace tlrecon {
 
-FleetAccounting::FleetAccounting(const Mapping& mapping, const Catalogue& catalogue)
-    : m_catalogue(catalogue), m_tolerance(mapping.thresholds.tolerance) {}
+FleetAccounting::FleetAccounting(const Mapping& mapping, const Catalogue& catalogue, const WorkerTracker& workers)
+    : m_catalogue(catalogue), m_workers(workers), m_tolerance(mapping.thresholds.tolerance) {}
 
 void FleetAccounting::check(LifecycleRecord& record, const RecentLog& log) {
-  const Event& e = record.event;
-  const Event& l = log.event;
-  Micros distance = l.time > e.time ? l.time - e.time : e.time - l.time;
-  if (distance > m_tolerance || e.worker_id.empty()) {
+  const std::string& worker_id = record.worker_id();
+  Micros distance = log.time > record.time ? log.time - record.time : record.time - log.time;
+  if (distance > m_tolerance || worker_id.empty()) {
     return;
   }
-  bool names = l.worker_id == e.worker_id || l.message.find(e.worker_id) != std::string::npos;
+  bool names = log.worker_id == worker_id || log.message.find(worker_id) != std::string::npos;
   if (!names) {
     return;
   }
   if (log.failure) {
     // "Failed to launch worker X" explains no worker X.
-    record.named_as_failed = record.named_as_failed || e.type == EventType::worker_created;
+    record.named_as_failed = record.named_as_failed || record.type == EventType::worker_created;
     return;
   }
-  std::string source = actor_of(l);
-  auto it = std::lower_bound(record.sources.begin(), record.sources.end(), source);
-  if (it == record.sources.end() || *it != source) {
-    record.sources.insert(it, source);
-  }
+  record.account(log.source);
   if (!record.named_in && log.cycle) {
     record.named_in = log.cycle;
-  }
-  constexpr size_t k_max_logs = 3;
-  if (record.accounting_logs.size() < k_max_logs) {
-    record.accounting_logs.push_back(l);
   }
 }
 
@@ -70,10 +61,10 @@ size_t FleetAccounting::cycle_of(const Observation& o) {
 
 void FleetAccounting::on_event(const Observation& o) {
   const Event& e = o.event;
-  while (!m_recent.empty() && m_recent.front().event.time < e.time - m_tolerance) {
+  while (!m_recent.empty() && m_recent.front().time < e.time - m_tolerance) {
     m_recent.pop_front();
   }
-  while (m_open_from < m_records.size() && m_records[m_open_from].event.time < e.time - m_tolerance) {
+  while (m_open_from < m_records.size() && m_records[m_open_from].time < e.time - m_tolerance) {
     ++m_open_from;
   }
   if (e.type == EventType::log) {
@@ -101,16 +92,14 @@ void FleetAccounting::on_event(const Observation& o) {
     }
     constexpr size_t k_max_lines = 5;
     if (spawn_line && c.lines.size() < k_max_lines && (f.kind != FactKind::cycle_completed || f.spawned > 0)) {
-      c.lines.push_back(e);
-    }
-    RecentLog log{e, std::nullopt, f.kind == FactKind::spawn_failed};
-    if (c.says_anything()) {
-      log.cycle = index;
+      c.lines.push_back(CycleLine::of(e));
     }
     // Only what accounting needs is kept, and not a whole huge message.
     constexpr size_t k_max_message = 4096;
-    if (log.event.message.size() > k_max_message) {
-      log.event.message.resize(k_max_message);
+    RecentLog log{e.time, e.worker_id, e.message.substr(0, k_max_message),
+                  &*m_sources.insert(c.instance).first, std::nullopt, f.kind == FactKind::spawn_failed};
+    if (c.says_anything()) {
+      log.cycle = index;
     }
     for (size_t i = m_open_from; i < m_records.size(); ++i) {
       check(m_records[i], log);
@@ -123,12 +112,28 @@ void FleetAccounting::on_event(const Observation& o) {
   } else if ((e.type == EventType::worker_created || e.type == EventType::worker_promoted ||
               e.type == EventType::worker_terminated) &&
              m_catalogue.managed(e.name)) {
-    LifecycleRecord record{e, {}, {}, false, std::nullopt};
+    LifecycleRecord record{e.time, e.type, e.place, m_workers.find(e.worker_id), nullptr, nullptr, false, std::nullopt};
     for (const RecentLog& log : m_recent) {
       check(record, log);
     }
     m_records.push_back(std::move(record));
   }
+}
+
+CycleLine CycleLine::of(const Event& e) {
+  return CycleLine{e.time, e.place, static_cast<uint32_t>(e.source_type.size()), e.key, e.status, e.message};
+}
+
+Event CycleLine::event(const std::string& instance) const {
+  Event e;
+  e.time = time;
+  e.place = place;
+  e.key = key;
+  e.source_type = instance.substr(0, type_size);
+  e.source_id = instance.substr(type_size + 1);
+  e.status = status;
+  e.message = message;
+  return e;
 }
 
 void FleetAccounting::finish() {
@@ -145,12 +150,12 @@ void FleetAccounting::assign_scale_ups() {
   std::vector<size_t> creations;
   for (size_t i = 0; i < m_records.size(); ++i) {
     const LifecycleRecord& r = m_records[i];
-    if (r.event.type != EventType::worker_created) {
+    if (r.type != EventType::worker_created) {
       continue;
     }
     if (r.named_in) {
       --left[*r.named_in];
-    } else if (r.sources.empty()) {
+    } else if (!r.accounted()) {
       creations.push_back(i);  // in time order, as the stream gave them
     }
   }
@@ -168,9 +173,9 @@ void FleetAccounting::assign_scale_ups() {
     }
     const Cycle& cycle = m_cycles[c];
     auto from = std::lower_bound(creations.begin(), creations.end(), cycle.first - m_tolerance,
-                                 [&](size_t i, Time t) { return m_records[i].event.time < t; });
-    for (auto it = from; it != creations.end() && m_records[*it].event.time <= cycle.last + m_tolerance; ++it) {
-      Time t = m_records[*it].event.time;
+                                 [&](size_t i, Time t) { return m_records[i].time < t; });
+    for (auto it = from; it != creations.end() && m_records[*it].time <= cycle.last + m_tolerance; ++it) {
+      Time t = m_records[*it].time;
       Micros d = t < cycle.first ? cycle.first - t : t > cycle.last ? t - cycle.last : Micros(0);
       pairs.push_back(Pair{d, *it, c});
     }
@@ -180,27 +185,48 @@ void FleetAccounting::assign_scale_ups() {
   });
   for (const Pair& p : pairs) {
     LifecycleRecord& r = m_records[p.creation];
-    if (left[p.cycle] <= 0 || !r.sources.empty()) {
+    if (left[p.cycle] <= 0 || r.accounted()) {
       continue;
     }
     --left[p.cycle];
-    const Cycle& cycle = m_cycles[p.cycle];
-    r.sources = {cycle.instance};
-    r.accounting_logs.assign(cycle.lines.begin(), cycle.lines.begin() + std::min<size_t>(3, cycle.lines.size()));
+    r.account(&*m_sources.insert(m_cycles[p.cycle].instance).first);
   }
 }
+
+const std::string* WorkerTracker::intern(const std::string& s) { return &*m_strings.insert(s).first; }
 
 void WorkerTracker::on_event(const Event& e) {
   if (e.origin != Origin::workers) {
     return;
   }
-  WorkerLife& w = m_workers[e.worker_id];
+  auto [it, fresh] = m_workers.try_emplace(e.worker_id);
+  WorkerLife& w = it->second;
+  if (fresh) {
+    w.m_id = &it->first;
+  }
+  // Every event of a row carries its key, instance type and status; the
+  // rest is the one event's own.
+  if (e.key != e.worker_id) {
+    w.m_key = e.key;
+  }
+  w.m_name = intern(e.name);
+  w.m_status = intern(e.status);
+  WorkerStage stage{e.time, e.place};
   switch (e.type) {
-    case EventType::worker_created: w.created = e; break;
-    case EventType::worker_promoted: w.promoted = e; break;
-    case EventType::worker_terminated: w.terminated = e; break;
-    case EventType::worker_error: w.error = e; break;
-    case EventType::worker_heartbeat: w.heartbeat = e; break;
+    case EventType::worker_created:
+      w.created = stage;
+      w.m_detail = e.detail;
+      break;
+    case EventType::worker_promoted: w.promoted = stage; break;
+    case EventType::worker_terminated:
+      w.terminated = stage;
+      w.m_terminated_message = intern(e.message);
+      break;
+    case EventType::worker_error:
+      w.error = stage;
+      w.m_error_message = e.message;
+      break;
+    case EventType::worker_heartbeat: w.heartbeat = stage; break;
     default: break;
   }
 }
@@ -277,6 +303,48 @@ const Succession* InstanceTracker::succeeded(const std::vector<Succession>& all,
 const WorkerLife* WorkerTracker::find(const std::string& worker_id) const {
   auto it = m_workers.find(worker_id);
   return it == m_workers.end() ? nullptr : &it->second;
+}
+
+const std::optional<WorkerStage>& WorkerLife::stage(EventType type) const {
+  switch (type) {
+    case EventType::worker_created: return created;
+    case EventType::worker_promoted: return promoted;
+    case EventType::worker_terminated: return terminated;
+    case EventType::worker_error: return error;
+    default: return heartbeat;
+  }
+}
+
+Event WorkerLife::event(EventType type) const {
+  // As RowDecoder::decode_worker() makes them.
+  const WorkerStage& s = *stage(type);
+  Event e;
+  e.time = s.time;
+  e.type = type;
+  e.origin = Origin::workers;
+  e.place = s.place;
+  e.key = key();
+  e.worker_id = *m_id;
+  e.name = *m_name;
+  e.status = *m_status;
+  if (type == EventType::worker_created) {
+    e.detail = m_detail;
+  } else if (type == EventType::worker_terminated) {
+    e.message = *m_terminated_message;
+  } else if (type == EventType::worker_error) {
+    e.message = m_error_message;
+  }
+  return e;
+}
+
+std::optional<Event> WorkerLife::stop() const {
+  if (error) {
+    return event(EventType::worker_error);
+  }
+  if (terminated) {
+    return event(EventType::worker_terminated);
+  }
+  return std::nullopt;
 }
 
 std::optional<Time> WorkerLife::end() const {

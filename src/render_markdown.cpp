@@ -13,15 +13,6 @@ namespace tlrecon {
 
 namespace {
 
-// The rows of the report's timeline, as every format selects them.
-std::vector<Evidence> timeline_rows(const Analysis& a, const ReportCollector& r) {
-  std::vector<Evidence> rows;
-  for (const TimelineRow& row : report_timeline_rows(a, r)) {
-    rows.push_back(row.evidence);
-  }
-  return rows;
-}
-
 std::string when(Time t, const ReportOptions& o) {
   std::string s = format_utc_short(t);
   for (size_t i = 0; i < o.zones.size(); ++i) {
@@ -435,7 +426,8 @@ void write_timeline(std::ostream& out, const Analysis& a, const ReportCollector&
     write_spooled_timeline(out, r, o);
     return;
   }
-  for (const Evidence& e : timeline_rows(a, r)) {
+  for (const TimelineRow& row : report_timeline_rows(a, r)) {
+    const Evidence& e = row.evidence;
     write_timeline_row(out, o, e.time, e.table, e.type, e.actor, e.summary);
   }
   if (r.timeline_dropped() > 0) {

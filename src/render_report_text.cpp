@@ -248,9 +248,10 @@ void write_json_timeline(std::ostream& out, const Analysis& a, const ReportColle
     out << (first ? "]" : "\n  ]");
     return;
   }
-  std::vector<TimelineRow> rows = report_timeline_rows(a, r);
+  TimelineRows rows = report_timeline_rows(a, r);
   stream_array(out, "timeline", rows.size(), [&](size_t i) {
-    return rows[i].event != nullptr ? event_to_json(*rows[i].event) : evidence_to_json(rows[i].evidence);
+    TimelineRow row = rows[i];
+    return row.event != nullptr ? event_to_json(*row.event) : evidence_to_json(row.evidence);
   });
 }
 

@@ -21,33 +21,75 @@ int table_rank(const std::string& table) {
 
 }  // namespace
 
-std::vector<TimelineRow> report_timeline_rows(const Analysis& a, const ReportCollector& r) {
-  std::vector<TimelineRow> rows;
-  for (const Event& e : r.timeline()) {
-    rows.push_back({evidence_of(e), &e});
+std::string_view TimelineRows::Ref::type() const {
+  return kept ? std::string_view(event_type_name(serialized_type(static_cast<const char*>(from))))
+              : std::string_view(static_cast<const Evidence*>(from)->type);
+}
+
+std::string_view TimelineRows::Ref::key() const {
+  return kept ? serialized_key(static_cast<const char*>(from)) : std::string_view(static_cast<const Evidence*>(from)->key);
+}
+
+TimelineRows::TimelineRows(const Analysis& a, const ReportCollector& r) {
+  size_t evidence = 0;
+  for (const Finding& f : a.findings) {
+    evidence += f.evidence.size();
+  }
+  m_refs.reserve(r.timeline().size() + 2 * r.first_last().size() + evidence);
+  auto kept = [&](const char* p) {
+    m_refs.push_back(Ref{serialized_time(p), p, static_cast<uint8_t>(table_rank(origin_name(serialized_origin(p)))),
+                         true, static_cast<uint32_t>(m_refs.size())});
+  };
+  const EventArena& timeline = r.timeline();
+  for (size_t i = 0; i < timeline.size(); ++i) {
+    kept(timeline[i]);
   }
   for (const auto& [source, fl] : r.first_last()) {
-    rows.push_back({evidence_of(fl.first), &fl.first});
-    rows.push_back({evidence_of(fl.second), &fl.second});
+    kept(fl.first.data());
+    kept(fl.last.data());
   }
   for (const Finding& f : a.findings) {
     for (const Evidence& e : f.evidence) {
       if (a.window.contains(e.time)) {
-        rows.push_back({e, nullptr});
+        m_refs.push_back(
+            Ref{e.time, &e, static_cast<uint8_t>(table_rank(e.table)), false, static_cast<uint32_t>(m_refs.size())});
       }
     }
   }
-  auto key = [](const TimelineRow& row) {
-    const Evidence& e = row.evidence;
-    return std::make_tuple(e.time, table_rank(e.table), e.type, e.key);
-  };
-  // Stable: of equal rows the first kept is one with its whole event.
-  std::stable_sort(rows.begin(), rows.end(), [&](const TimelineRow& x, const TimelineRow& y) { return key(x) < key(y); });
-  rows.erase(std::unique(rows.begin(), rows.end(),
-                         [&](const TimelineRow& x, const TimelineRow& y) { return key(x) == key(y); }),
-             rows.end());
-  return rows;
+  auto key = [](const Ref& x) { return std::make_tuple(x.time, x.rank, x.type(), x.key()); };
+  // Of equal rows the first added is kept, one with its whole event: sorted
+  // by the order they were added after the key, as a stable sort would,
+  // without its buffer of as many rows again.
+  std::sort(m_refs.begin(), m_refs.end(), [](const Ref& x, const Ref& y) {
+    if (x.time != y.time || x.rank != y.rank) {
+      return std::tie(x.time, x.rank) < std::tie(y.time, y.rank);
+    }
+    int c = x.type().compare(y.type());
+    if (c == 0) {
+      c = x.key().compare(y.key());
+    }
+    return c != 0 ? c < 0 : x.order < y.order;
+  });
+  m_refs.erase(std::unique(m_refs.begin(), m_refs.end(), [&](const Ref& x, const Ref& y) { return key(x) == key(y); }),
+               m_refs.end());
 }
+
+TimelineRow TimelineRows::operator[](size_t i) const {
+  const Ref& ref = m_refs[i];
+  TimelineRow row;
+  if (!ref.kept) {
+    row.evidence = *static_cast<const Evidence*>(ref.from);
+    return row;
+  }
+  auto e = std::make_shared<Event>();
+  parse_event(static_cast<const char*>(ref.from), *e);
+  row.evidence = evidence_of(*e);
+  row.event = e.get();
+  row.kept = std::move(e);
+  return row;
+}
+
+TimelineRows report_timeline_rows(const Analysis& a, const ReportCollector& r) { return TimelineRows(a, r); }
 
 // The spool holds one line per event: time (µs), table, key, type, actor and
 // summary, separated by tabs (ReportCollector::on_event).

@@ -58,7 +58,9 @@ void put_string(std::vector<char>& out, const std::string& s) {
   out.insert(out.end(), s.begin(), s.end());
 }
 
-void serialize(const Event& e, std::vector<char>& out) {
+}  // namespace
+
+void serialize_event(const Event& e, std::vector<char>& out) {
   put<int64_t>(out, e.time.time_since_epoch().count());
   put<uint8_t>(out, static_cast<uint8_t>(e.origin));
   put<uint8_t>(out, static_cast<uint8_t>(e.type));
@@ -68,6 +70,8 @@ void serialize(const Event& e, std::vector<char>& out) {
   put_string(out, e.key);
   each_other_string(e, [&](const std::string& s) { put_string(out, s); });
 }
+
+namespace {
 
 template <class T>
 T get(const char*& p) {
@@ -83,7 +87,9 @@ void get_string(const char*& p, std::string& s) {
   p += n;
 }
 
-void parse(const char* p, Event& e) {
+}  // namespace
+
+void parse_event(const char* p, Event& e) {
   e.time = Time(Micros(get<int64_t>(p)));
   e.origin = static_cast<Origin>(get<uint8_t>(p));
   e.type = static_cast<EventType>(get<uint8_t>(p));
@@ -94,6 +100,47 @@ void parse(const char* p, Event& e) {
   get_string(p, e.key);
   each_other_string(e, [&](std::string& s) { get_string(p, s); });
 }
+
+Time serialized_time(const char* p) {
+  int64_t t = 0;
+  std::memcpy(&t, p, sizeof t);
+  return Time(Micros(t));
+}
+
+Origin serialized_origin(const char* p) { return static_cast<Origin>(static_cast<uint8_t>(p[8])); }
+
+EventType serialized_type(const char* p) { return static_cast<EventType>(static_cast<uint8_t>(p[9])); }
+
+std::string_view serialized_key(const char* p) {
+  uint32_t n = 0;
+  std::memcpy(&n, p + k_key_at, sizeof n);
+  return std::string_view(p + k_key_at + 4, n);
+}
+
+const char* EventArena::add(const Event& e) {
+  m_one.clear();
+  serialize_event(e, m_one);
+  size_t n = m_one.size();
+  char* at = nullptr;
+  if (n > k_block) {
+    // A huge event has a block of its own; the next one starts a new block.
+    m_blocks.push_back(std::make_unique<char[]>(n));
+    at = m_blocks.back().get();
+    m_used = k_block;
+  } else {
+    if (m_used + n > k_block) {
+      m_blocks.push_back(std::make_unique<char[]>(k_block));
+      m_used = 0;
+    }
+    at = m_blocks.back().get() + m_used;
+    m_used += n;
+  }
+  std::memcpy(at, m_one.data(), n);
+  m_events.push_back(at);
+  return at;
+}
+
+namespace {
 
 // event_before() on two serialized events: time, table, type, key.
 bool record_before(const char* a, const char* b) {
@@ -140,7 +187,7 @@ class ArenaStream : public EventStream {
     if (m_pos == m_order.size()) {
       return nullptr;
     }
-    parse(m_arena.data() + m_order[m_pos++], m_event);
+    parse_event(m_arena.data() + m_order[m_pos++], m_event);
     return &m_event;
   }
 
@@ -166,7 +213,7 @@ class RunStream : public EventStream {
     read(&n, sizeof n);
     m_record.resize(n);
     read(m_record.data(), n);
-    parse(m_record.data(), m_event);
+    parse_event(m_record.data(), m_event);
     return &m_event;
   }
 
@@ -247,7 +294,7 @@ void SpillSorter::add(const Event& e) {
     m_arena.reserve(m_budget + (size_t(64) << 10));
   }
   uint64_t at = m_arena.size();
-  serialize(e, m_arena);
+  serialize_event(e, m_arena);
   m_records.push_back(Record{at, static_cast<uint32_t>(m_arena.size() - at)});
   if (m_arena.size() >= m_budget) {
     write_run();

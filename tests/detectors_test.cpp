@@ -2,6 +2,9 @@
 
 #include "fake_source.hpp"
 #include "tlrecon/analysis.hpp"
+#include "tlrecon/bucket_counts.hpp"
+
+#include <array>
 
 using namespace tlrecon;
 using tlrecon::test::FakeSource;
@@ -305,4 +308,50 @@ TEST_CASE("clock_skew: tasks claimed before they were queued, cited in the order
   CHECK(skew[0]->title == "2 tasks claimed before they were queued");
   CHECK(skew[0]->entities == std::vector<std::string>{"t-early", "t-late"});
   CHECK(skew[0]->detail.find("the largest difference is 10m") != std::string::npos);
+}
+
+TEST_CASE("logging_gap: the sparse cadence histogram answers every rank as 256 counters do") {
+  std::array<uint64_t, 256> dense{};
+  BucketCounts sparse;
+  uint64_t n = 0;
+  uint32_t x = 12345;
+  for (int i = 0; i < 20000; ++i) {
+    x = x * 1103515245 + 12345;  // a fixed pseudo-random spread, denser in a few buckets
+    auto bucket = static_cast<uint8_t>(i % 3 == 0 ? (x >> 16) % 256 : 40 + (x >> 16) % 7);
+    ++dense[bucket];
+    sparse.add(bucket);
+    ++n;
+  }
+  auto dense_rank = [&](uint64_t rank) -> std::optional<uint8_t> {
+    uint64_t seen = 0;
+    for (int b = 0; b < 256; ++b) {
+      seen += dense[b];
+      if (seen > rank) {
+        return static_cast<uint8_t>(b);
+      }
+    }
+    return std::nullopt;
+  };
+  for (uint64_t rank = 0; rank <= n; ++rank) {
+    REQUIRE(sparse.bucket_of_rank(rank) == dense_rank(rank));
+  }
+  CHECK(sparse.bucket_of_rank(n) == std::nullopt);
+  CHECK(sparse.entries() >= 256);  // every bucket has some, the busy ones several entries
+}
+
+TEST_CASE("logging_gap: a bucket counted past 255 goes on in entries of its own, and still answers") {
+  BucketCounts counts;
+  counts.add(9);
+  counts.add(7);
+  for (int i = 0; i < 255 * 3; ++i) {
+    counts.add(9);
+  }
+  counts.add(200);
+  counts.add(9);
+  CHECK(counts.entries() == 6);  // 7 (1), 9 (255, 255, 255, 2), 200 (1)
+  CHECK(counts.bucket_of_rank(0) == 7);
+  CHECK(counts.bucket_of_rank(1) == 9);
+  CHECK(counts.bucket_of_rank(255 * 3 + 2) == 9);
+  CHECK(counts.bucket_of_rank(255 * 3 + 3) == 200);
+  CHECK(counts.bucket_of_rank(255 * 3 + 4) == std::nullopt);
 }

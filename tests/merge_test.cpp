@@ -207,3 +207,99 @@ TEST_CASE("spill: TLRECON_SORT_MEMORY sets the budget") {
   ::unsetenv("TLRECON_SORT_MEMORY");
   CHECK(SpillSorter::default_budget() == (size_t(4) << 20));
 }
+
+TEST_CASE("spill: the small tables' events share one sorter; spilled or not, they come back in timeline order") {
+  // Events of all four small tables (origins 0-3) in the order the tables
+  // are read, each table in its own time order, as read_events adds them.
+  std::vector<Event> all;
+  for (int table = 0; table < 4; ++table) {
+    for (int i = 0; i < 150; ++i) {
+      Event e = numbered(i);
+      e.origin = static_cast<Origin>(table);
+      e.key = "t" + std::to_string(table) + "-" + std::to_string(i);
+      all.push_back(e);
+    }
+  }
+  std::vector<Event> expected_events = all;
+  std::sort(expected_events.begin(), expected_events.end(), event_before);
+  VectorStream in_order(expected_events);
+  std::vector<std::string> expected = drain(in_order);
+  for (size_t budget : {size_t(300), size_t(100000), size_t(1) << 30}) {
+    CAPTURE(budget);
+    SpillSorter sorter(budget);
+    for (const Event& e : all) {
+      sorter.add(e);
+    }
+    auto stream = sorter.sorted();
+    CHECK((sorter.runs() > 0) == (budget < (size_t(1) << 30)));
+    CHECK(drain(*stream) == expected);
+  }
+}
+
+TEST_CASE("spill: an event arena gives back each event whole, and its time, table, type and key in place") {
+  EventArena arena;
+  std::vector<Event> all;
+  for (int i = 0; i < 300; ++i) {
+    all.push_back(numbered(i));  // every fourth one holds a 40,000-byte message: blocks of their own
+  }
+  std::vector<const char*> at;
+  for (const Event& e : all) {
+    at.push_back(arena.add(e));
+  }
+  REQUIRE(arena.size() == all.size());
+  VectorStream originals(all);
+  std::vector<std::string> want = drain(originals);
+  std::vector<Event> back;
+  for (size_t i = 0; i < arena.size(); ++i) {
+    CHECK(arena[i] == at[i]);
+    CHECK(serialized_time(arena[i]) == all[i].time);
+    CHECK(serialized_origin(arena[i]) == all[i].origin);
+    CHECK(serialized_type(arena[i]) == all[i].type);
+    CHECK(serialized_key(arena[i]) == all[i].key);
+    parse_event(arena[i], back.emplace_back());
+  }
+  VectorStream parsed(back);
+  CHECK(drain(parsed) == want);
+}
+
+TEST_CASE("fleet: a worker's events rebuilt from its lifecycle are the events the stream gave") {
+  FakeSource src;
+  // id, instance_type, status, created_at, last_heartbeat, orchestrator_status,
+  // promoted_to_active_at, terminated_at, error_reason, error_time, runpod_id
+  src.add(TableId::workers, {"w1", "NVIDIA L40S", "terminated", "2025-10-16 17:10:00+00", "2025-10-16 17:40:00+00",
+                             "\\N", "2025-10-16T17:12:00Z", "2025-10-16T17:41:00Z", "\\N", "\\N", "rp-1"});
+  src.add(TableId::workers, {"w2", "RTX", "error", "2025-10-16 16:50:00+00", "\\N", "\\N", "\\N",
+                             "2025-10-16T17:30:00Z", "CUDA out of memory", "2025-10-16T17:29:00Z", "\\N"});
+  src.add(TableId::workers, {"w3", "RTX", "active", "2025-10-16 17:20:00+00", "2025-10-16 18:05:00+00", "\\N",
+                             "2025-10-16T17:21:00Z", "\\N", "\\N", "\\N", "rp-3"});
+  std::vector<Event> seen;
+  WorkerTracker workers;
+  read_events(src, default_mapping(), window(), [&](const Event& e) {
+    seen.push_back(e);
+    workers.on_event(e);
+  });
+  REQUIRE(seen.size() == 10);
+  for (const Event& e : seen) {
+    CAPTURE(e.key);
+    CAPTURE(event_type_name(e.type));
+    const WorkerLife* w = workers.find(e.worker_id);
+    REQUIRE(w != nullptr);
+    Event back = w->event(e.type);
+    CHECK(back.time == e.time);
+    CHECK(back.type == e.type);
+    CHECK(back.origin == e.origin);
+    CHECK(back.place == e.place);
+    CHECK(back.cycle == e.cycle);
+    CHECK(back.key == e.key);
+    for (auto field : {&Event::source_type, &Event::source_id, &Event::worker_id, &Event::task_id,
+                       &Event::decision_id, &Event::name, &Event::status, &Event::message, &Event::detail}) {
+      CHECK(back.*field == e.*field);
+    }
+    CHECK(summary_of(back) == summary_of(e));
+  }
+  const WorkerLife* w2 = workers.find("w2");
+  REQUIRE(w2 != nullptr);
+  CHECK(w2->stop()->type == EventType::worker_error);
+  CHECK(w2->stop()->message == "CUDA out of memory");
+  CHECK(workers.find("w3")->heartbeat->place == Event::Place::after);
+}

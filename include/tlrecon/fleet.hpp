@@ -6,7 +6,9 @@
 #include <algorithm>
 #include <deque>
 #include <map>
+#include <memory>
 #include <optional>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -22,28 +24,66 @@ struct Observation {
   Fact fact;               // of an orchestrator's log; FactKind::none otherwise
 };
 
-// One worker's lifecycle as the workers table tells it.
+// When one event of a worker's row happened, and where it falls.
+struct WorkerStage {
+  Time time{};
+  Event::Place place = Event::Place::inside;
+};
+
+// One worker's lifecycle as the workers table tells it: the time of each of
+// its events and the few fields of its row they show, not five whole
+// Events (issue 14: 2,940 workers a day took 5.2 MB that way). event()
+// rebuilds a whole event when a finding cites it.
 struct WorkerLife {
-  std::optional<Event> created;
-  std::optional<Event> promoted;
-  std::optional<Event> terminated;
-  std::optional<Event> error;
-  std::optional<Event> heartbeat;
+  std::optional<WorkerStage> created;
+  std::optional<WorkerStage> promoted;
+  std::optional<WorkerStage> terminated;
+  std::optional<WorkerStage> error;
+  std::optional<WorkerStage> heartbeat;
   // When it stopped being alive: the earlier of termination and error.
   std::optional<Time> end() const;
   // The event that ended it: the error if there was one, else the termination.
-  const std::optional<Event>& stop() const { return error ? error : terminated; }
+  std::optional<Event> stop() const;
+  // The worker's event of this type, whole, as the stream gave it; the
+  // stage must be there.
+  Event event(EventType type) const;
+  const std::optional<WorkerStage>& stage(EventType type) const;
+  const std::string& id() const { return *m_id; }
+  const std::string& key() const { return m_key ? *m_key : *m_id; }  // its row's
+  const std::string& name() const { return *m_name; }      // the instance type
+  const std::string& status() const { return *m_status; }  // the row's status
+
+ private:
+  friend class WorkerTracker;
+  const std::string* m_id = nullptr;          // the tracker's key
+  const std::string* m_name = nullptr;        // interned by the tracker, as are the next two
+  const std::string* m_status = nullptr;
+  const std::string* m_terminated_message = nullptr;
+  std::optional<std::string> m_key;           // the row's key, when it is not the id (never, when decoded)
+  std::string m_detail;                       // the creation's (the runpod id)
+  std::string m_error_message;
 };
 
 class WorkerTracker {
  public:
+  WorkerTracker() = default;
+  // The lives point into the tracker's own strings: moved, never copied.
+  WorkerTracker(const WorkerTracker&) = delete;
+  WorkerTracker& operator=(const WorkerTracker&) = delete;
+  WorkerTracker(WorkerTracker&&) = default;
+  WorkerTracker& operator=(WorkerTracker&&) = default;
+
   void on_event(const Event& e);
   // Keyed by worker id, in id order.
   const std::map<std::string, WorkerLife>& workers() const { return m_workers; }
   const WorkerLife* find(const std::string& worker_id) const;
 
  private:
+  const std::string* intern(const std::string& s);
   std::map<std::string, WorkerLife> m_workers;
+  // Instance types, statuses and termination messages: a few distinct ones
+  // for thousands of workers.
+  std::set<std::string> m_strings;
 };
 
 // Each orchestrator instance (one source_type/source_id) as its own lines
@@ -83,6 +123,21 @@ class InstanceTracker {
   std::map<std::string, Instance> m_instances;
 };
 
+// A line of a cycle as findings cite it (its evidence, its source_id), not
+// the whole Event: its source_type and source_id are the cycle's instance
+// split where they meet.
+struct CycleLine {
+  Time time{};
+  Event::Place place = Event::Place::inside;
+  uint32_t type_size = 0;  // of its source_type
+  std::string key;
+  std::string status;
+  std::string message;
+  static CycleLine of(const Event& e);
+  // `instance`: the cycle's, "source_type/source_id".
+  Event event(const std::string& instance) const;
+};
+
 // One cycle of one orchestrator instance, as its lines tell it: how many
 // workers it said it spawns, how many spawns it said failed.
 struct Cycle {
@@ -94,18 +149,44 @@ struct Cycle {
   int64_t unstated = 0;  // scale-up lines that state no count (an old mapping's patterns): one each
   int64_t failed = 0;    // spawns logged as failed
   int64_t blocked = 0;   // workers it said it would not spawn (blocked, suppressed)
-  std::vector<Event> lines;  // its scale-up, spawn, failure and block lines (the first few)
+  std::vector<CycleLine> lines;  // its scale-up, spawn, failure and block lines (the first few)
   // How many creations the cycle accounts for.
   int64_t capacity() const { return std::max<int64_t>(0, std::max(stated, unstated) - failed); }
   bool says_anything() const { return stated + unstated + failed + blocked > 0 || !lines.empty(); }
 };
 
+// A creation, promotion or termination of a managed worker, and which
+// orchestrator instances account for it. It keeps the time and type; the
+// rest of its event is the worker's (event()).
 struct LifecycleRecord {
-  Event event;                          // worker_created, worker_promoted or worker_terminated
-  std::vector<std::string> sources;     // orchestrator instances that accounted for it, sorted
-  std::vector<Event> accounting_logs;   // the first few such logs
-  bool named_as_failed = false;         // a creation whose spawn a line naming it said failed
-  std::optional<size_t> named_in;       // the cycle of the line that named it
+  Time time{};
+  EventType type = EventType::worker_created;  // worker_created, worker_promoted or worker_terminated
+  Event::Place place = Event::Place::inside;
+  const WorkerLife* life = nullptr;
+  // The orchestrator instances that accounted for it: one almost always,
+  // rarely more (8,640 records a day on the fleet).
+  const std::string* source = nullptr;
+  std::unique_ptr<std::vector<const std::string*>> more_sources;
+  bool named_as_failed = false;             // a creation whose spawn a line naming it said failed
+  std::optional<size_t> named_in;           // the cycle of the line that named it
+  const std::string& worker_id() const { return life->id(); }
+  Event event() const { return life->event(type); }
+  bool accounted() const { return source != nullptr; }
+  bool accounted_by(const std::string& instance) const {
+    return (source != nullptr && *source == instance) ||
+           (more_sources && std::any_of(more_sources->begin(), more_sources->end(),
+                                        [&](const std::string* s) { return *s == instance; }));
+  }
+  void account(const std::string* instance) {
+    if (source == nullptr) {
+      source = instance;
+    } else if (source != instance && !accounted_by(*instance)) {
+      if (!more_sources) {
+        more_sources = std::make_unique<std::vector<const std::string*>>();
+      }
+      more_sources->push_back(instance);
+    }
+  }
 };
 
 // Which orchestrator logs account for each lifecycle event of the workers
@@ -117,31 +198,39 @@ struct LifecycleRecord {
 // accounted for by a line naming the worker within the tolerance.
 class FleetAccounting {
  public:
-  FleetAccounting(const Mapping& mapping, const Catalogue& catalogue);
+  // `workers` is fed each event before this is.
+  FleetAccounting(const Mapping& mapping, const Catalogue& catalogue, const WorkerTracker& workers);
   void on_event(const Observation& o);
   // Assigns the creations no line names to the cycles' scale-ups.
   void finish();
-  const std::vector<LifecycleRecord>& records() const { return m_records; }
+  const std::deque<LifecycleRecord>& records() const { return m_records; }
   // The cycles that stated a scale-up, a failure or a block, in time order.
   const std::deque<Cycle>& cycles() const { return m_cycles; }
 
  private:
+  // What accounting needs of an orchestrator line: when, which worker it
+  // names, and its instance.
   struct RecentLog {
-    Event event;
+    Time time{};
+    std::string worker_id;
+    std::string message;
+    const std::string* source = nullptr;  // actor_of() the line, interned
     std::optional<size_t> cycle;  // its cycle, once that said something (cycles that say nothing are not kept)
-    bool failure;
+    bool failure = false;
   };
   void check(LifecycleRecord& record, const RecentLog& log);
   size_t cycle_of(const Observation& o);
   void assign_scale_ups();
 
   const Catalogue& m_catalogue;
+  const WorkerTracker& m_workers;
   Micros m_tolerance;
   std::deque<RecentLog> m_recent;       // orchestrator logs of the last `tolerance`
-  std::vector<LifecycleRecord> m_records;
+  std::deque<LifecycleRecord> m_records;  // not a vector: 8,640 a day on the fleet, grown without doubling
   size_t m_open_from = 0;               // records still within the tolerance of now
   std::deque<Cycle> m_cycles;
   std::map<std::string, size_t> m_current;  // each instance's cycle in m_cycles
+  std::set<std::string> m_sources;          // the instances' names, which records point to
 };
 
 }  // namespace tlrecon

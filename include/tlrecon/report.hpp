@@ -15,6 +15,7 @@
 #include "tlrecon/analysis.hpp"
 #include "tlrecon/fleet.hpp"
 #include "tlrecon/reliability.hpp"
+#include "tlrecon/spill.hpp"
 
 namespace tlrecon {
 
@@ -50,11 +51,16 @@ class ReportCollector {
   const std::map<int64_t, ActivityRow>& activity() const { return m_activity; }
   const std::vector<std::string>& log_columns() const { return m_columns; }
   // The events that matter (lifecycles, decisions, executions, task claims
-  // and failures, annotations, warnings and above), in timeline order.
-  const std::vector<Event>& timeline() const { return m_timeline; }
+  // and failures, annotations, warnings and above), in timeline order,
+  // serialized (spill.hpp).
+  const EventArena& timeline() const { return m_timeline; }
   uint64_t timeline_dropped() const { return m_dropped; }
-  // The first and last log of each source.
-  const std::map<std::string, std::pair<Event, Event>>& first_last() const { return m_first_last; }
+  // The first and last log of each source, serialized, keyed by source.
+  struct FirstLast {
+    std::vector<char> first;
+    std::vector<char> last;
+  };
+  const std::map<std::string, FirstLast>& first_last() const { return m_first_last; }
   // With --full: every event inside the window, spooled to a temporary file.
   std::FILE* spool() const { return m_spool; }
   uint64_t events() const { return m_events; }
@@ -70,7 +76,7 @@ class ReportCollector {
   // were 14% of report's CPU as memcmp).
   struct PerSource {
     std::string column;
-    std::pair<Event, Event>* first_last = nullptr;  // a value of m_first_last (nodes do not move)
+    FirstLast* first_last = nullptr;  // a value of m_first_last (nodes do not move)
   };
   PerSource& source_of(const Observation& o);
   Window m_window;
@@ -78,10 +84,11 @@ class ReportCollector {
   std::vector<std::string> m_columns;
   std::unordered_map<std::string, PerSource> m_sources;
   std::string m_actor;  // actor_of() the current line, in a reused buffer
-  std::vector<Event> m_timeline;
+  EventArena m_timeline;
   std::array<uint64_t, 32> m_listed{};  // timeline entries so far, by event type
   uint64_t m_dropped = 0;
-  std::map<std::string, std::pair<Event, Event>> m_first_last;
+  std::map<std::string, FirstLast> m_first_last;
+  std::vector<char> m_scratch;  // an event being serialized
   std::FILE* m_spool = nullptr;
   uint64_t m_events = 0;
   ReliabilityCollector m_reliability;

@@ -1,6 +1,7 @@
 #pragma once
-// Events of one small table (workers, tasks, decisions, executions), put in
-// timeline order in bounded memory. A row becomes events at several times
+// Events of the small tables (workers, tasks, decisions, executions), all
+// four through one sorter and one budget, put in timeline order in bounded
+// memory. A row becomes events at several times
 // (a task is queued, claimed and finished hours apart), so these tables
 // cannot be streamed in the order they are read; and all of them must be
 // read before system_logs starts streaming (one stream at a time). Events
@@ -11,6 +12,7 @@
 #include <cstdint>
 #include <memory>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "tlrecon/event.hpp"
@@ -22,6 +24,34 @@ namespace tlrecon {
 // away with the process however that ends. Throws an internal Error naming
 // `purpose` when it cannot be made.
 int open_temporary_file(const std::string& purpose);
+
+// An event serialized as the sorter holds it, appended to `out`; parsed
+// back whole, or read in place: its time, table, type and key.
+void serialize_event(const Event& e, std::vector<char>& out);
+void parse_event(const char* p, Event& e);
+Time serialized_time(const char* p);
+Origin serialized_origin(const char* p);
+EventType serialized_type(const char* p);
+std::string_view serialized_key(const char* p);
+
+// Events kept serialized, one after the other in blocks that never move:
+// a few hundred bytes of heap an event where a whole Event takes about a
+// kilobyte, and no vector grown by doubling. The report keeps its
+// timeline in one (issue 14).
+class EventArena {
+ public:
+  // Where the serialized event is: valid as long as the arena.
+  const char* add(const Event& e);
+  size_t size() const { return m_events.size(); }
+  const char* operator[](size_t i) const { return m_events[i]; }
+
+ private:
+  static constexpr size_t k_block = size_t(64) << 10;
+  std::vector<std::unique_ptr<char[]>> m_blocks;
+  size_t m_used = k_block;  // in the last block
+  std::vector<char> m_one;  // the event being serialized
+  std::vector<const char*> m_events;
+};
 
 class SpillSorter {
  public:

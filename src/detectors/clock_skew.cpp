@@ -33,9 +33,6 @@ class ClockSkew : public Detector {
           m_executions.push_back(e);
         }
         break;
-      case EventType::worker_created: m_created.emplace(e.worker_id, e); break;
-      case EventType::worker_promoted:
-      case EventType::worker_terminated: m_worker_events.push_back(e); break;
       case EventType::task_queued: on_queued(e); break;
       case EventType::task_claimed: on_claimed(e); break;
       default: break;
@@ -51,10 +48,11 @@ class ClockSkew : public Detector {
       }
     }
     Tally worker = start("worker events before the worker's creation");
-    for (const Event& e : m_worker_events) {
-      auto c = m_created.find(e.worker_id);
-      if (c != m_created.end() && e.time < c->second.time && touches(ctx, e, c->second)) {
-        pair(worker, c->second, e);
+    for (const WorkerEvent& w : early_worker_events(ctx)) {
+      Event e = w.life->event(w.type);
+      Event created = w.life->event(EventType::worker_created);
+      if (touches(ctx, e, created)) {
+        pair(worker, created, e);
       }
     }
     Tally task = start("tasks claimed before they were queued");
@@ -82,6 +80,31 @@ class ClockSkew : public Detector {
   }
 
  private:
+  struct WorkerEvent {
+    Time time;
+    EventType type;
+    const WorkerLife* life;
+  };
+
+  // The promotions and terminations before their worker's creation, in the
+  // stream's order (time, type, key), from the workers' lifecycles: no
+  // worker event is kept while the stream goes by.
+  static std::vector<WorkerEvent> early_worker_events(const DetectorContext& ctx) {
+    std::vector<WorkerEvent> out;
+    for (const auto& [id, w] : ctx.workers.workers()) {
+      for (EventType type : {EventType::worker_promoted, EventType::worker_terminated}) {
+        const std::optional<WorkerStage>& s = w.stage(type);
+        if (w.created && s && s->time < w.created->time) {
+          out.push_back(WorkerEvent{s->time, type, &w});
+        }
+      }
+    }
+    std::sort(out.begin(), out.end(), [](const WorkerEvent& a, const WorkerEvent& b) {
+      return std::tie(a.time, a.type, a.life->key()) < std::tie(b.time, b.type, b.life->key());
+    });
+    return out;
+  }
+
   static bool touches(const DetectorContext& ctx, const Event& a, const Event& b) {
     return ctx.window.contains(a.time) || ctx.window.contains(b.time);
   }
@@ -131,8 +154,6 @@ class ClockSkew : public Detector {
 
   std::map<std::string, Event> m_decisions;
   std::vector<Event> m_executions;
-  std::map<std::string, Event> m_created;
-  std::vector<Event> m_worker_events;
   // Tasks are paired as they stream by, so only the unpaired are held:
   // tasks queued and not claimed yet, and claims whose queueing is still to
   // come (a claim before its queueing arrives first).

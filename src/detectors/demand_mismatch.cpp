@@ -199,8 +199,8 @@ class DemandMismatch : public Detector {
 
   // The workers the scale-up that followed the first count created: those
   // its instance's cycle accounted for.
-  std::vector<const Event*> created_after(const DetectorContext& ctx, const Check& c, const Cycle** cycle) const {
-    std::vector<const Event*> out;
+  std::vector<Event> created_after(const DetectorContext& ctx, const Check& c, const Cycle** cycle) const {
+    std::vector<Event> out;
     *cycle = nullptr;
     for (const Cycle& cy : ctx.fleet.cycles()) {
       // The cycle of the count line itself (E1/E2 open it a moment before,
@@ -215,10 +215,9 @@ class DemandMismatch : public Detector {
       return out;
     }
     for (const LifecycleRecord& r : ctx.fleet.records()) {
-      bool by_it = std::find(r.sources.begin(), r.sources.end(), c.instance) != r.sources.end();
-      if (r.event.type == EventType::worker_created && by_it && r.event.time >= (*cycle)->first - m_tolerance &&
-          r.event.time <= (*cycle)->last + m_tolerance) {
-        out.push_back(&r.event);
+      if (r.type == EventType::worker_created && r.accounted_by(c.instance) &&
+          r.time >= (*cycle)->first - m_tolerance && r.time <= (*cycle)->last + m_tolerance) {
+        out.push_back(r.event());
       }
     }
     return out;
@@ -227,7 +226,7 @@ class DemandMismatch : public Detector {
   Finding make_finding(const DetectorContext& ctx, const std::string& instance, const Episode& ep) const {
     const Check& first = ep.checks.front();
     const Cycle* cycle = nullptr;
-    std::vector<const Event*> created = created_after(ctx, first, &cycle);
+    std::vector<Event> created = created_after(ctx, first, &cycle);
     Finding f = new_finding("demand_mismatch", cycle ? Severity::high : Severity::medium, first.line.time, ep.last,
                             {first.line.source_id.empty() ? instance : first.line.source_id});
     f.role = Role::orchestrator;
@@ -240,8 +239,8 @@ class DemandMismatch : public Detector {
     for (const TaskMark& t : first.tasks) {
       add_evidence(f, t.evidence());
     }
-    for (const Event* w : created) {
-      add_evidence(f, *w);
+    for (const Event& w : created) {
+      add_evidence(f, w);
     }
     auto said = [](const Fact& fact) {
       return "Queued=" + std::to_string(*fact.queued) +

@@ -24,13 +24,14 @@ class EarlyTermination : public Detector {
       }
       Finding f = new_finding("early_termination", Severity::low, w.promoted->time, w.terminated->time, {id});
       if (w.created) {
-        add_evidence(f, *w.created);
+        add_evidence(f, w.event(EventType::worker_created));
       }
-      add_evidence(f, *w.promoted);
-      add_evidence(f, *w.terminated);
+      add_evidence(f, w.event(EventType::worker_promoted));
+      Event terminated = w.event(EventType::worker_terminated);
+      add_evidence(f, terminated);
       f.title = "worker " + id + " terminated " + format_duration(lived) + " after its promotion";
       f.detail = "Promoted to active at " + format_utc(w.promoted->time) + " and terminated at " +
-                 format_utc(w.terminated->time) + " (" + w.terminated->message + ")" +
+                 format_utc(w.terminated->time) + " (" + terminated.message + ")" +
                  (w.created ? ", " + format_duration(w.terminated->time - w.created->time) +
                                   " after its creation"
                             : "") +

@@ -6,13 +6,12 @@
 // A worker that never logs at all, while other workers log in the window,
 // is silent from its promotion or first claim until it ends: its logging
 // never started. A fleet whose workers never log centrally says nothing.
-#include <array>
 #include <cmath>
 #include <map>
-#include <deque>
 #include <unordered_map>
 #include <unordered_set>
 
+#include "tlrecon/bucket_counts.hpp"
 #include "tlrecon/detector.hpp"
 
 namespace tlrecon {
@@ -37,13 +36,45 @@ Micros bucket_upper(int b) {
   return Micros(static_cast<long long>(1000.0 * std::pow(k_bucket_ratio, b)));
 }
 
+// Task marks in time order, dropped from the front. A vector and an index,
+// not a std::deque: an empty deque already holds 576 bytes of the heap, and
+// there is one per worker.
+class MarkQueue {
+ public:
+  void push(TaskMark m) { m_marks.push_back(std::move(m)); }
+  // Drops the marks at or before `t` from the front.
+  void drop_until(Time t) {
+    while (m_head < m_marks.size() && m_marks[m_head].time <= t) {
+      ++m_head;
+    }
+    if (m_head == m_marks.size()) {
+      if (m_marks.capacity() > 16) {
+        std::vector<TaskMark>().swap(m_marks);  // a long silence's marks, released
+      }
+      m_marks.clear();
+      m_head = 0;
+    } else if (m_head >= 16 && m_head * 2 >= m_marks.size()) {
+      m_marks.erase(m_marks.begin(), m_marks.begin() + static_cast<std::ptrdiff_t>(m_head));
+      m_head = 0;
+    }
+  }
+  std::vector<TaskMark>::const_iterator begin() const {
+    return m_marks.begin() + static_cast<std::ptrdiff_t>(m_head);
+  }
+  std::vector<TaskMark>::const_iterator end() const { return m_marks.end(); }
+
+ private:
+  std::vector<TaskMark> m_marks;
+  size_t m_head = 0;
+};
+
 struct SourceState;
 
 // What the tasks table shows a worker doing, kept only as long as a silence
 // of one of its log sources may still need it: memory follows the silences,
 // not the day's tasks.
 struct WorkerTasks {
-  std::deque<TaskMark> recent;        // since the oldest last log of its sources
+  MarkQueue recent;                   // since the oldest last log of its sources
   std::unordered_set<std::string> open;  // claimed, not finished or failed yet
   std::vector<const SourceState*> sources;
   // For a worker that may never log: when it first claimed, how many task
@@ -60,14 +91,50 @@ struct Silence {
   std::vector<TaskMark> activity;  // its task events inside the silence
 };
 
+// What a silence shows of the log before it, kept in place line after line
+// (no allocation once its strings have grown), not the whole Event. Its
+// source_type and source_id are the source's key split where they meet.
+struct LastLog {
+  Time time{};
+  Event::Place place = Event::Place::inside;
+  uint32_t type_size = 0;  // of its source_type, in the key
+  std::optional<int64_t> cycle;
+  std::string key;
+  std::string status;
+  std::string message;
+  void assign(const Event& e) {
+    time = e.time;
+    place = e.place;
+    type_size = static_cast<uint32_t>(e.source_type.size());
+    cycle = e.cycle;
+    key = e.key;
+    status = e.status;
+    message = e.message;
+  }
+  // The log as a finding shows it (evidence, message, cycle); `source` is
+  // its source's key, "source_type/source_id".
+  Event event(const std::string& source) const {
+    Event e;
+    e.time = time;
+    e.place = place;
+    e.cycle = cycle;
+    e.key = key;
+    e.source_type = source.substr(0, type_size);
+    e.source_id = source.substr(type_size + 1);
+    e.status = status;
+    e.message = message;
+    return e;
+  }
+};
+
 struct SourceState {
   Role role = Role::other;
-  std::string worker_id;
+  const std::string* worker_id = nullptr;  // its key in m_tasks
   WorkerTasks* tasks = nullptr;
-  std::optional<Event> last;
+  LastLog last;                            // once it logged
   size_t held_at_last = 0;
   uint64_t intervals = 0;
-  std::array<uint32_t, k_buckets> histogram{};
+  BucketCounts histogram;
   std::vector<Silence> silences;  // intervals longer than gap_min
 };
 
@@ -100,27 +167,23 @@ class LoggingGap : public Detector {
     SourceState& s = it->second;
     if (fresh) {
       s.role = o.role;
-      s.worker_id = e.source_id.empty() ? e.worker_id : e.source_id;
-      s.tasks = &m_tasks[s.worker_id];
+      auto tasks = m_tasks.try_emplace(e.source_id.empty() ? e.worker_id : e.source_id).first;
+      s.worker_id = &tasks->first;
+      s.tasks = &tasks->second;
       s.tasks->sources.push_back(&s);
-    }
-    if (s.last && e.place == Event::Place::before) {
-      *s.last = e;
-    } else if (s.last) {
-      Micros interval = e.time - s.last->time;
+    } else if (e.place != Event::Place::before) {
+      Micros interval = e.time - s.last.time;
       // Only intervals inside the window make the cadence.
-      if (s.last->place == Event::Place::inside) {
+      if (s.last.place == Event::Place::inside) {
         ++s.intervals;
-        ++s.histogram[bucket_of(interval)];
+        s.histogram.add(static_cast<uint8_t>(bucket_of(interval)));
       }
       if (interval > m_th.gap_min) {
-        Silence sil{*s.last, e, s.held_at_last, activity_between(*s.tasks, s.last->time, e.time)};
+        Silence sil{s.last.event(it->first), e, s.held_at_last, activity_between(*s.tasks, s.last.time, e.time)};
         s.silences.push_back(std::move(sil));
       }
-      *s.last = e;
-    } else {
-      s.last = e;
     }
+    s.last.assign(e);
     // Every task event at or before this log is in: the count of held tasks
     // is the one a silence starting here needs.
     s.held_at_last = s.tasks->open.size();
@@ -185,7 +248,7 @@ class LoggingGap : public Detector {
     f.role = Role::worker;
     f.open = !w.end() || *w.end() >= ctx.window.until;
     if (w.promoted) {
-      add_evidence(f, *w.promoted);
+      add_evidence(f, w.event(EventType::worker_promoted));
     }
     if (t != nullptr) {
       for (const TaskMark& m : t->first_work) {
@@ -216,11 +279,10 @@ class LoggingGap : public Detector {
   // created: the orchestrator has not logged for as long as logs are kept.
   void never_logged(const DetectorContext& ctx, std::vector<Finding>& out) const {
     Time from = ctx.logs_from();
-    std::vector<const Event*> created;
+    std::vector<Event> created;
     for (const LifecycleRecord& r : ctx.fleet.records()) {
-      if (r.event.type == EventType::worker_created && r.event.place == Event::Place::inside &&
-          r.event.time >= from) {
-        created.push_back(&r.event);
+      if (r.type == EventType::worker_created && r.place == Event::Place::inside && r.time >= from) {
+        created.push_back(r.event());
       }
     }
     if (created.empty()) {
@@ -230,8 +292,8 @@ class LoggingGap : public Detector {
     Finding f = new_finding("logging_gap", Severity::high, kept ? *kept : from, ctx.window.until, {"orchestrator"});
     f.role = Role::orchestrator;
     f.open = true;
-    for (const Event* e : created) {
-      add_evidence(f, *e);
+    for (const Event& e : created) {
+      add_evidence(f, e);
     }
     std::string since = kept ? "since its oldest row, " + format_utc(*kept) : "in what was read";
     f.title = "no orchestrator has logged for as long as logs are kept, while " + std::to_string(created.size()) +
@@ -256,10 +318,10 @@ class LoggingGap : public Detector {
     // or until its successor's first log.
     Expected x{ctx.window.until, std::nullopt, nullptr};
     if (s.role == Role::worker) {
-      const WorkerLife* w = ctx.workers.find(s.worker_id);
+      const WorkerLife* w = ctx.workers.find(*s.worker_id);
       if (w != nullptr && w->end()) {
         x.until = std::min(x.until, *w->end());
-        x.ended = w->terminated ? w->terminated : w->error;
+        x.ended = w->event(w->terminated ? EventType::worker_terminated : EventType::worker_error);
       }
     } else if ((x.succession = InstanceTracker::succeeded(ctx.successions, source)) != nullptr) {
       x.until = std::min(x.until, x.succession->new_instance->first.time);
@@ -276,8 +338,8 @@ class LoggingGap : public Detector {
     Expected expected = expected_of(ctx, source, s);
     std::vector<Silence> silences = s.silences;
     // The silence after the last log.
-    silences.push_back(Silence{*s.last, std::nullopt, s.held_at_last,
-                               activity_between(*s.tasks, s.last->time, ctx.window.until)});
+    silences.push_back(Silence{s.last.event(source), std::nullopt, s.held_at_last,
+                               activity_between(*s.tasks, s.last.time, ctx.window.until)});
     for (const Silence& sil : silences) {
       Time start = sil.before.time;
       Time end = sil.after ? sil.after->time : ctx.window.until;
@@ -312,14 +374,7 @@ class LoggingGap : public Detector {
     }
     uint64_t rank = static_cast<uint64_t>(0.95 * static_cast<double>(s.intervals - 1));
     rank = std::min(rank, s.intervals - 3);
-    uint64_t seen = 0;
-    for (int b = 0; b < k_buckets; ++b) {
-      seen += s.histogram[b];
-      if (seen > rank) {
-        return bucket_upper(b);
-      }
-    }
-    return bucket_upper(k_buckets - 1);
+    return bucket_upper(s.histogram.bucket_of_rank(rank).value_or(k_buckets - 1));
   }
 
   Finding make_gap(const DetectorContext& ctx, const std::string& source,
@@ -337,9 +392,8 @@ class LoggingGap : public Detector {
     std::vector<Evidence> activity;
     if (orchestrator) {
       for (const LifecycleRecord& r : ctx.fleet.records()) {
-        if (r.event.time > start && r.event.time < end && r.event.place == Event::Place::inside &&
-            r.sources.empty()) {
-          activity.push_back(evidence_of(r.event));
+        if (r.time > start && r.time < end && r.place == Event::Place::inside && !r.accounted()) {
+          activity.push_back(evidence_of(r.event()));
         }
       }
     } else {
@@ -417,7 +471,7 @@ class LoggingGap : public Detector {
     }
     // A worker none of whose sources has logged yet has no silence to explain.
     if (!w.sources.empty()) {
-      w.recent.push_back(TaskMark::of(e));
+      w.recent.push(TaskMark::of(e));
     }
   }
 
@@ -436,11 +490,9 @@ class LoggingGap : public Detector {
   static void forget_seen(WorkerTasks& w) {
     Time oldest = Time::max();
     for (const SourceState* src : w.sources) {
-      oldest = std::min(oldest, src->last->time);
+      oldest = std::min(oldest, src->last.time);
     }
-    while (!w.recent.empty() && w.recent.front().time <= oldest) {
-      w.recent.pop_front();
-    }
+    w.recent.drop_until(oldest);
   }
 
   Thresholds m_th;

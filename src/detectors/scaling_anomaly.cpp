@@ -60,11 +60,11 @@ class ScalingAnomaly : public Detector {
       if (n < k_rapid || c.first < ctx.window.since || c.lines.empty()) {
         continue;
       }
-      const Event& line = c.lines.front();
+      const Event line = c.lines.front().event(c.instance);
       Finding f = new_finding("rapid_scale_up", Severity::low, c.first, c.last, {line.source_id});
       f.role = Role::orchestrator;
-      for (const Event& l : c.lines) {
-        add_evidence(f, l);
+      for (const CycleLine& l : c.lines) {
+        add_evidence(f, l.event(c.instance));
       }
       f.title = "orchestrator " + line.source_id + " scaled up by " + std::to_string(n) + " workers in one cycle at " +
                 format_clock(c.first);

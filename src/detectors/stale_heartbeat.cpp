@@ -22,7 +22,7 @@ class StaleHeartbeat : public Detector {
       if (end && *end < ctx.window.until) {
         continue;  // it ended inside the window
       }
-      if (!end && (w.heartbeat->status == "terminated" || w.heartbeat->status == "error")) {
+      if (!end && (w.status() == "terminated" || w.status() == "error")) {
         continue;  // ended, but the table does not say when
       }
       if (lost(ctx, id)) {
@@ -35,10 +35,10 @@ class StaleHeartbeat : public Detector {
       }
       Finding f = new_finding("stale_heartbeat", Severity::medium, w.heartbeat->time, ctx.window.until, {id});
       f.open = true;
-      add_evidence(f, *w.heartbeat);
+      add_evidence(f, w.event(EventType::worker_heartbeat));
       f.title = "worker " + id + " has not sent a heartbeat for " + format_duration(age);
       f.detail = "Its last heartbeat is at " + format_utc(w.heartbeat->time) +
-                 ", yet it is not terminated at the window's end (status " + w.heartbeat->status +
+                 ", yet it is not terminated at the window's end (status " + w.status() +
                  "). It may be hung or gone while still counted as capacity.";
       out.push_back(std::move(f));
     }

@@ -1,6 +1,8 @@
 // unexplained_scale_up: workers created together (one burst) with no
 // orchestrator log near them that names one of them or reports a scale-up
 // or spawn. High when the burst falls inside an orchestrator's logging gap.
+#include <array>
+#include <memory>
 #include <set>
 
 #include "tlrecon/detector.hpp"
@@ -9,9 +11,12 @@ namespace tlrecon {
 
 namespace {
 
+// The tasks queued and not claimed when a worker was created, and the
+// first few of them: each task's evidence is made once and shared by the
+// creations that saw it queued.
 struct Demand {
   size_t queued = 0;
-  std::vector<Evidence> examples;
+  std::array<std::shared_ptr<const Evidence>, 3> examples;
 };
 
 class UnexplainedScaleUp : public Detector {
@@ -25,7 +30,11 @@ class UnexplainedScaleUp : public Detector {
   void on_event(const Observation& o) override {
     const Event& e = o.event;
     switch (e.type) {
-      case EventType::task_queued: m_queued.emplace(e.key, evidence_of(e)); break;
+      case EventType::task_queued:
+        if (m_queued.find(e.key) == m_queued.end()) {
+          m_queued.emplace(e.key, std::make_shared<const Evidence>(evidence_of(e)));
+        }
+        break;
       case EventType::task_claimed:
       case EventType::task_finished:
       case EventType::task_failed:
@@ -34,11 +43,9 @@ class UnexplainedScaleUp : public Detector {
         // The demand the orchestrator saw: tasks queued and not yet claimed.
         Demand d;
         d.queued = m_queued.size();
-        for (const auto& [key, task] : m_queued) {
-          if (d.examples.size() == 3) {
-            break;
-          }
-          d.examples.push_back(task);
+        size_t n = 0;
+        for (auto it = m_queued.begin(); it != m_queued.end() && n < d.examples.size(); ++it) {
+          d.examples[n++] = it->second;
         }
         m_demand.emplace(e.worker_id, std::move(d));
         break;
@@ -51,11 +58,11 @@ class UnexplainedScaleUp : public Detector {
     // What the accounting left over, grouped into bursts.
     std::vector<std::vector<const LifecycleRecord*>> bursts;
     for (const LifecycleRecord& r : ctx.fleet.records()) {
-      if (r.event.type != EventType::worker_created || r.event.place != Event::Place::inside ||
-          !r.sources.empty() || r.event.time < ctx.logs_from()) {
+      if (r.type != EventType::worker_created || r.place != Event::Place::inside || r.accounted() ||
+          r.time < ctx.logs_from()) {
         continue;  // accounted for, or before the logs kept: nothing can be said
       }
-      if (bursts.empty() || r.event.time - bursts.back().back()->event.time > m_th.burst_gap) {
+      if (bursts.empty() || r.time - bursts.back().back()->time > m_th.burst_gap) {
         bursts.emplace_back();
       }
       bursts.back().push_back(&r);
@@ -87,8 +94,8 @@ class UnexplainedScaleUp : public Detector {
       if (c.last + m_th.tolerance < f.start || c.first - m_th.tolerance > f.end) {
         continue;
       }
-      for (const Event& line : c.lines) {
-        add_evidence(f, line);
+      for (const CycleLine& line : c.lines) {
+        add_evidence(f, line.event(c.instance));
       }
       failed += c.failed;
       if (c.stated + c.unstated > 0 && said.size() < 600) {
@@ -113,14 +120,13 @@ class UnexplainedScaleUp : public Detector {
   Finding make_finding(const DetectorContext& ctx, const std::vector<const LifecycleRecord*>& burst) {
     std::vector<std::string> ids;
     for (const LifecycleRecord* r : burst) {
-      ids.push_back(r->event.worker_id);
+      ids.push_back(r->worker_id());
     }
-    Finding f = new_finding("unexplained_scale_up", Severity::medium, burst.front()->event.time,
-                            burst.back()->event.time, ids);
+    Finding f = new_finding("unexplained_scale_up", Severity::medium, burst.front()->time, burst.back()->time, ids);
     std::string names;
     for (const LifecycleRecord* r : burst) {
-      add_evidence(f, r->event);
-      names += (names.empty() ? "" : ", ") + r->event.worker_id;
+      add_evidence(f, r->event());
+      names += (names.empty() ? "" : ", ") + r->worker_id();
     }
     size_t n = burst.size();
     f.title = std::to_string(n) + (n == 1 ? " worker" : " workers") + " created at " +
@@ -131,12 +137,14 @@ class UnexplainedScaleUp : public Detector {
                format_duration(m_th.tolerance) + " names " + (n == 1 ? "it" : "them") +
                " or reports a scale-up that is not already spent on other workers.";
     f.detail += nearby_cycles(ctx, f);
-    auto d = m_demand.find(burst.front()->event.worker_id);
+    auto d = m_demand.find(burst.front()->worker_id());
     if (d != m_demand.end() && ctx.table_ok(TableId::tasks)) {
       f.detail += " Demand at that moment: " + std::to_string(d->second.queued) +
                   " task(s) queued and not yet claimed.";
-      for (const Evidence& task : d->second.examples) {
-        add_evidence(f, task);
+      for (const std::shared_ptr<const Evidence>& task : d->second.examples) {
+        if (task) {
+          add_evidence(f, *task);
+        }
       }
     }
     // Inside an orchestrator's logging gap, the orchestrator most likely did
@@ -168,7 +176,7 @@ class UnexplainedScaleUp : public Detector {
   }
 
   Thresholds m_th;
-  std::map<std::string, Evidence> m_queued;  // queued and not yet claimed
+  std::map<std::string, std::shared_ptr<const Evidence>> m_queued;  // queued and not yet claimed
   std::map<std::string, Demand> m_demand;
 };
 

@@ -14,6 +14,28 @@ namespace tlrecon {
 
 namespace {
 
+// What a finding shows of a worker's last log, kept in place line after
+// line: no allocation once its strings have grown.
+struct LastLog {
+  Time time{};
+  std::string key;
+  std::string status;
+  std::string message;
+  std::string source_type;
+  bool has_source_id = false;  // else the worker_id named it
+  // The log as the stream gave it, for the evidence; `id` is its key in m_last_log.
+  Event event(const std::string& id) const {
+    Event e;
+    e.time = time;
+    e.key = key;
+    e.source_type = source_type;
+    e.source_id = has_source_id ? id : std::string();
+    e.status = status;
+    e.message = message;
+    return e;
+  }
+};
+
 class WorkerLost : public Detector {
  public:
   explicit WorkerLost(const Mapping& mapping)
@@ -24,11 +46,28 @@ class WorkerLost : public Detector {
 
   void on_event(const Observation& o) override {
     const Event& e = o.event;
+    if (e.type == EventType::worker_terminated || e.type == EventType::worker_error) {
+      // An ended worker is not lost (lost()): its last log is of no use.
+      // Should it log again, the entry comes back, and lost() still says no.
+      m_last_log.erase(e.worker_id);
+      return;
+    }
     if (e.place == Event::Place::after) {
       return;
     }
     if (e.type == EventType::log && o.role == Role::worker) {
-      m_last_log[e.source_id.empty() ? e.worker_id : e.source_id] = e;
+      const std::string& id = e.source_id.empty() ? e.worker_id : e.source_id;
+      auto it = m_last_log.find(id);
+      if (it == m_last_log.end()) {
+        it = m_last_log.emplace(id, LastLog{}).first;
+      }
+      LastLog& last = it->second;
+      last.time = e.time;
+      last.key = e.key;
+      last.status = e.status;
+      last.message = e.message;
+      last.source_type = e.source_type;
+      last.has_source_id = !e.source_id.empty();
     } else if (e.type == EventType::task_claimed && !e.worker_id.empty()) {
       m_held[e.worker_id].emplace(e.key, TaskMark::of(e));
     } else if ((e.type == EventType::task_finished || e.type == EventType::task_failed ||
@@ -46,7 +85,7 @@ class WorkerLost : public Detector {
       if (log == m_last_log.end() || !lost(ctx, w, log->second.time)) {
         continue;
       }
-      out.push_back(make_finding(ctx, id, w, log->second));
+      out.push_back(make_finding(ctx, id, w, log->second.event(log->first)));
     }
   }
 
@@ -58,7 +97,7 @@ class WorkerLost : public Detector {
       return false;
     }
     std::string status;
-    for (char c : w.heartbeat->status) {
+    for (char c : w.status()) {
       status += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
     }
     if (status == "terminated" || status == "terminating" || status == "error" || status == "inactive") {
@@ -78,7 +117,7 @@ class WorkerLost : public Detector {
         held.push_back(mark);
       }
     }
-    const Event& beat = *w.heartbeat;
+    const Event beat = w.event(EventType::worker_heartbeat);
     Time start = std::max(beat.time, log.time);
     Finding f = new_finding("worker_lost", held.empty() ? Severity::medium : Severity::high, start,
                             ctx.window.until, {id});
@@ -114,7 +153,7 @@ class WorkerLost : public Detector {
   }
 
   Micros m_limit;
-  std::unordered_map<std::string, Event> m_last_log;  // per worker source_id
+  std::unordered_map<std::string, LastLog> m_last_log;  // per worker source_id
   std::unordered_map<std::string, std::map<std::string, TaskMark>> m_held;  // claimed, not finished
 };
 

@@ -15,7 +15,7 @@ class WorkerNeverPromoted : public Detector {
 
   void finish(const DetectorContext& ctx, std::vector<Finding>& out) override {
     for (const auto& [id, w] : ctx.workers.workers()) {
-      if (!w.created || w.promoted || !ctx.catalogue.managed(w.created->name)) {
+      if (!w.created || w.promoted || !ctx.catalogue.managed(w.name())) {
         continue;  // promoted, or not one the orchestrator promotes
       }
       std::optional<Time> end = w.end();
@@ -33,8 +33,8 @@ class WorkerNeverPromoted : public Detector {
       Finding f = new_finding("worker_never_promoted", Severity::medium, w.created->time,
                               ended_inside ? *end : ctx.window.until, {id});
       f.open = !ended_inside;
-      add_evidence(f, *w.created);
-      const std::optional<Event>& stop = w.stop();
+      add_evidence(f, w.event(EventType::worker_created));
+      const std::optional<Event> stop = w.stop();
       if (ended_inside && stop) {
         add_evidence(f, *stop);
       }
