@@ -1,20 +1,20 @@
 #include "tlrecon/csv.hpp"
 
+#include <cstring>
+
 #include "tlrecon/error.hpp"
 
 namespace tlrecon {
 
 namespace {
 
-// A field must be quoted when it holds one of these (find_first_of would
-// call memchr for every byte of a field).
+// A field must be quoted when it holds one of these: four memchr passes
+// (vectorised) beat one loop testing every byte four times.
 bool needs_quotes(std::string_view text) {
-  for (char c : text) {
-    if (c == ',' || c == '"' || c == '\r' || c == '\n') {
-      return true;
-    }
-  }
-  return false;
+  const char* p = text.data();
+  size_t n = text.size();
+  return std::memchr(p, ',', n) != nullptr || std::memchr(p, '"', n) != nullptr ||
+         std::memchr(p, '\n', n) != nullptr || std::memchr(p, '\r', n) != nullptr;
 }
 
 }  // namespace
@@ -26,11 +26,17 @@ void append_csv_field(std::string& out, std::string_view text) {
     return;
   }
   out += '"';
-  for (char c : text) {
-    if (c == '"') {
-      out += '"';
+  // Up to each quote in one piece, the quote doubled.
+  size_t at = 0;
+  while (true) {
+    size_t q = text.find('"', at);
+    if (q == std::string_view::npos) {
+      out.append(text.data() + at, text.size() - at);
+      break;
     }
-    out += c;
+    out.append(text.data() + at, q + 1 - at);
+    out += '"';
+    at = q + 1;
   }
   out += '"';
 }
