@@ -76,6 +76,8 @@ export ASAN_OPTIONS="detect_leaks=1:abort_on_error=1:strict_string_checks=1:dete
 export UBSAN_OPTIONS="print_stacktrace=1:halt_on_error=1:abort_on_error=1:log_path=$REPORTS/ubsan"
 export LSAN_OPTIONS="log_path=$REPORTS/lsan"
 export TSAN_OPTIONS="halt_on_error=1:abort_on_error=1:second_deadlock_stack=1:log_path=$REPORTS/tsan"
+# Under ThreadSanitizer, system_logs is read ahead on its thread too (off by default).
+[ "$KIND" = thread ] && export TLRECON_READ_AHEAD=1
 export TLRECON="$BUILD/tlrecon"
 # Python children that die of SIGABRT & co. are recorded there too (see the file).
 export TLRECON_SANITIZER_REPORTS="$REPORTS"

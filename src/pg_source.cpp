@@ -683,7 +683,7 @@ class PgSource : public Source {
       std::vector<std::unique_ptr<RowStream>> shares;
       shares.push_back(std::make_unique<Chain>(*m_tx, first, table));
       shares.push_back(std::make_unique<Chain>(*m_second_tx, std::vector<Statement>{{m_shares[1], {}}}, table));
-      return std::make_unique<ReadAhead>(std::make_unique<Guarded>(
+      return read_ahead_if_asked(std::make_unique<Guarded>(
           std::make_unique<MergedShares>(std::move(shares), m_mapping[table].columns[field::l_time].zone), *this,
           "reading " + info.relation));
     }
@@ -698,9 +698,9 @@ class PgSource : public Source {
       rows = std::make_unique<TiesInKeyOrder>(std::move(rows));
     }
     rows = std::make_unique<Guarded>(std::move(rows), *this, "reading " + info.relation);
-    // system_logs, the large one, is read and decoded on a second thread;
-    // nothing else uses the connection until it ends.
-    return table == TableId::system_logs ? std::make_unique<ReadAhead>(std::move(rows)) : std::move(rows);
+    // system_logs, the large one, may be read and decoded on a second
+    // thread; nothing else uses the connection until it ends.
+    return table == TableId::system_logs ? read_ahead_if_asked(std::move(rows)) : std::move(rows);
   }
 
   void finish() override {

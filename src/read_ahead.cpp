@@ -1,5 +1,8 @@
 #include "tlrecon/read_ahead.hpp"
 
+#include <cstdlib>
+#include <string>
+
 namespace tlrecon {
 
 ReadAhead::ReadAhead(std::unique_ptr<RowStream> inner) : m_inner(std::move(inner)) {}
@@ -92,6 +95,14 @@ bool ReadAhead::next(Row& row) {
   m_pos = 0;
   std::swap(row, m_current[m_pos++]);
   return true;
+}
+
+std::unique_ptr<RowStream> read_ahead_if_asked(std::unique_ptr<RowStream> rows) {
+  const char* asked = std::getenv("TLRECON_READ_AHEAD");
+  if (asked != nullptr && std::string(asked) == "1") {
+    return std::make_unique<ReadAhead>(std::move(rows));
+  }
+  return rows;
 }
 
 }  // namespace tlrecon

@@ -457,10 +457,12 @@ class LogsBeforeWindow {
     }
   }
 
-  // Whether the i-th row of the file is handed over.
-  bool keeps(uint64_t i, const Row& row) const {
+  // Whether the i-th row of the file is handed over; `recent`: it is in the
+  // recent range, and so is every row after it (the file is in time order).
+  bool keeps(uint64_t i, const Row& row, bool& recent) const {
     std::optional<Time> t = time_of(row);
-    return !t || *t >= m_recent || m_keep.count(i) > 0;
+    recent = t && *t >= m_recent;
+    return !t || recent || m_keep.count(i) > 0;
   }
 
  private:
@@ -481,7 +483,9 @@ class FilteredLogs : public RowStream {
 
   bool next(Row& row) override {
     while (m_rows.next(row)) {
-      if (m_filter.keeps(m_next++, row)) {
+      // From the recent range on every row is kept, unparsed here (a row
+      // out of time order is the decoder's to refuse).
+      if (m_recent || m_filter.keeps(m_next++, row, m_recent)) {
         return true;
       }
     }
@@ -492,6 +496,7 @@ class FilteredLogs : public RowStream {
   LogsBeforeWindow m_filter;
   SnapshotStream m_rows;
   uint64_t m_next = 0;
+  bool m_recent = false;
 };
 
 std::string altered(const std::string& path) {
@@ -536,11 +541,11 @@ class SnapshotSource : public Source {
   std::unique_ptr<RowStream> open(TableId table) override {
     const std::string& path = m_files[static_cast<int>(table)];
     if (table == TableId::system_logs && m_reading) {
-      // Parsed on a second thread (and hashed on a third, when it is checked while read).
+      // Hashed on a second thread when it is checked while read.
       if (!m_logs_sha256.empty()) {
         m_hashing = std::make_shared<HashingFile>(path);
       }
-      return std::make_unique<ReadAhead>(
+      return read_ahead_if_asked(
           std::make_unique<FilteredLogs>(path, m_reading->first, m_reading->second, m_hashing));
     }
     return std::make_unique<SnapshotStream>(path, table);

@@ -1,7 +1,10 @@
 #pragma once
 // Rows read ahead on a second thread: the reading of a table (COPY decoding,
 // CSV parsing) runs on one core while the caller decodes and analyses the
-// rows on another. Both sources read system_logs through it.
+// rows on another. Both sources read system_logs through it when
+// TLRECON_READ_AHEAD=1: on 2 cores shared with the PostgreSQL server (the
+// bench) it was slower, the thread competing with the server and moving
+// every row between cores (docs/scaling.md).
 #include <condition_variable>
 #include <deque>
 #include <exception>
@@ -44,5 +47,8 @@ class ReadAhead : public RowStream {
   std::exception_ptr m_error;
   std::thread m_thread;
 };
+
+// `rows` read ahead when TLRECON_READ_AHEAD=1, else `rows` itself.
+std::unique_ptr<RowStream> read_ahead_if_asked(std::unique_ptr<RowStream> rows);
 
 }  // namespace tlrecon
