@@ -1,6 +1,7 @@
 #include "tlrecon/time.hpp"
 
 #include <cstdio>
+#include <cstring>
 
 #include <date/tz.h>
 
@@ -187,27 +188,53 @@ bool parse_canonical(std::string_view text, const std::string& default_zone, Tim
   if (p[4] != '-' || p[7] != '-' || (p[10] != ' ' && p[10] != 'T') || p[13] != ':' || p[16] != ':') {
     return false;
   }
-  static constexpr size_t k_digits[] = {0, 1, 2, 3, 5, 6, 8, 9, 11, 12, 14, 15, 17, 18};
-  for (size_t i : k_digits) {
-    if (digit(i) > 9) {
+  // Rows come in time order, a day's worth at a time: the date of the last
+  // call (per thread) is kept with its day number.
+  thread_local char last_date[10] = {};
+  thread_local long last_days = 0;
+  thread_local bool have_last = false;
+  long days = 0;
+  if (have_last && std::memcmp(p, last_date, 10) == 0) {
+    days = last_days;
+  } else {
+    if ((digit(0) > 9) | (digit(1) > 9) | (digit(2) > 9) | (digit(3) > 9) | (digit(5) > 9) | (digit(6) > 9) |
+        (digit(8) > 9) | (digit(9) > 9)) {
       return false;
     }
+    const unsigned y = digit(0) * 1000 + digit(1) * 100 + digit(2) * 10 + digit(3);
+    const unsigned mo = digit(5) * 10 + digit(6);
+    const unsigned d = digit(8) * 10 + digit(9);
+    static constexpr unsigned k_month_days[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+    if (mo < 1 || mo > 12 || d < 1 || d > k_month_days[mo - 1] + (mo == 2 && is_leap(y) ? 1 : 0)) {
+      return false;
+    }
+    days = days_from_civil(y, mo, d);
+    std::memcpy(last_date, p, 10);
+    last_days = days;
+    have_last = true;
   }
-  const unsigned y = digit(0) * 1000 + digit(1) * 100 + digit(2) * 10 + digit(3);
-  const unsigned mo = digit(5) * 10 + digit(6);
-  const unsigned d = digit(8) * 10 + digit(9);
+  if ((digit(11) > 9) | (digit(12) > 9) | (digit(14) > 9) | (digit(15) > 9) | (digit(17) > 9) | (digit(18) > 9)) {
+    return false;
+  }
   const unsigned h = digit(11) * 10 + digit(12);
   const unsigned mi = digit(14) * 10 + digit(15);
   const unsigned s = digit(17) * 10 + digit(18);
-  static constexpr unsigned k_month_days[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
   // A leap second (s == 60) is left to the general parser.
-  if (mo < 1 || mo > 12 || d < 1 || h > 23 || mi > 59 || s > 59 ||
-      d > k_month_days[mo - 1] + (mo == 2 && is_leap(y) ? 1 : 0)) {
+  if (h > 23 || mi > 59 || s > 59) {
     return false;
   }
   size_t pos = 19;
   long micros = 0;
-  if (pos < n && p[pos] == '.') {
+  if (pos + 7 <= n && p[pos] == '.' && (digit(pos + 1) <= 9) & (digit(pos + 2) <= 9) & (digit(pos + 3) <= 9) &
+                                            (digit(pos + 4) <= 9) & (digit(pos + 5) <= 9) & (digit(pos + 6) <= 9)) {
+    // Six digits, as PostgreSQL prints a fraction whose last digit is not 0.
+    micros = ((((digit(pos + 1) * 10L + digit(pos + 2)) * 10 + digit(pos + 3)) * 10 + digit(pos + 4)) * 10 +
+              digit(pos + 5)) * 10 + digit(pos + 6);
+    pos += 7;
+    if (pos < n && digit(pos) <= 9) {
+      return false;  // more than six
+    }
+  } else if (pos < n && p[pos] == '.') {
     ++pos;
     size_t start = pos;
     while (pos < n && pos - start < 6 && digit(pos) <= 9) {
@@ -237,7 +264,7 @@ bool parse_canonical(std::string_view text, const std::string& default_zone, Tim
   } else {
     return false;
   }
-  const long seconds = days_from_civil(y, mo, d) * 86400L + h * 3600L + mi * 60L + s - offset;
+  const long seconds = days * 86400L + h * 3600L + mi * 60L + s - offset;
   out = Time(Micros(seconds * 1000000L + micros));
   return true;
 }
@@ -327,68 +354,71 @@ std::optional<Micros> parse_duration(std::string_view text) {
 namespace {
 
 // "YYYY-MM-DD?HH:MM:SS" by arithmetic: date::format goes through an
-// ostream, which costs more than the rest of a timeline line.
-void append_digits(std::string& out, long value, int width) {
-  char buf[16];
-  int n = 0;
-  for (; n < width; ++n) {
-    buf[width - 1 - n] = static_cast<char>('0' + value % 10);
+// ostream, which costs more than the rest of a timeline line. Written into
+// a buffer and appended once: a timeline line appends its time per event.
+char* write_digits(char* out, long value, int width) {
+  for (int n = width - 1; n >= 0; --n) {
+    out[n] = static_cast<char>('0' + value % 10);
     value /= 10;
   }
-  out.append(buf, static_cast<size_t>(width));
+  return out + width;
 }
 
-void append_date_time(std::string& out, Time t, char separator) {
+char* write_date_time(char* out, Time t, char separator) {
   auto secs = date::floor<std::chrono::seconds>(t);
   auto days = date::floor<date::days>(secs);
   date::year_month_day ymd{days};
   long of_day = static_cast<long>((secs - days).count());
   int year = static_cast<int>(ymd.year());
   if (year < 0 || year > 9999) {
-    out += date::format("%F", days);  // outside four digits: the slow, general way
+    std::string general = date::format("%F", days);  // outside four digits: the slow, general way
+    std::memcpy(out, general.data(), general.size());
+    out += general.size();
   } else {
-    append_digits(out, year, 4);
-    out += '-';
-    append_digits(out, static_cast<unsigned>(ymd.month()), 2);
-    out += '-';
-    append_digits(out, static_cast<unsigned>(ymd.day()), 2);
+    out = write_digits(out, year, 4);
+    *out++ = '-';
+    out = write_digits(out, static_cast<unsigned>(ymd.month()), 2);
+    *out++ = '-';
+    out = write_digits(out, static_cast<unsigned>(ymd.day()), 2);
   }
-  out += separator;
-  append_digits(out, of_day / 3600, 2);
-  out += ':';
-  append_digits(out, of_day / 60 % 60, 2);
-  out += ':';
-  append_digits(out, of_day % 60, 2);
+  *out++ = separator;
+  out = write_digits(out, of_day / 3600, 2);
+  *out++ = ':';
+  out = write_digits(out, of_day / 60 % 60, 2);
+  *out++ = ':';
+  return write_digits(out, of_day % 60, 2);
 }
 
 }  // namespace
 
 std::string format_utc(Time t) {
-  std::string out;
-  out.reserve(28);
-  append_utc(out, t);
-  return out;
+  char buf[k_utc_max];
+  return std::string(buf, write_utc(buf, t));
 }
 
 void append_utc(std::string& out, Time t) {
-  append_date_time(out, t, 'T');
+  char buf[k_utc_max];
+  out.append(buf, write_utc(buf, t));
+}
+
+char* write_utc(char* out, Time t) {
+  out = write_date_time(out, t, 'T');
   long frac = static_cast<long>((t - date::floor<std::chrono::seconds>(t)).count());
   if (frac != 0) {
-    out += '.';
+    *out++ = '.';
     if (frac % 1000 == 0) {
-      append_digits(out, frac / 1000, 3);
+      out = write_digits(out, frac / 1000, 3);
     } else {
-      append_digits(out, frac, 6);
+      out = write_digits(out, frac, 6);
     }
   }
-  out += 'Z';
+  *out++ = 'Z';
+  return out;
 }
 
 std::string format_utc_short(Time t) {
-  std::string out;
-  out.reserve(20);
-  append_date_time(out, t, ' ');
-  return out;
+  char buf[k_utc_max];
+  return std::string(buf, write_date_time(buf, t, ' '));
 }
 
 std::string format_clock(Time t) {
