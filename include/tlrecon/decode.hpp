@@ -21,8 +21,8 @@ class RowDecoder {
   void decode(const Row& row, std::vector<Event>& out);
   // The same, reusing the events already in `slots` (their strings keep
   // their capacity): afterwards slots holds exactly the row's events. A log
-  // row's strings are swapped into its event, not copied: `row` is left
-  // holding the slot's old strings, for the next read to overwrite.
+  // row's strings are moved into its event, not copied: `row` is left
+  // holding the slot's old buffers, emptied, for the next read to fill.
   void decode_into(Row& row, std::vector<Event>& slots);
 
  private:
