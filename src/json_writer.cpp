@@ -151,18 +151,12 @@ char* write_json_chars(char* out, std::string_view s) {
   return out;
 }
 
-// A record is written at a pointer into `out`, grown first to the most the
-// record can take and cut back to what it took: 36 appends a record, each
-// a call into libstdc++, cost as much as the escaping itself.
+// A record is written through one pointer: 36 appends a record, each a call
+// into libstdc++, cost as much as the escaping itself.
 class RecordWriter {
  public:
-  RecordWriter(std::string& out, size_t most) : m_out(out), m_start(out.size()) {
-    out.resize(m_start + most);
-    m_p = &out[m_start];
-  }
-  ~RecordWriter() { m_out.resize(static_cast<size_t>(m_p - m_out.data())); }
-  RecordWriter(const RecordWriter&) = delete;
-  RecordWriter& operator=(const RecordWriter&) = delete;
+  explicit RecordWriter(char* out) : m_p(out) {}
+  char* end() const { return m_p; }
 
   template <size_t N>
   void raw(const char (&text)[N]) {
@@ -188,42 +182,52 @@ class RecordWriter {
   }
 
  private:
-  std::string& m_out;
-  size_t m_start;
   char* m_p;
 };
+
+// Appends what `write` writes at a pointer, given room for `most` bytes:
+// the string is grown to that, then cut back to what was written.
+template <class Write>
+void append_bounded(std::string& out, size_t most, const Write& write) {
+  const size_t start = out.size();
+  out.resize(start + most);
+  char* end = write(&out[start]);
+  out.resize(static_cast<size_t>(end - out.data()));
+}
+
+bool is_log(const Event& e) { return e.type == EventType::log && e.origin == Origin::system_logs; }
 
 }  // namespace
 
 void append_json_string(std::string& out, std::string_view s) {
-  RecordWriter w(out, 2 + k_max_expansion * s.size());
-  w.raw('"');
-  w.chars(s);
-  w.raw('"');
+  append_bounded(out, 2 + k_max_expansion * s.size(), [s](char* p) {
+    RecordWriter w(p);
+    w.raw('"');
+    w.chars(s);
+    w.raw('"');
+    return w.end();
+  });
 }
 
-void append_event_record(std::string& out, const Event& e) {
-  const bool log = e.type == EventType::log && e.origin == Origin::system_logs;
-  std::string actor;
-  std::string summary;
-  if (!log) {
-    actor = actor_of(e);
-    summary = summary_of(e);
-  }
+size_t event_record_bound(const Event& e) {
   const size_t text = e.key.size() + e.source_type.size() + e.source_id.size() + e.worker_id.size() +
                       e.task_id.size() + e.decision_id.size() + e.name.size() + e.status.size() +
                       e.message.size() + e.detail.size();
   // Every value escaped at most k_max_expansion-fold (a log's actor and
   // summary repeat four of its fields), the keys, a time, a cycle.
-  const size_t most = k_max_expansion * (2 * text + actor.size() + summary.size()) + 512;
-  RecordWriter w(out, most);
+  const size_t derived = is_log(e) ? 0 : actor_of(e).size() + summary_of(e).size();
+  return k_max_expansion * (2 * text + derived) + 512;
+}
+
+char* write_event_record(char* out, const Event& e) {
+  RecordWriter w(out);
   w.raw("{\"record\":\"event\",\"time\":\"");
   w.utc(e.time);
   w.raw('"');
   w.field(",\"type\":\"", event_type_name(e.type));
   w.field(",\"table\":\"", origin_name(e.origin));
   w.field(",\"key\":\"", e.key);
-  if (log) {
+  if (is_log(e)) {
     // actor_of() and summary_of() of a log line, escaped in place rather
     // than built: the bytes are the same (see write_json_chars).
     w.raw(",\"actor\":\"");
@@ -236,8 +240,8 @@ void append_event_record(std::string& out, const Event& e) {
     w.chars(e.message);
     w.raw('"');
   } else {
-    w.field(",\"actor\":\"", actor);
-    w.field(",\"summary\":\"", summary);
+    w.field(",\"actor\":\"", actor_of(e));
+    w.field(",\"summary\":\"", summary_of(e));
   }
   w.optional_field(",\"source_type\":\"", e.source_type);
   w.optional_field(",\"source_id\":\"", e.source_id);
@@ -253,6 +257,11 @@ void append_event_record(std::string& out, const Event& e) {
     w.integer(*e.cycle);
   }
   w.raw('}');
+  return w.end();
+}
+
+void append_event_record(std::string& out, const Event& e) {
+  append_bounded(out, event_record_bound(e), [&e](char* p) { return write_event_record(p, e); });
 }
 
 }  // namespace tlrecon

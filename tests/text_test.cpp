@@ -90,6 +90,7 @@ TEST_CASE("JSONL event records: the bytes nlohmann writes, and log fields escape
       e.cycle = -3;
       std::string line;
       append_event_record(line, e);
+      CHECK(line.size() <= event_record_bound(e));
       // The log fast path writes actor and summary from their parts.
       std::string actor;
       append_json_string(actor, actor_of(e));
@@ -112,6 +113,7 @@ TEST_CASE("JSONL event records: the bytes nlohmann writes, and log fields escape
       task.worker_id = a;
       std::string other;
       append_event_record(other, task);
+      CHECK(other.size() <= event_record_bound(task));
       std::string task_summary;
       append_json_string(task_summary, summary_of(task));
       CHECK(other.find(",\"summary\":" + task_summary + ",") != std::string::npos);
