@@ -1,5 +1,6 @@
 #include "tlrecon/render_timeline.hpp"
 
+#include <algorithm>
 #include <cstdio>
 
 #include "tlrecon/csv.hpp"
@@ -129,10 +130,15 @@ class JsonlWriter : public TimelineWriter {
   }
 
   void event(const Event& e) override {
-    m_line.clear();
-    append_event_record(m_line, e);
-    m_line += '\n';
-    m_out << m_line;
+    // The buffer only grows (to the longest record's bound): never zeroed
+    // again, unlike a string grown for each record.
+    const size_t most = event_record_bound(e) + 1;
+    if (m_buffer.size() < most) {
+      m_buffer.resize(std::max(most, 2 * m_buffer.size()));
+    }
+    char* end = write_event_record(m_buffer.data(), e);
+    *end++ = '\n';
+    m_out.write(m_buffer.data(), end - m_buffer.data());
   }
 
   void trailer(const Window& window, const std::vector<TableInfo>& tables) override {
@@ -157,7 +163,7 @@ class JsonlWriter : public TimelineWriter {
 
  private:
   std::ostream& m_out;
-  std::string m_line;
+  std::vector<char> m_buffer;
 };
 
 class CsvWriter : public TimelineWriter {

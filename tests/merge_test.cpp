@@ -1,5 +1,7 @@
 #include <doctest/doctest.h>
 
+#include <algorithm>
+
 #include "fake_source.hpp"
 #include "tlrecon/analysis.hpp"
 #include "tlrecon/merge.hpp"
@@ -133,6 +135,44 @@ TEST_CASE("Merger: ties between streams go to the stream given first") {
     keys.push_back(e->key);
   }
   CHECK(keys == std::vector<std::string>{"z", "a", "a"});
+}
+
+TEST_CASE("Merger: long runs of one stream, ties and interleaving give the order of one sort") {
+  // The stream handed out last skips the heap while it stays first: runs of
+  // one stream, equal times across streams, equal events in two streams.
+  std::vector<std::vector<Event>> inputs(4);
+  std::vector<std::pair<Event, size_t>> all;
+  for (int i = 0; i < 2000; ++i) {
+    size_t stream = (i / 37) % 4 == 3 ? 3 : static_cast<size_t>((i * 7) % 11 < 8 ? 0 : (i % 3));
+    Event e;
+    e.time = *parse_time("2025-10-16T17:00:00Z") + std::chrono::seconds(i / 5);
+    e.origin = static_cast<Origin>(stream == 3 ? 4 : i % 5);
+    e.type = static_cast<EventType>(i % 3);
+    e.key = "k" + std::to_string(i % 7);
+    inputs[stream].push_back(e);
+    all.emplace_back(e, stream);
+  }
+  std::vector<std::unique_ptr<EventStream>> streams;
+  for (auto& events : inputs) {
+    streams.push_back(std::make_unique<VectorStream>(events));
+  }
+  std::stable_sort(all.begin(), all.end(), [](const auto& a, const auto& b) {
+    if (event_before(a.first, b.first)) {
+      return true;
+    }
+    return !event_before(b.first, a.first) && a.second < b.second;
+  });
+  Merger m(std::move(streams));
+  size_t n = 0;
+  while (const Event* e = m.next()) {
+    REQUIRE(n < all.size());
+    CHECK(e->time == all[n].first.time);
+    CHECK(e->origin == all[n].first.origin);
+    CHECK(e->type == all[n].first.type);
+    CHECK(e->key == all[n].first.key);
+    ++n;
+  }
+  CHECK(n == all.size());
 }
 
 TEST_SUITE_END();

@@ -119,6 +119,24 @@ TEST_CASE("catalogue: every era's lines become the facts they state") {
   CHECK(fact("ðŸš€ SCALING UP: Spawning 4 workers (current: 0, desired: 4)").n == 4);
 }
 
+TEST_CASE("catalogue: role_of gives the same roles whatever the order and number of source types") {
+  Mapping m = default_mapping();
+  const Catalogue c(m);  // asked again and again: answers from its recent source types
+  std::vector<std::string> types = {"worker", "orchestrator_gpu", "api", "orchestrator", "worker_gpu",
+                                    "scheduler", "", "orchestrator_api", "WORKER"};
+  std::vector<Role> expected;
+  for (const std::string& t : types) {
+    expected.push_back(Catalogue(m).role_of(t));
+  }
+  CHECK(expected[0] == Role::worker);
+  CHECK(expected[1] == Role::orchestrator);
+  for (int round = 0; round < 500; ++round) {
+    size_t i = static_cast<size_t>((round * 7 + round / 9) % static_cast<int>(types.size()));
+    CAPTURE(types[i]);
+    CHECK(c.role_of(types[i]) == expected[i]);
+  }
+}
+
 TEST_CASE("catalogue: a mapping adds entries, and a pattern without the group its fact needs is refused") {
   Mapping m = default_mapping();
   m.patterns.facts = {{"scale_up", R"(launching (?P<n>\d+) pods)"}};

@@ -1,6 +1,7 @@
 #include <doctest/doctest.h>
 
 #include <cstdint>
+#include <cstdio>
 #include <string>
 #include <utility>
 #include <vector>
@@ -89,6 +90,7 @@ TEST_CASE("JSONL event records: the bytes nlohmann writes, and log fields escape
       e.cycle = -3;
       std::string line;
       append_event_record(line, e);
+      CHECK(line.size() <= event_record_bound(e));
       // The log fast path writes actor and summary from their parts.
       std::string actor;
       append_json_string(actor, actor_of(e));
@@ -111,10 +113,89 @@ TEST_CASE("JSONL event records: the bytes nlohmann writes, and log fields escape
       task.worker_id = a;
       std::string other;
       append_event_record(other, task);
+      CHECK(other.size() <= event_record_bound(task));
       std::string task_summary;
       append_json_string(task_summary, summary_of(task));
       CHECK(other.find(",\"summary\":" + task_summary + ",") != std::string::npos);
     }
+  }
+}
+
+namespace {
+
+// append_json_string as it was written first, a byte at a time: the
+// 8-bytes-at-a-time scan must give the same bytes.
+std::string json_string_bytewise(std::string_view s) {
+  std::string out = "\"";
+  for (size_t i = 0; i < s.size();) {
+    unsigned char c = static_cast<unsigned char>(s[i]);
+    if (c >= 0x80) {
+      i += append_utf8_or_replacement(out, s, i);
+      continue;
+    }
+    char buf[8];
+    switch (c) {
+      case '"': out += "\\\""; break;
+      case '\\': out += "\\\\"; break;
+      case '\b': out += "\\b"; break;
+      case '\f': out += "\\f"; break;
+      case '\n': out += "\\n"; break;
+      case '\r': out += "\\r"; break;
+      case '\t': out += "\\t"; break;
+      default:
+        if (c < 0x20) {
+          std::snprintf(buf, sizeof buf, "\\u%04x", c);
+          out += buf;
+        } else {
+          out += static_cast<char>(c);
+        }
+    }
+    ++i;
+  }
+  return out + "\"";
+}
+
+}  // namespace
+
+TEST_CASE("append_json_string: the word-at-a-time scan gives the bytes of the byte-at-a-time one") {
+  SUBCASE("each special byte at every position of strings up to 3 words long") {
+    for (const std::string& special : std::vector<std::string>{"\"", "\\", std::string(1, '\0'), "\x1f", "\x20", "\x7f", "\x80", "\xff",
+                                      "\xc3\xa9", "\xe2\x9c\x85", "\xf0\x9f\x98\x80", "\xe2\x9c", "!", "#", "[", "]"}) {
+      for (size_t length = 0; length <= 24; ++length) {
+        for (size_t at = 0; at <= length; ++at) {
+          std::string text(length, 'a');
+          text.insert(at, special);
+          CAPTURE(text);
+          std::string out;
+          append_json_string(out, text);
+          CHECK(out == json_string_bytewise(text));
+        }
+      }
+    }
+  }
+  SUBCASE("random bytes, mostly printable") {
+    uint64_t state = 42;
+    auto next = [&state]() {
+      state = state * 6364136223846793005ULL + 1442695040888963407ULL;
+      return static_cast<unsigned>(state >> 33);
+    };
+    for (int round = 0; round < 20000; ++round) {
+      std::string text;
+      size_t length = next() % 40;
+      for (size_t i = 0; i < length; ++i) {
+        unsigned r = next() % 100;
+        text += static_cast<char>(r < 80 ? 0x20 + next() % 0x5f : next() % 256);
+      }
+      CAPTURE(text);
+      std::string out = "prefix";
+      append_json_string(out, text);
+      CHECK(out == "prefix" + json_string_bytewise(text));
+    }
+  }
+  for (const std::string& hostile : k_hostile) {
+    std::string out;
+    append_json_string(out, hostile);
+    CHECK(out == json_string_bytewise(hostile));
   }
 }
 

@@ -1,3 +1,5 @@
+#include <cstdio>
+
 #include <doctest/doctest.h>
 
 #include "tlrecon/error.hpp"
@@ -49,6 +51,73 @@ TEST_CASE("parse_time: rejects what is not a time") {
                           "2025-10-16T17:35:31+24:00"}) {
     CAPTURE(bad);
     CHECK_FALSE(parse_time(bad).has_value());
+  }
+}
+
+// The canonical text ("2025-10-16 00:00:00.039663+00") is read on a fast
+// path; the same instant written with a lower-case 't', a comma and
+// "+hh:00" takes the general parser. Both must agree everywhere.
+std::string general_form(std::string text) {
+  text[10] = 't';
+  size_t dot = text.find('.');
+  if (dot != std::string::npos) {
+    text[dot] = ',';
+  }
+  if (text.size() >= 3 && (text[text.size() - 3] == '+' || text[text.size() - 3] == '-')) {
+    text += ":00";
+  }
+  return text;
+}
+
+void check_fast_path(const std::string& text) {
+  CAPTURE(text);
+  std::optional<Time> fast = parse_time(text);
+  std::optional<Time> general = parse_time(general_form(text));
+  REQUIRE(fast.has_value() == general.has_value());
+  if (fast) {
+    CHECK(*fast == *general);
+  }
+}
+
+TEST_CASE("parse_time: the canonical form's fast path agrees with the general parser") {
+  SUBCASE("every day of years around leap rules, and the ends of the range") {
+    for (int y : {0, 1, 4, 99, 100, 399, 400, 1600, 1899, 1900, 1969, 1970, 2000, 2024, 2025, 2100, 9999}) {
+      for (int m = 0; m <= 13; ++m) {
+        for (int d = 0; d <= 32; ++d) {
+          char buf[64];
+          std::snprintf(buf, sizeof buf, "%04d-%02d-%02d 23:59:59.999999+00", y, m, d);
+          check_fast_path(buf);
+        }
+      }
+    }
+  }
+  SUBCASE("fractions of 0 to 7 digits, offsets, zone letters") {
+    for (const char* frac : {"", ".", ".0", ".5", ".12", ".123", ".1234", ".12345", ".123456", ".1234567"}) {
+      for (const char* zone : {"+00", "-00", "+05", "-08", "+14", "+15", "+16", "+99", "Z", ""}) {
+        check_fast_path(std::string("2025-10-16 17:35:31") + frac + zone);
+        check_fast_path(std::string("1970-01-01 00:00:00") + frac + zone);
+        check_fast_path(std::string("1969-12-31 23:59:59") + frac + zone);
+      }
+    }
+  }
+  SUBCASE("times of day at and past their limits") {
+    for (const char* clock : {"00:00:00", "23:59:59", "24:00:00", "23:60:00", "23:59:60", "23:59:61", "9:00:000"}) {
+      check_fast_path(std::string("2024-02-29 ") + clock + "+00");
+    }
+  }
+  SUBCASE("what the fast path leaves to the general parser") {
+    CHECK(iso("2025-10-16 17:35:31.123456+05:30") == "2025-10-16T12:05:31.123456Z");
+    CHECK(iso("2025-10-16 17:35:31+00 BC") == "none");
+    CHECK(iso("0044-03-15 12:00:00+00 BC") == "none");
+    CHECK(iso("infinity") == "none");
+    CHECK(iso("2025-10-16 17:35:31+00x") == "none");
+    CHECK(iso("2025-10-16 17:35:31 +00") == "none");
+    CHECK(iso("2025-10-16 17:35:31-0a") == "none");
+    CHECK(iso("2025-10-16 17:35:31.123456", "America/New_York") == "2025-10-16T21:35:31.123456Z");
+    CHECK(iso("2025-10-16 17:35:31.123456", "UTC") == "2025-10-16T17:35:31.123456Z");
+    CHECK(iso("2025-10-16T17:35:31.25+00", "America/New_York") == "2025-10-16T17:35:31.250Z");
+    CHECK(iso("+2025-10-16 17:35:31+00") == "none");
+    CHECK(iso("2025-1x-16 17:35:31+00") == "none");
   }
 }
 

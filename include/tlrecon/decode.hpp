@@ -20,8 +20,10 @@ class RowDecoder {
   // PostgreSQL source never sends them, a snapshot may hold them.
   void decode(const Row& row, std::vector<Event>& out);
   // The same, reusing the events already in `slots` (their strings keep
-  // their capacity): afterwards slots holds exactly the row's events.
-  void decode_into(const Row& row, std::vector<Event>& slots);
+  // their capacity): afterwards slots holds exactly the row's events. A log
+  // row's strings are moved into its event, not copied: `row` is left
+  // holding the slot's old buffers, emptied, for the next read to fill.
+  void decode_into(Row& row, std::vector<Event>& slots);
 
  private:
   // The row's own time when the row is to be decoded; counts what it skips.
@@ -41,7 +43,7 @@ class RowDecoder {
   void decode_task(const Row& row, Time queued, std::vector<Event>& out);
   void decode_decision(const Row& row, Time time, std::vector<Event>& out);
   void decode_execution(const Row& row, Time started, std::vector<Event>& out);
-  void fill_log(const Row& row, Time time, Event& e);
+  void fill_log(Row& row, Time time, Event& e);
 
   TableId m_table;
   const TableMapping& m_mapping;

@@ -28,6 +28,10 @@ std::optional<Micros> parse_duration(std::string_view text);
 std::string format_utc(Time t);
 // The same, appended to `out`.
 void append_utc(std::string& out, Time t);
+// The same, written at `out`, which has room for k_utc_max bytes; returns
+// the end of what was written.
+constexpr size_t k_utc_max = 48;
+char* write_utc(char* out, Time t);
 // "2025-10-16 17:35:31" (UTC, seconds), the compact form for aligned text.
 std::string format_utc_short(Time t);
 // "17:35:31", the time of day in UTC.
