@@ -1,6 +1,7 @@
 #include "tlrecon/decode.hpp"
 
 #include <algorithm>
+#include <charconv>
 #include <cmath>
 #include <cstdlib>
 #include <functional>
@@ -33,6 +34,26 @@ std::optional<double> number(const Row& row, int f) {
     return std::nullopt;
   }
   return v;
+}
+
+// A cycle number: an integer as it is (a bigint's whole range), else any
+// other number that fits one (a numeric "12.0"); none when it fits no int64.
+std::optional<int64_t> cycle_of(const Row& row) {
+  if (!has(row, l_cycle)) {
+    return std::nullopt;
+  }
+  const std::string& t = text(row, l_cycle);
+  int64_t whole = 0;
+  auto [end, error] = std::from_chars(t.data(), t.data() + t.size(), whole);
+  if (error == std::errc() && end == t.data() + t.size()) {
+    return whole;
+  }
+  std::optional<double> v = number(row, l_cycle);
+  // 2^63 is exactly representable; every double below it converts.
+  if (!v || *v < -9223372036854775808.0 || *v >= 9223372036854775808.0) {
+    return std::nullopt;
+  }
+  return static_cast<int64_t>(*v);
 }
 
 std::string printable_key(const std::string& key) {
@@ -172,10 +193,7 @@ void RowDecoder::fill_log(Row& row, Time time, Event& e) {
   e.type = EventType::log;
   e.origin = Origin::system_logs;
   e.time = time;
-  e.cycle.reset();
-  if (auto c = number(row, l_cycle)) {
-    e.cycle = static_cast<int64_t>(*c);
-  }
+  e.cycle = cycle_of(row);
   // Moved, not copied: copying each field a second time (the reader copied
   // it out of its buffer) cost as much as a log line's detectors. A move
   // between two allocated strings hands the event's old buffer to the row
