@@ -144,10 +144,12 @@ Analysis analyze(Source& source, const Mapping& mapping, const Catalogue& catalo
       running.push_back(d.get());
     }
   }
+  auto log_sources = std::make_shared<LogSources>(static_cast<bool>(sink));
   a.tables = read_events(source, mapping, window, [&](const Event& e) {
     Observation o{e, Role::other, Fact{}};
-    if (e.origin == Origin::system_logs) {
-      o.role = catalogue.role_of(e.source_type);
+    if (e.origin == Origin::system_logs && e.type == EventType::log) {
+      o.source = &log_sources->of(e, catalogue);
+      o.role = o.source->role;
       if (o.role == Role::orchestrator) {
         o.fact = catalogue.fact_of(e.message);
       }
@@ -163,7 +165,11 @@ Analysis analyze(Source& source, const Mapping& mapping, const Catalogue& catalo
     if (sink) {
       sink(o);
     }
+    if (o.source != nullptr) {
+      log_sources->seen(*o.source, e);
+    }
   }, std::move(annotations), progress);
+  a.log_sources = log_sources;
   fleet.finish();
   const std::vector<Succession> successions =
       instances.successions(mapping.thresholds.handover, mapping.thresholds.tolerance);

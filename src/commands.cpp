@@ -446,6 +446,7 @@ int run_report(const CommonOptions& common, const ReportCommandOptions& options,
   //    keeps what the report shows of the stream.
   ReportCollector collector(in.window, options.full);
   Analysis a = analyse_input(common, in, [&](const Observation& o) { collector.on_event(o); }, std::move(notes), err);
+  collector.finish();
   // 3. Render.
   ReportOptions ro;
   ro.zones = zones;

@@ -6,6 +6,57 @@
 
 namespace tlrecon {
 
+LogSource& LogSources::of(const Event& e, const Catalogue& catalogue) {
+  m_key.assign(e.source_type).append(1, '/').append(e.source_id);
+  auto it = m_index.find(m_key);
+  if (it != m_index.end()) {
+    return *it->second;
+  }
+  LogSource& s = m_sources.emplace_back();
+  s.name = m_key;
+  s.index = static_cast<uint32_t>(m_sources.size() - 1);
+  s.type_size = static_cast<uint32_t>(e.source_type.size());
+  s.role = catalogue.role_of(e.source_type);
+  m_index.emplace(s.name, &s);
+  return s;
+}
+
+void LogSources::seen(LogSource& s, const Event& e) const {
+  if (e.place == Event::Place::after) {
+    return;
+  }
+  // Assigned field by field: the strings keep their capacity line after line.
+  LogSource::Line& l = s.last;
+  l.time = e.time;
+  l.place = e.place;
+  l.cycle = e.cycle;
+  l.key = e.key;
+  l.status = e.status;
+  l.message = e.message;
+  if (m_whole_lines) {
+    l.task_id = e.task_id;
+    l.worker_id = e.worker_id;
+  }
+  s.logged = true;
+}
+
+Event LogSource::event() const {
+  Event e;
+  e.type = EventType::log;
+  e.origin = Origin::system_logs;
+  e.time = last.time;
+  e.place = last.place;
+  e.cycle = last.cycle;
+  e.key = last.key;
+  e.source_type = source_type();
+  e.source_id = source_id();
+  e.status = last.status;
+  e.message = last.message;
+  e.task_id = last.task_id;
+  e.worker_id = last.worker_id;
+  return e;
+}
+
 FleetAccounting::FleetAccounting(const Mapping& mapping, const Catalogue& catalogue, const WorkerTracker& workers)
     : m_catalogue(catalogue), m_workers(workers), m_tolerance(mapping.thresholds.tolerance) {}
 

@@ -84,18 +84,18 @@ ReportCollector::~ReportCollector() {
 }
 
 ReportCollector::PerSource& ReportCollector::source_of(const Observation& o) {
-  const Event& e = o.event;
-  // actor_of(e) of a log line, without an allocation per line.
-  m_actor.assign(e.source_type).append(1, '/').append(e.source_id);
-  auto it = m_sources.find(m_actor);
-  if (it != m_sources.end()) {
-    return it->second;
+  const LogSource& source = *o.source;
+  if (source.index >= m_sources.size()) {
+    m_sources.resize(source.index + 1);
   }
-  PerSource& ps = m_sources[m_actor];
-  // Orchestrators get a column each; other sources one per source type.
-  ps.column = o.role == Role::orchestrator ? m_actor : e.source_type + " (all)";
-  if (std::find(m_columns.begin(), m_columns.end(), ps.column) == m_columns.end()) {
-    m_columns.insert(std::upper_bound(m_columns.begin(), m_columns.end(), ps.column), ps.column);
+  PerSource& ps = m_sources[source.index];
+  if (ps.source == nullptr) {
+    ps.source = &source;
+    // Orchestrators get a column each; other sources one per source type.
+    ps.column = o.role == Role::orchestrator ? source.name : o.event.source_type + " (all)";
+    if (std::find(m_columns.begin(), m_columns.end(), ps.column) == m_columns.end()) {
+      m_columns.insert(std::upper_bound(m_columns.begin(), m_columns.end(), ps.column), ps.column);
+    }
   }
   return ps;
 }
@@ -107,7 +107,12 @@ void ReportCollector::on_event(const Observation& o) {
   }
   ++m_events;
   m_reliability.on_event(e);
-  ActivityRow& row = m_activity[(e.time - m_window.since) / k_bucket];
+  int64_t bucket = (e.time - m_window.since) / k_bucket;
+  if (bucket != m_bucket || m_row == nullptr) {
+    m_row = &m_activity[bucket];
+    m_bucket = bucket;
+  }
+  ActivityRow& row = *m_row;
   switch (e.type) {
     case EventType::worker_created: ++row.created; break;
     case EventType::worker_promoted: ++row.promoted; break;
@@ -117,13 +122,16 @@ void ReportCollector::on_event(const Observation& o) {
     case EventType::execution_started: ++row.executions; break;
     case EventType::log: {
       PerSource& ps = source_of(o);
-      ++row.logs[ps.column];
+      if (ps.bucket != bucket || ps.count == nullptr) {
+        ps.count = &row.logs[ps.column];
+        ps.bucket = bucket;
+      }
+      ++*ps.count;
       if (ps.first_last == nullptr) {
-        ps.first_last = &m_first_last[m_actor];
+        ps.first_last = &m_first_last[ps.source->name];
         keep(e, ps.first_last->first, m_scratch);
       }
-      // Serialized in place: the buffer keeps its capacity line after line.
-      keep(e, ps.first_last->last, m_scratch);
+      // The last is analyze's: kept (serialized) by finish().
       break;
     }
     default: break;
@@ -146,6 +154,16 @@ void ReportCollector::on_event(const Observation& o) {
                        visible(e.key) + "\t" + event_type_name(e.type) + "\t" + visible(actor_of(e)) + "\t" +
                        visible(summary_of(e)) + "\n";
     std::fwrite(line.data(), 1, line.size(), m_spool);
+  }
+}
+
+void ReportCollector::finish() {
+  // A source with a log inside the window has its last one inside it: lines
+  // come in time order, those before the window first.
+  for (const PerSource& ps : m_sources) {
+    if (ps.first_last != nullptr) {
+      keep(ps.source->event(), ps.first_last->last, m_scratch);
+    }
   }
 }
 

@@ -3,6 +3,7 @@
 // one pass, hands each event to the detectors (and to an optional sink, the
 // report's timeline), and returns the findings.
 #include <functional>
+#include <memory>
 #include <ostream>
 #include <string>
 #include <vector>
@@ -19,6 +20,8 @@ struct Analysis {
   WorkerTracker workers;
   std::vector<DetectorStatus> detectors;
   std::vector<Finding> findings;  // numbered F1… in timeline order
+  // Every log source of the read, with its last line (ReportCollector::finish).
+  std::shared_ptr<const LogSources> log_sources;
 };
 
 using EventSink = std::function<void(const Event&)>;

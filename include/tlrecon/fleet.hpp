@@ -10,6 +10,8 @@
 #include <optional>
 #include <set>
 #include <string>
+#include <string_view>
+#include <unordered_map>
 #include <vector>
 
 #include "tlrecon/catalogue.hpp"
@@ -17,11 +19,61 @@
 
 namespace tlrecon {
 
+// One log source of the read (a source_type and source_id), with its last
+// line so far. Kept once for every consumer: logging_gap, worker_lost and the
+// report each needed the last line of each source, and each copied every
+// line to keep it (issue 14: 3,000 sources, 2M lines a day).
+struct LogSource {
+  std::string name;  // "source_type/source_id", as actor_of() names a log's source
+  uint32_t index = 0;      // 0, 1, … in the order of the sources' first lines
+  uint32_t type_size = 0;  // of its source_type, at the start of `name`
+  Role role = Role::other;
+  bool logged = false;  // a line not after the window was seen: `last` holds the latest
+  // The last line, but for its source (`name`): task_id and worker_id only
+  // when the LogSources keeps whole lines.
+  struct Line {
+    Time time{};
+    Event::Place place = Event::Place::inside;
+    std::optional<int64_t> cycle;
+    std::string key;
+    std::string status;
+    std::string message;
+    std::string task_id;
+    std::string worker_id;
+  } last;
+  std::string source_type() const { return name.substr(0, type_size); }
+  std::string source_id() const { return name.substr(type_size + 1); }
+  // The last line as an Event, whole.
+  Event event() const;
+};
+
+// The log sources in the order of their first line. A source's entry keeps
+// its address for the whole read (and after it, while the Analysis lives).
+class LogSources {
+ public:
+  // `whole_lines`: the last lines keep their task_id and worker_id (the report
+  // shows them; the detectors do not).
+  explicit LogSources(bool whole_lines) : m_whole_lines(whole_lines) {}
+  // The entry of the log line `e`'s source, added on its first line.
+  LogSource& of(const Event& e, const Catalogue& catalogue);
+  // Records `e` as its source's last line (lines after the window are not).
+  void seen(LogSource& s, const Event& e) const;
+
+ private:
+  bool m_whole_lines;
+  std::deque<LogSource> m_sources;
+  std::unordered_map<std::string_view, LogSource*> m_index;  // keys: the entries' names
+  std::string m_key;  // the current line's source name, in a reused buffer
+};
+
 // An event as the detectors see it: classified once by the catalogue.
 struct Observation {
   const Event& event;
   Role role = Role::other;  // of a log's source_type; Role::other for other tables
   Fact fact;               // of an orchestrator's log; FactKind::none otherwise
+  // A log's source. While the detectors and the report see the line, its
+  // `last` is still the line before it (if `logged`); it becomes this line after.
+  LogSource* source = nullptr;
 };
 
 // When one event of a worker's row happened, and where it falls.

@@ -45,6 +45,9 @@ class ReportCollector {
   ReportCollector(const Window& window, bool full);
   ~ReportCollector();
   void on_event(const Observation& o);
+  // Once the read is over, and while its Analysis lives: keeps the last log
+  // of each source (Analysis::log_sources holds it until then).
+  void finish();
 
   static constexpr Micros k_bucket = std::chrono::minutes(5);
   const Window& window() const { return m_window; }
@@ -76,14 +79,19 @@ class ReportCollector {
   // were 14% of report's CPU as memcmp).
   struct PerSource {
     std::string column;
+    const LogSource* source = nullptr;  // analyze's entry: its name and, at the end, its last log
     FirstLast* first_last = nullptr;  // a value of m_first_last (nodes do not move)
+    int64_t bucket = -1;              // the activity row `count` is in
+    uint64_t* count = nullptr;        // its lines in that row, in the row's map
   };
+  // By LogSource::index: no hashing of the source's name per line.
   PerSource& source_of(const Observation& o);
   Window m_window;
   std::map<int64_t, ActivityRow> m_activity;
+  int64_t m_bucket = -1;           // the bucket of the last event, whose row is `m_row`
+  ActivityRow* m_row = nullptr;
   std::vector<std::string> m_columns;
-  std::unordered_map<std::string, PerSource> m_sources;
-  std::string m_actor;  // actor_of() the current line, in a reused buffer
+  std::vector<PerSource> m_sources;
   EventArena m_timeline;
   std::array<uint64_t, 32> m_listed{};  // timeline entries so far, by event type
   uint64_t m_dropped = 0;

@@ -7,6 +7,7 @@
 // is silent from its promotion or first claim until it ends: its logging
 // never started. A fleet whose workers never log centrally says nothing.
 #include <cmath>
+#include <deque>
 #include <map>
 #include <unordered_map>
 #include <unordered_set>
@@ -91,47 +92,25 @@ struct Silence {
   std::vector<TaskMark> activity;  // its task events inside the silence
 };
 
-// What a silence shows of the log before it, kept in place line after line
-// (no allocation once its strings have grown), not the whole Event. Its
-// source_type and source_id are the source's key split where they meet.
-struct LastLog {
-  Time time{};
-  Event::Place place = Event::Place::inside;
-  uint32_t type_size = 0;  // of its source_type, in the key
-  std::optional<int64_t> cycle;
-  std::string key;
-  std::string status;
-  std::string message;
-  void assign(const Event& e) {
-    time = e.time;
-    place = e.place;
-    type_size = static_cast<uint32_t>(e.source_type.size());
-    cycle = e.cycle;
-    key = e.key;
-    status = e.status;
-    message = e.message;
-  }
-  // The log as a finding shows it (evidence, message, cycle); `source` is
-  // its source's key, "source_type/source_id".
-  Event event(const std::string& source) const {
-    Event e;
-    e.time = time;
-    e.place = place;
-    e.cycle = cycle;
-    e.key = key;
-    e.source_type = source.substr(0, type_size);
-    e.source_id = source.substr(type_size + 1);
-    e.status = status;
-    e.message = message;
-    return e;
-  }
-};
+// What a silence shows of the log before it (evidence, message, cycle): a
+// few of its fields.
+Event shown(const LogSource& source) {
+  Event e;
+  e.time = source.last.time;
+  e.place = source.last.place;
+  e.cycle = source.last.cycle;
+  e.key = source.last.key;
+  e.source_type = source.source_type();
+  e.source_id = source.source_id();
+  e.status = source.last.status;
+  e.message = source.last.message;
+  return e;
+}
 
 struct SourceState {
-  Role role = Role::other;
+  const LogSource* source = nullptr;       // its name, role and last log (analyze's)
   const std::string* worker_id = nullptr;  // its key in m_tasks
   WorkerTasks* tasks = nullptr;
-  LastLog last;                            // once it logged
   size_t held_at_last = 0;
   uint64_t intervals = 0;
   BucketCounts histogram;
@@ -157,50 +136,54 @@ class LoggingGap : public Detector {
       return;
     }
     m_workers_log = m_workers_log || (o.role == Role::worker && e.place == Event::Place::inside);
-    // The key is built in a reused buffer: no allocation per log line.
-    m_key.assign(e.source_type).append(1, '/').append(e.source_id);
-    auto it = m_sources.find(m_key);
-    bool fresh = it == m_sources.end();
-    if (fresh) {
-      it = m_sources.emplace(m_key, SourceState{}).first;
+    // Looked up by the source's number: no hashing of its name per log line.
+    const LogSource& source = *o.source;
+    if (source.index >= m_by_source.size()) {
+      m_by_source.resize(source.index + 1, nullptr);
     }
-    SourceState& s = it->second;
+    SourceState*& state = m_by_source[source.index];
+    bool fresh = state == nullptr;
     if (fresh) {
-      s.role = o.role;
+      state = &m_states.emplace_back();
+    }
+    SourceState& s = *state;
+    if (fresh) {
+      s.source = &source;
       auto tasks = m_tasks.try_emplace(e.source_id.empty() ? e.worker_id : e.source_id).first;
       s.worker_id = &tasks->first;
       s.tasks = &tasks->second;
       s.tasks->sources.push_back(&s);
     } else if (e.place != Event::Place::before) {
-      Micros interval = e.time - s.last.time;
+      const LogSource::Line& last = source.last;  // the line before this one
+      Micros interval = e.time - last.time;
       // Only intervals inside the window make the cadence.
-      if (s.last.place == Event::Place::inside) {
+      if (last.place == Event::Place::inside) {
         ++s.intervals;
         s.histogram.add(static_cast<uint8_t>(bucket_of(interval)));
       }
       if (interval > m_th.gap_min) {
-        Silence sil{s.last.event(it->first), e, s.held_at_last, activity_between(*s.tasks, s.last.time, e.time)};
+        Silence sil{shown(source), e, s.held_at_last, activity_between(*s.tasks, last.time, e.time)};
         s.silences.push_back(std::move(sil));
       }
     }
-    s.last.assign(e);
     // Every task event at or before this log is in: the count of held tasks
     // is the one a silence starting here needs.
     s.held_at_last = s.tasks->open.size();
-    forget_seen(*s.tasks);
+    forget_seen(*s.tasks, s, e.time);
   }
 
   void finish(const DetectorContext& ctx, std::vector<Finding>& out) override {
     // In source order, so findings come out the same every run.
     std::map<std::string, SourceState*> sorted;
-    for (auto& [source, s] : m_sources) {
-      sorted.emplace(source, &s);
+    for (SourceState& s : m_states) {
+      sorted.emplace(s.source->name, &s);
     }
     bool any_orchestrator = false;
     for (auto& [source, state] : sorted) {
       SourceState& s = *state;
-      any_orchestrator = any_orchestrator || s.role == Role::orchestrator;
-      if (s.role == Role::orchestrator || s.role == Role::worker) {
+      Role role = s.source->role;
+      any_orchestrator = any_orchestrator || role == Role::orchestrator;
+      if (role == Role::orchestrator || role == Role::worker) {
         gaps_of(ctx, source, s, out);
       }
     }
@@ -317,7 +300,7 @@ class LoggingGap : public Detector {
     // A worker is expected alive until it ends; an orchestrator to the end,
     // or until its successor's first log.
     Expected x{ctx.window.until, std::nullopt, nullptr};
-    if (s.role == Role::worker) {
+    if (s.source->role == Role::worker) {
       const WorkerLife* w = ctx.workers.find(*s.worker_id);
       if (w != nullptr && w->end()) {
         x.until = std::min(x.until, *w->end());
@@ -331,15 +314,16 @@ class LoggingGap : public Detector {
 
   void gaps_of(const DetectorContext& ctx, const std::string& source, const SourceState& s,
                std::vector<Finding>& out) {
-    bool orchestrator = s.role == Role::orchestrator;
+    bool orchestrator = s.source->role == Role::orchestrator;
     Micros cadence = cadence_of(s);
     Micros threshold = std::max(m_th.gap_min, Micros(static_cast<long long>(
                                                   static_cast<double>(cadence.count()) * m_th.gap_factor)));
     Expected expected = expected_of(ctx, source, s);
     std::vector<Silence> silences = s.silences;
     // The silence after the last log.
-    silences.push_back(Silence{s.last.event(source), std::nullopt, s.held_at_last,
-                               activity_between(*s.tasks, s.last.time, ctx.window.until)});
+    const LogSource::Line& last = s.source->last;
+    silences.push_back(Silence{shown(*s.source), std::nullopt, s.held_at_last,
+                               activity_between(*s.tasks, last.time, ctx.window.until)});
     for (const Silence& sil : silences) {
       Time start = sil.before.time;
       Time end = sil.after ? sil.after->time : ctx.window.until;
@@ -486,18 +470,18 @@ class LoggingGap : public Detector {
   }
 
   // Drops the marks no silence can contain any more: those at or before the
-  // last log of every source of the worker.
-  static void forget_seen(WorkerTasks& w) {
+  // last log of every source of the worker (`current`'s is at `now`).
+  static void forget_seen(WorkerTasks& w, const SourceState& current, Time now) {
     Time oldest = Time::max();
     for (const SourceState* src : w.sources) {
-      oldest = std::min(oldest, src->last.time);
+      oldest = std::min(oldest, src == &current ? now : src->source->last.time);
     }
     w.recent.drop_until(oldest);
   }
 
   Thresholds m_th;
-  std::unordered_map<std::string, SourceState> m_sources;
-  std::string m_key;
+  std::deque<SourceState> m_states;         // addresses kept: WorkerTasks point at them
+  std::vector<SourceState*> m_by_source;    // by LogSource::index
   std::unordered_map<std::string, WorkerTasks> m_tasks;
   bool m_workers_log = false;  // some worker logged inside the window
 };

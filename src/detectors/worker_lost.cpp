@@ -14,27 +14,17 @@ namespace tlrecon {
 
 namespace {
 
-// What a finding shows of a worker's last log, kept in place line after
-// line: no allocation once its strings have grown.
-struct LastLog {
-  Time time{};
-  std::string key;
-  std::string status;
-  std::string message;
-  std::string source_type;
-  bool has_source_id = false;  // else the worker_id named it
-  // The log as the stream gave it, for the evidence; `id` is its key in m_last_log.
-  Event event(const std::string& id) const {
-    Event e;
-    e.time = time;
-    e.key = key;
-    e.source_type = source_type;
-    e.source_id = has_source_id ? id : std::string();
-    e.status = status;
-    e.message = message;
-    return e;
-  }
-};
+// What a finding shows of a worker's last log: a few of its fields.
+Event shown(const LogSource& source) {
+  Event e;
+  e.time = source.last.time;
+  e.key = source.last.key;
+  e.source_type = source.source_type();
+  e.source_id = source.source_id();
+  e.status = source.last.status;
+  e.message = source.last.message;
+  return e;
+}
 
 class WorkerLost : public Detector {
  public:
@@ -56,18 +46,15 @@ class WorkerLost : public Detector {
       return;
     }
     if (e.type == EventType::log && o.role == Role::worker) {
+      // The source's entry holds its last line once the stream has moved on:
+      // nothing is copied per line.
       const std::string& id = e.source_id.empty() ? e.worker_id : e.source_id;
       auto it = m_last_log.find(id);
       if (it == m_last_log.end()) {
-        it = m_last_log.emplace(id, LastLog{}).first;
+        m_last_log.emplace(id, o.source);
+      } else {
+        it->second = o.source;
       }
-      LastLog& last = it->second;
-      last.time = e.time;
-      last.key = e.key;
-      last.status = e.status;
-      last.message = e.message;
-      last.source_type = e.source_type;
-      last.has_source_id = !e.source_id.empty();
     } else if (e.type == EventType::task_claimed && !e.worker_id.empty()) {
       m_held[e.worker_id].emplace(e.key, TaskMark::of(e));
     } else if ((e.type == EventType::task_finished || e.type == EventType::task_failed ||
@@ -82,10 +69,10 @@ class WorkerLost : public Detector {
   void finish(const DetectorContext& ctx, std::vector<Finding>& out) override {
     for (const auto& [id, w] : ctx.workers.workers()) {
       auto log = m_last_log.find(id);
-      if (log == m_last_log.end() || !lost(ctx, w, log->second.time)) {
+      if (log == m_last_log.end() || !lost(ctx, w, log->second->last.time)) {
         continue;
       }
-      out.push_back(make_finding(ctx, id, w, log->second.event(log->first)));
+      out.push_back(make_finding(ctx, id, w, shown(*log->second)));
     }
   }
 
@@ -153,7 +140,7 @@ class WorkerLost : public Detector {
   }
 
   Micros m_limit;
-  std::unordered_map<std::string, LastLog> m_last_log;  // per worker source_id
+  std::unordered_map<std::string, const LogSource*> m_last_log;  // per worker source_id: its last log's source
   std::unordered_map<std::string, std::map<std::string, TaskMark>> m_held;  // claimed, not finished
 };
 
