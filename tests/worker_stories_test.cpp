@@ -222,6 +222,34 @@ TEST_CASE("worker_lost: heartbeats and logs stop together, no termination, a tas
   }
 }
 
+TEST_CASE("worker_lost: workers whose lines name them by worker_id alone share one source, not one last log") {
+  // No source_id: the worker_id names the worker, and every such line is of
+  // the one source "worker/". w-ok logs on after w-oom fell silent; w-oom's
+  // last log is still its own.
+  FakeSource src;
+  orchestrator(src, "orch", 0, 60);
+  worker(src, "w-oom", 1, 2, -1, 30);
+  worker(src, "w-ok", 1, 2, -1, 59);
+  for (int s = 3 * 60; s < 60 * 60; s += 30) {
+    if (s < 30 * 60) {
+      src.add(TableId::system_logs, {"w-oom-" + std::to_string(s), at(s / 60, s % 60), "worker", "\\N", "INFO",
+                                     "heartbeat", "\\N", "w-oom"});
+    }
+    src.add(TableId::system_logs, {"w-ok-" + std::to_string(s), at(s / 60, s % 60 + 1), "worker", "\\N", "INFO",
+                                   "heartbeat", "\\N", "w-ok"});
+  }
+  Analysis a = run(src);
+  auto lost = of_kind(a, "worker_lost");
+  REQUIRE(lost.size() == 1);
+  CHECK(lost[0]->entities == std::vector<std::string>{"w-oom"});
+  CHECK(format_utc(lost[0]->start) == "2025-10-16T18:30:00Z");
+  std::vector<std::string> keys;
+  for (const Evidence& e : lost[0]->evidence) {
+    keys.push_back(e.table + ":" + e.key);
+  }
+  CHECK(keys == std::vector<std::string>{"system_logs:w-oom-1770", "workers:w-oom"});
+}
+
 TEST_CASE("demand_mismatch: seed 002, Queued=51 while the tasks table holds one queued task") {
   FakeSource src;
   seed_002(src);

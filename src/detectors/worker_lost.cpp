@@ -5,6 +5,7 @@
 // gap instead of repeating it, and stale_heartbeat leaves the worker to it.
 #include <cctype>
 #include <map>
+#include <memory>
 #include <unordered_map>
 
 #include "tlrecon/detector.hpp"
@@ -15,6 +16,17 @@ namespace tlrecon {
 namespace {
 
 // What a finding shows of a worker's last log: a few of its fields.
+Event shown(const Event& log) {
+  Event e;
+  e.time = log.time;
+  e.key = log.key;
+  e.source_type = log.source_type;
+  e.source_id = log.source_id;
+  e.status = log.status;
+  e.message = log.message;
+  return e;
+}
+
 Event shown(const LogSource& source) {
   Event e;
   e.time = source.last.time;
@@ -25,6 +37,19 @@ Event shown(const LogSource& source) {
   e.message = source.last.message;
   return e;
 }
+
+// A worker's last log: its source's entry, which holds it once the stream
+// has moved on (nothing copied per line), or, for a line with no source_id
+// (its worker_id names the worker; every such worker shares the one source
+// of its type), a copy.
+struct LastLog {
+  static constexpr uint32_t k_no_slot = UINT32_MAX;
+  const LogSource* source = nullptr;
+  std::unique_ptr<Event> own;
+  uint32_t slot = k_no_slot;  // the LogSource::index whose m_by_source entry points here
+  Time time() const { return source != nullptr ? source->last.time : own->time; }
+  Event event() const { return source != nullptr ? shown(*source) : shown(*own); }
+};
 
 class WorkerLost : public Detector {
  public:
@@ -39,21 +64,43 @@ class WorkerLost : public Detector {
     if (e.type == EventType::worker_terminated || e.type == EventType::worker_error) {
       // An ended worker is not lost (lost()): its last log is of no use.
       // Should it log again, the entry comes back, and lost() still says no.
-      m_last_log.erase(e.worker_id);
+      auto it = m_last_log.find(e.worker_id);
+      if (it != m_last_log.end()) {
+        if (it->second.slot != LastLog::k_no_slot) {
+          m_by_source[it->second.slot] = nullptr;
+        }
+        m_last_log.erase(it);
+      }
       return;
     }
     if (e.place == Event::Place::after) {
       return;
     }
     if (e.type == EventType::log && o.role == Role::worker) {
-      // The source's entry holds its last line once the stream has moved on:
-      // nothing is copied per line.
-      const std::string& id = e.source_id.empty() ? e.worker_id : e.source_id;
-      auto it = m_last_log.find(id);
-      if (it == m_last_log.end()) {
-        m_last_log.emplace(id, o.source);
+      if (e.source_id.empty()) {
+        LastLog& last = m_last_log[e.worker_id];
+        last.source = nullptr;
+        if (last.own == nullptr) {
+          last.own = std::make_unique<Event>();
+        }
+        *last.own = shown(e);
       } else {
-        it->second = o.source;
+        // Found by the source's number: no hashing of the worker's id per
+        // line (but for a second source of the same worker, which is rare).
+        uint32_t index = o.source->index;
+        LastLog* last = index < m_by_source.size() ? m_by_source[index] : nullptr;
+        if (last == nullptr) {
+          last = &m_last_log[e.source_id];
+          if (last->slot == LastLog::k_no_slot) {
+            if (index >= m_by_source.size()) {
+              m_by_source.resize(index + 1, nullptr);
+            }
+            m_by_source[index] = last;
+            last->slot = index;
+          }
+        }
+        last->source = o.source;
+        last->own.reset();
       }
     } else if (e.type == EventType::task_claimed && !e.worker_id.empty()) {
       m_held[e.worker_id].emplace(e.key, TaskMark::of(e));
@@ -69,10 +116,10 @@ class WorkerLost : public Detector {
   void finish(const DetectorContext& ctx, std::vector<Finding>& out) override {
     for (const auto& [id, w] : ctx.workers.workers()) {
       auto log = m_last_log.find(id);
-      if (log == m_last_log.end() || !lost(ctx, w, log->second->last.time)) {
+      if (log == m_last_log.end() || !lost(ctx, w, log->second.time())) {
         continue;
       }
-      out.push_back(make_finding(ctx, id, w, shown(*log->second)));
+      out.push_back(make_finding(ctx, id, w, log->second.event()));
     }
   }
 
@@ -140,7 +187,8 @@ class WorkerLost : public Detector {
   }
 
   Micros m_limit;
-  std::unordered_map<std::string, const LogSource*> m_last_log;  // per worker source_id: its last log's source
+  std::unordered_map<std::string, LastLog> m_last_log;  // per worker source_id
+  std::vector<LastLog*> m_by_source;                    // by LogSource::index: entries of m_last_log
   std::unordered_map<std::string, std::map<std::string, TaskMark>> m_held;  // claimed, not finished
 };
 
