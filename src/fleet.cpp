@@ -85,7 +85,7 @@ void FleetAccounting::check(LifecycleRecord& record, const RecentLog& log) {
 // another cycle number, or after a pause longer than the tolerance.
 size_t FleetAccounting::cycle_of(const Observation& o) {
   const Event& e = o.event;
-  std::string instance = actor_of(e);
+  const std::string& instance = o.source->name;  // actor_of(e), built once by analyze
   std::optional<int64_t> number = o.fact.cycle ? o.fact.cycle : e.cycle;
   auto it = m_current.find(instance);
   bool fresh = it == m_current.end();
@@ -287,11 +287,15 @@ void InstanceTracker::on_event(const Observation& o) {
   if (o.role != Role::orchestrator || e.type != EventType::log) {
     return;
   }
-  auto [it, fresh] = m_instances.try_emplace(actor_of(e), Instance{e.source_type, e.source_id, e, e, std::nullopt});
-  Instance& in = it->second;
-  if (!fresh) {
-    in.last = e;
+  // Looked up before an Instance is built: building one copies the line twice.
+  const std::string& name = o.source->name;  // actor_of(e), built once by analyze
+  auto it = m_instances.find(name);
+  if (it == m_instances.end()) {
+    it = m_instances.emplace(name, Instance{e.source_type, e.source_id, e, e, std::nullopt}).first;
+  } else {
+    it->second.last = e;
   }
+  Instance& in = it->second;
   if (o.fact.kind == FactKind::startup && !in.startup) {
     in.startup = e;
   }

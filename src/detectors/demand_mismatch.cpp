@@ -91,7 +91,7 @@ class DemandMismatch : public Detector {
       return;
     }
     settle(e.time);
-    std::string instance = actor_of(e);
+    const std::string& instance = o.source->name;  // actor_of(e), built once by analyze
     for (Check& c : m_pending) {
       bool says = o.fact.kind == FactKind::scaling_decision || o.fact.kind == FactKind::scale_up;
       if (says && c.instance == instance && !c.next_count && c.decisions.size() < k_examples) {

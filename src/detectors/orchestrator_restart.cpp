@@ -31,7 +31,7 @@ class OrchestratorRestart : public Detector {
     if (e.type != EventType::log || e.place != Event::Place::inside || o.role != Role::orchestrator) {
       return;
     }
-    std::string source = actor_of(e);
+    const std::string& source = o.source->name;  // actor_of(e), built once by analyze
     State& s = m_state[source];
     bool startup = o.fact.kind == FactKind::startup;
     bool reset = e.cycle && s.cycle && *e.cycle < *s.cycle;
