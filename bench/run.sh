@@ -10,7 +10,7 @@
 # database (bench/generate.sql: --rows system_logs rows across two
 # orchestrators and workers, with the workers, tasks, decisions and
 # executions to match), takes the window = that whole day,
-# snapshots it once with `tlrecon snapshot` (timed, an info row), and then
+# snapshots it once with `tlrecon snapshot` (for the --from commands), and then
 # measures, alternating the commands round-robin for --runs rounds (each
 # round starts one command later):
 #   (a) the floor: psql running COPY (<tlrecon's exact query>) TO STDOUT for
@@ -26,6 +26,7 @@
 #   (b) tlrecon check            (c) tlrecon report --format json
 #   (d) tlrecon timeline --format jsonl
 #   (e) tlrecon timeline --format jsonl and tlrecon check --from the snapshot;
+#   (f) tlrecon snapshot --out a fresh directory (removed after each round);
 #   and, as an info row when the role may write server files (superuser or
 #   pg_write_server_files, as under pg_virtualenv), the server alone: the same
 #   COPYs TO '/dev/null' on the server, no rows sent to any client.
@@ -235,7 +236,7 @@ WORK=$INNER_WORK
 TL=$WORK/tlrecon
 SINCE=${START_DAY}T00:00:00Z
 UNTIL=$(date -u -d "$START_DAY + 1 day" +%Y-%m-%dT%H:%M:%SZ)
-COMMANDS=(floor floor_hand floor_hand_binary check report timeline timeline_snap check_snap)
+COMMANDS=(floor floor_hand floor_hand_binary check report timeline timeline_snap check_snap snapshot)
 [ "$TWO_READERS" = 1 ] && COMMANDS+=(check_2 report_2 timeline_2)
 : > "$WORK/meas.tsv"
 : > "$WORK/floorparts.tsv"
@@ -304,7 +305,7 @@ LABEL = {
     "timeline": "(d) timeline --format jsonl",
     "timeline_snap": "(e) timeline --from snapshot --format jsonl",
     "check_snap": "(e) check --from snapshot",
-    "snapshot": "snapshot --out (1 run, info)",
+    "snapshot": "(f) snapshot --out",
     "check_2": "(b2) check, two readers (info)",
     "report_2": "(c2) report --format json, two readers (info)",
     "timeline_2": "(d2) timeline --format jsonl, two readers (info)",
@@ -374,7 +375,7 @@ def size_notes(size):
         notes.append("generated in {:.0f} s; system_logs {} (with indexes)".format(float(i["gen_seconds"]), i.get("logs_size", "?")))
     if i.get("snapshot_seconds"):
         s = float(i["snapshot_seconds"])
-        notes.append("snapshot: {:.2f} s, {} rows/s, {} MiB of CSV".format(
+        notes.append("first snapshot (for --from, not in the table): {:.2f} s, {} rows/s, {} MiB of CSV".format(
             s, fmt_int(int(i.get("rows_read", 0)) / s), fmt_int(int(i.get("snapshot_bytes", 0)) / 1048576)))
     p = parts[size]
     if p:
@@ -695,10 +696,10 @@ for rows_n in "${SIZES[@]}"; do
   snap=$WORK/snapshot-$size
   rm -rf "$snap"
   log "size $size: snapshot"
-  measure "$size" snapshot 1 /dev/null "$TL" snapshot --dsn "$dbdsn" "${common[@]}" --out "$snap"
+  measure "$size" snapshot_first 1 /dev/null "$TL" snapshot --dsn "$dbdsn" "${common[@]}" --out "$snap"
   rows_read=$(python3 -c 'import json,sys; print(sum(t.get("rows", 0) for t in json.load(open(sys.argv[1]))["tables"]))' "$snap/manifest.json")
   info "$size" rows_read "$rows_read"
-  info "$size" snapshot_seconds "$(awk -F'\t' -v s="$size" '$1 == s && $2 == "snapshot" {print $4}' "$WORK/meas.tsv")"
+  info "$size" snapshot_seconds "$(awk -F'\t' -v s="$size" '$1 == s && $2 == "snapshot_first" {print $4}' "$WORK/meas.tsv")"
   info "$size" snapshot_bytes "$(du -sb "$snap" | cut -f1)"
   floor_sql "$snap/manifest.json" > "$WORK/floor-$size.sql"
   floor_sql "$snap/manifest.json" server > "$WORK/server-$size.sql"
@@ -740,6 +741,10 @@ print("{} ({})".format(len(f), ", ".join("{} {}".format(n, s) for s, n in c.most
         report_2) measure "$size" report_2 "$round" /dev/null env TLRECON_READERS=2 "$TL" report --dsn "$dbdsn" "${common[@]}" --format json ;;
         timeline_2) measure "$size" timeline_2 "$round" /dev/null env TLRECON_READERS=2 "$TL" timeline --dsn "$dbdsn" "${common[@]}" --format jsonl ;;
         check_snap) measure "$size" check_snap "$round" /dev/null "$TL" check --from "$snap" -q ;;
+        snapshot)
+          rm -rf "$WORK/snapout"
+          measure "$size" snapshot "$round" /dev/null "$TL" snapshot --dsn "$dbdsn" "${common[@]}" --out "$WORK/snapout"
+          rm -rf "$WORK/snapout" ;;
       esac
     done
   done
