@@ -144,7 +144,7 @@ Analysis analyze(Source& source, const Mapping& mapping, const Catalogue& catalo
       running.push_back(d.get());
     }
   }
-  auto log_sources = std::make_shared<LogSources>(static_cast<bool>(sink));
+  auto log_sources = std::make_unique<LogSources>(static_cast<bool>(sink));
   a.tables = read_events(source, mapping, window, [&](const Event& e) {
     Observation o{e, Role::other, Fact{}};
     if (e.origin == Origin::system_logs && e.type == EventType::log) {
@@ -169,7 +169,7 @@ Analysis analyze(Source& source, const Mapping& mapping, const Catalogue& catalo
       log_sources->seen(*o.source, e);
     }
   }, std::move(annotations), progress);
-  a.log_sources = log_sources;
+  a.log_sources = std::move(log_sources);
   fleet.finish();
   const std::vector<Succession> successions =
       instances.successions(mapping.thresholds.handover, mapping.thresholds.tolerance);

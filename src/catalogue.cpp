@@ -260,20 +260,11 @@ Catalogue::Catalogue(const Mapping& mapping)
 Catalogue::~Catalogue() = default;
 
 Role Catalogue::role_of(const std::string& source_type) const {
-  for (size_t i = 0; i < m_recent_count; ++i) {
-    if (m_recent_roles[i].source_type == source_type) {
-      return m_recent_roles[i].role;
-    }
+  // Asked once a log source (LogSources), not once a line.
+  if (m_orchestrator.matches_cached(source_type)) {
+    return Role::orchestrator;
   }
-  Role role = m_orchestrator.matches_cached(source_type) ? Role::orchestrator
-              : m_worker.matches_cached(source_type)     ? Role::worker
-                                                         : Role::other;
-  RecentRole& slot = m_recent_roles[m_recent_next];
-  m_recent_next = (m_recent_next + 1) % k_recent_roles;
-  m_recent_count = std::min(m_recent_count + 1, k_recent_roles);
-  slot.source_type = source_type;
-  slot.role = role;
-  return role;
+  return m_worker.matches_cached(source_type) ? Role::worker : Role::other;
 }
 
 bool Catalogue::managed(const std::string& instance_type) const { return !contains(m_unmanaged, instance_type); }

@@ -121,7 +121,7 @@ TEST_CASE("catalogue: every era's lines become the facts they state") {
 
 TEST_CASE("catalogue: role_of gives the same roles whatever the order and number of source types") {
   Mapping m = default_mapping();
-  const Catalogue c(m);  // asked again and again: answers from its recent source types
+  const Catalogue c(m);  // asked again and again: answers from its memo
   std::vector<std::string> types = {"worker", "orchestrator_gpu", "api", "orchestrator", "worker_gpu",
                                     "scheduler", "", "orchestrator_api", "WORKER"};
   std::vector<Role> expected;

@@ -21,7 +21,7 @@ struct Analysis {
   std::vector<DetectorStatus> detectors;
   std::vector<Finding> findings;  // numbered F1… in timeline order
   // Every log source of the read, with its last line (ReportCollector::finish).
-  std::shared_ptr<const LogSources> log_sources;
+  std::unique_ptr<const LogSources> log_sources;
 };
 
 using EventSink = std::function<void(const Event&)>;

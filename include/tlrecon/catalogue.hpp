@@ -10,7 +10,6 @@
 // file adds entries before them or replaces them. The first entry that
 // matches a line decides its fact, so failures and blocked scale-ups come
 // before the scale-ups they resemble.
-#include <array>
 #include <cstdint>
 #include <memory>
 #include <optional>
@@ -84,17 +83,6 @@ class Catalogue {
 
  private:
   struct Entries;
-  // role_of() is asked once a log line, and a day has a handful of source
-  // types ("worker", "orchestrator_gpu"): the last few answers, compared by
-  // their bytes, spare hashing every line's source_type into the memo.
-  struct RecentRole {
-    std::string source_type;
-    Role role = Role::other;
-  };
-  static constexpr size_t k_recent_roles = 4;
-  mutable std::array<RecentRole, k_recent_roles> m_recent_roles;
-  mutable size_t m_recent_count = 0;
-  mutable size_t m_recent_next = 0;  // the entry a new source type replaces
   PatternSet m_orchestrator;
   PatternSet m_worker;
   std::unique_ptr<Entries> m_entries;

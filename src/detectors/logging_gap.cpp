@@ -92,21 +92,6 @@ struct Silence {
   std::vector<TaskMark> activity;  // its task events inside the silence
 };
 
-// What a silence shows of the log before it (evidence, message, cycle): a
-// few of its fields.
-Event shown(const LogSource& source) {
-  Event e;
-  e.time = source.last.time;
-  e.place = source.last.place;
-  e.cycle = source.last.cycle;
-  e.key = source.last.key;
-  e.source_type = source.source_type();
-  e.source_id = source.source_id();
-  e.status = source.last.status;
-  e.message = source.last.message;
-  return e;
-}
-
 struct SourceState {
   const LogSource* source = nullptr;       // its name, role and last log (analyze's)
   const std::string* worker_id = nullptr;  // its key in m_tasks
@@ -162,7 +147,7 @@ class LoggingGap : public Detector {
         s.histogram.add(static_cast<uint8_t>(bucket_of(interval)));
       }
       if (interval > m_th.gap_min) {
-        Silence sil{shown(source), e, s.held_at_last, activity_between(*s.tasks, last.time, e.time)};
+        Silence sil{source.event(), e, s.held_at_last, activity_between(*s.tasks, last.time, e.time)};
         s.silences.push_back(std::move(sil));
       }
     }
@@ -322,7 +307,7 @@ class LoggingGap : public Detector {
     std::vector<Silence> silences = s.silences;
     // The silence after the last log.
     const LogSource::Line& last = s.source->last;
-    silences.push_back(Silence{shown(*s.source), std::nullopt, s.held_at_last,
+    silences.push_back(Silence{s.source->event(), std::nullopt, s.held_at_last,
                                activity_between(*s.tasks, last.time, ctx.window.until)});
     for (const Silence& sil : silences) {
       Time start = sil.before.time;

@@ -15,29 +15,6 @@ namespace tlrecon {
 
 namespace {
 
-// What a finding shows of a worker's last log: a few of its fields.
-Event shown(const Event& log) {
-  Event e;
-  e.time = log.time;
-  e.key = log.key;
-  e.source_type = log.source_type;
-  e.source_id = log.source_id;
-  e.status = log.status;
-  e.message = log.message;
-  return e;
-}
-
-Event shown(const LogSource& source) {
-  Event e;
-  e.time = source.last.time;
-  e.key = source.last.key;
-  e.source_type = source.source_type();
-  e.source_id = source.source_id();
-  e.status = source.last.status;
-  e.message = source.last.message;
-  return e;
-}
-
 // A worker's last log: its source's entry, which holds it once the stream
 // has moved on (nothing copied per line), or, for a line with no source_id
 // (its worker_id names the worker; every such worker shares the one source
@@ -48,7 +25,7 @@ struct LastLog {
   std::unique_ptr<Event> own;
   uint32_t slot = k_no_slot;  // the LogSource::index whose m_by_source entry points here
   Time time() const { return source != nullptr ? source->last.time : own->time; }
-  Event event() const { return source != nullptr ? shown(*source) : shown(*own); }
+  Event event() const { return source != nullptr ? source->event() : *own; }
 };
 
 class WorkerLost : public Detector {
@@ -81,9 +58,10 @@ class WorkerLost : public Detector {
         LastLog& last = m_last_log[e.worker_id];
         last.source = nullptr;
         if (last.own == nullptr) {
-          last.own = std::make_unique<Event>();
+          last.own = std::make_unique<Event>(e);
+        } else {
+          *last.own = e;  // its strings keep their capacity
         }
-        *last.own = shown(e);
       } else {
         // Found by the source's number: no hashing of the worker's id per
         // line (but for a second source of the same worker, which is rare).
