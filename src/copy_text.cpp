@@ -20,6 +20,7 @@ int hex(char c) {
 }
 
 void decode_field(std::string_view raw, Field& out) {
+  out.time.reset();
   if (raw == "\\N") {
     out.null = true;
     out.text.clear();
@@ -28,7 +29,7 @@ void decode_field(std::string_view raw, Field& out) {
   out.null = false;
   out.text.clear();
   if (raw.find('\\') == std::string_view::npos) {
-    out.text.assign(raw.data(), raw.size());
+    out.text.append(raw.data(), raw.size());  // cleared above: cheaper than assign()
     return;
   }
   out.text.reserve(raw.size());

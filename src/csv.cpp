@@ -42,9 +42,14 @@ void append_csv_field(std::string& out, std::string_view text) {
 }
 
 void append_csv_field(std::string& out, const Field& field) {
-  if (!field.null) {
-    append_csv_field(out, std::string_view(field.text));
+  if (field.null) {
+    return;
   }
+  if (field.time) {
+    append_field_text(out, field);  // digits, '-', ':', '.', '+' and a space: never quoted
+    return;
+  }
+  append_csv_field(out, std::string_view(field.text));
 }
 
 CsvReader::CsvReader(std::istream& in, std::string what) : m_in(in), m_what(std::move(what)) {}
@@ -66,6 +71,7 @@ bool CsvReader::next(Row& row) {
   while (true) {
     Field& f = field();
     f.text.clear();
+    f.time.reset();
     if (pos < m_buffer.size() && m_buffer[pos] == '"') {
       f.null = false;
       ++pos;
@@ -113,7 +119,7 @@ bool CsvReader::next(Row& row) {
                            ": a quote inside an unquoted field");
       }
       f.null = raw.empty();
-      f.text.assign(raw.data(), raw.size());
+      f.text.append(raw.data(), raw.size());  // cleared above: cheaper than assign()
       pos = stop;
     }
     if (pos >= m_buffer.size()) {

@@ -96,7 +96,7 @@ RowDecoder::RowDecoder(TableId table, const Mapping& mapping, const Window& wind
       m_info(info) {}
 
 std::optional<Time> RowDecoder::time_of(const Row& row, int f, bool row_time) {
-  if (row[f].null || row[f].text.empty()) {
+  if (!field_present(row[f])) {
     if (row_time) {
       ++m_info.rejected;
       m_info.note_problem(printable_key(text(row, key_field(m_table))) + ": no " +
@@ -104,7 +104,7 @@ std::optional<Time> RowDecoder::time_of(const Row& row, int f, bool row_time) {
     }
     return std::nullopt;
   }
-  auto t = parse_time(row[f].text, m_mapping.columns[f].zone);
+  auto t = field_time(row[f], m_mapping.columns[f].zone);
   if (!t) {
     if (row_time) {
       ++m_info.rejected;
@@ -149,11 +149,11 @@ void RowDecoder::place(Event& e) {
 std::optional<Time> RowDecoder::accept(const Row& row) {
   int tf = time_field(m_table);
   std::optional<Time> row_time;
-  if (row[tf].null || row[tf].text.empty()) {
+  if (!field_present(row[tf])) {
     ++m_info.rows;
     return time_of(row, tf, true);  // counts it as rejected
   }
-  row_time = parse_time(row[tf].text, m_mapping.columns[tf].zone);
+  row_time = field_time(row[tf], m_mapping.columns[tf].zone);
   // The read range, as the PostgreSQL source's WHERE clauses have it.
   if (row_time && (*row_time >= m_window.until || (*row_time < m_read_from && !still_alive(row)))) {
     return std::nullopt;
@@ -184,7 +184,7 @@ bool RowDecoder::still_alive(const Row& row) const {
     return false;
   }
   auto end = [&](int f) {
-    return row[f].null ? std::nullopt : parse_time(row[f].text, m_mapping.columns[f].zone);
+    return field_time(row[f], m_mapping.columns[f].zone);
   };
   return alive_since(end(w_terminated_at), end(w_error_time), m_window.since);
 }

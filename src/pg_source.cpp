@@ -441,12 +441,16 @@ WindowRead build_window_read(const Mapping& mapping, const Window& window,
   std::vector<std::string> unmapped;
   TableSql t = table_sql(TableId::system_logs, mapping, columns, unmapped);
   WindowRead out;
-  for (const std::string& type : t.types) {
+  for (size_t f = 0; f < t.types.size(); ++f) {
     // An unmapped field is NULL::text.
-    std::optional<BinaryColumn> c = binary_column_of(type.empty() ? "text" : type);
+    std::optional<BinaryColumn> c = binary_column_of(t.types[f].empty() ? "text" : t.types[f]);
     if (!c) {
       out.binary.clear();
       break;
+    }
+    // The row time is read as its value: every reader of it asks field_time().
+    if (f == static_cast<size_t>(field::l_time) && *c == BinaryColumn::timestamptz) {
+      c = BinaryColumn::timestamptz_value;
     }
     out.binary.push_back(*c);
   }
@@ -604,7 +608,7 @@ class TiesInKeyOrder : public RowStream {
   static bool same_time(const Row& a, const Row& b) {
     const Field& x = a[field::l_time];
     const Field& y = b[field::l_time];
-    return x.null == y.null && x.text == y.text;
+    return x.null == y.null && x.time == y.time && x.text == y.text;
   }
 
   static bool key_before(const Row& a, const Row& b) {
@@ -797,7 +801,7 @@ class PgSource : public Source {
           h.done = !h.full;
           if (h.full) {
             // Unparsable times (none come from the server) sort first.
-            h.time = parse_time(h.row[field::l_time].text, m_zone).value_or(Time::min());
+            h.time = field_time(h.row[field::l_time], m_zone).value_or(Time::min());
           }
         }
         // On a tie the earlier share: it holds the rows before the window.

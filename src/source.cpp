@@ -2,6 +2,8 @@
 
 #include <algorithm>
 
+#include "tlrecon/copy_binary.hpp"
+
 namespace tlrecon {
 
 const char* const k_hidden_by_rls =
@@ -25,6 +27,24 @@ std::string count_of(uint64_t n, const char* one, const char* many) {
 }
 
 }  // namespace
+
+std::optional<Time> field_time(const Field& field, const std::string& zone) {
+  if (field.null) {
+    return std::nullopt;
+  }
+  if (field.time) {
+    return field.time;
+  }
+  return parse_time(field.text, zone);
+}
+
+void append_field_text(std::string& out, const Field& field) {
+  if (field.time) {
+    append_pg_timestamp(out, pg_micros(*field.time), true);
+  } else {
+    out += field.text;
+  }
+}
 
 std::string count_words(const TableInfo& t) {
   std::string out;

@@ -6,6 +6,7 @@
 #include <doctest/doctest.h>
 
 #include "tlrecon/copy_binary.hpp"
+#include "tlrecon/csv.hpp"
 #include "tlrecon/error.hpp"
 
 using namespace tlrecon;
@@ -155,6 +156,64 @@ TEST_CASE("BinaryCopyReader: a row split across messages, and several in one") {
   }
 }
 
+TEST_CASE("BinaryCopyReader: a row time kept as its value, and its text where parse_time could not read it") {
+  // Microseconds since 2000-01-01 00:00 UTC, as the server sends them.
+  const int64_t when = 813951331039663;  // 2025-10-16 17:35:31.039663+00
+  const int64_t year_9999_end = 252455615999999999;  // 9999-12-31 23:59:59.999999+00
+  const int64_t year_10000 = year_9999_end + 1;
+  const int64_t year_1 = -63082281600000000;  // 0001-01-01 00:00:00+00
+  BinaryCopyReader reader({BinaryColumn::timestamptz_value, BinaryColumn::text});
+  std::string data = header();
+  for (int64_t v : {when, year_9999_end, year_10000, year_1, year_1 - 1,
+                    std::numeric_limits<int64_t>::max(), std::numeric_limits<int64_t>::min()}) {
+    data += be(2, 2) + value(be(static_cast<uint64_t>(v), 8)) + value("x");
+  }
+  data += be(2, 2) + null_field() + value("x");
+  data += trailer();
+  reader.feed(data);
+  Row row;
+  std::vector<std::string> texts;
+  std::vector<bool> values;
+  while (reader.next(row)) {
+    REQUIRE(row.size() == 2);
+    // Either way, the text PostgreSQL prints, and the instant parse_time reads.
+    std::string text;
+    append_field_text(text, row[0]);
+    texts.push_back(row[0].null ? "NULL" : text);
+    values.push_back(row[0].time.has_value());
+    CHECK((row[0].text.empty() && !row[0].null) == row[0].time.has_value());
+    if (row[0].time) {
+      CHECK(parse_time(text) == row[0].time);
+      CHECK(field_time(row[0], "") == row[0].time);
+      std::string csv;
+      append_csv_field(csv, row[0]);
+      CHECK(csv == text);
+    } else {
+      CHECK_FALSE(field_time(row[0], ""));
+    }
+    CHECK(field_present(row[0]) == !row[0].null);
+  }
+  CHECK(reader.ended());
+  CHECK(texts == std::vector<std::string>{"2025-10-16 17:35:31.039663+00", "9999-12-31 23:59:59.999999+00",
+                                          "10000-01-01 00:00:00+00", "0001-01-01 00:00:00+00",
+                                          "0001-12-31 23:59:59.999999+00 BC", "infinity", "-infinity", "NULL"});
+  CHECK(values == std::vector<bool>{true, true, false, true, false, false, false, false});
+  // A field read in binary and then as text (the same Row, another stream)
+  // does not keep the value.
+  BinaryCopyReader text_reader({BinaryColumn::text, BinaryColumn::text});
+  std::string again = header() + be(2, 2) + value("2025-10-16 17:35:31+00") + value("y") + trailer();
+  row.assign(2, Field{});
+  BinaryCopyReader value_reader({BinaryColumn::timestamptz_value, BinaryColumn::text});
+  std::string one = header() + be(2, 2) + value(be(static_cast<uint64_t>(when), 8)) + value("x") + trailer();
+  value_reader.feed(one);
+  REQUIRE(value_reader.next(row));
+  REQUIRE(row[0].time);
+  text_reader.feed(again);
+  REQUIRE(text_reader.next(row));
+  CHECK_FALSE(row[0].time);
+  CHECK(row[0].text == "2025-10-16 17:35:31+00");
+}
+
 TEST_CASE("BinaryCopyReader: malformed data is a source error, not a wrong row") {
   Row row;
   {
@@ -174,6 +233,12 @@ TEST_CASE("BinaryCopyReader: malformed data is a source error, not a wrong row")
     std::string short_uuid = header() + be(1, 2) + value("0123456789");
     reader.feed(short_uuid);
     CHECK_THROWS_WITH_AS(reader.next(row), "binary COPY: a uuid field of 10 bytes", Error);
+  }
+  {
+    BinaryCopyReader reader({BinaryColumn::timestamptz_value});
+    std::string short_time = header() + be(1, 2) + value("0123");
+    reader.feed(short_time);
+    CHECK_THROWS_WITH_AS(reader.next(row), "binary COPY: a timestamptz field of 4 bytes", Error);
   }
   {
     BinaryCopyReader reader({BinaryColumn::text});

@@ -18,7 +18,7 @@ TEST_CASE("append_csv_field: quotes as COPY CSV does") {
   append_csv_field(out, std::string_view(""));
   CHECK(out == "\"\"");
   out.clear();
-  append_csv_field(out, Field{"", true});
+  append_csv_field(out, Field{"", true, std::nullopt});
   CHECK(out == "");
   out.clear();
   append_csv_field(out, std::string_view("a,\"b\"\nc"));

@@ -250,7 +250,8 @@ TEST_CASE("build_window_read: binary when every column has a binary reading, tie
   REQUIRE(sorted.size() > tie_break.size());
   CHECK(r.query == sorted.substr(0, sorted.size() - tie_break.size()));
   CHECK(r.ties_by_client);
-  CHECK(r.binary == std::vector<BinaryColumn>{BinaryColumn::uuid, BinaryColumn::timestamptz, BinaryColumn::text,
+  // The row time is kept as its value (Field::time), not formatted as text.
+  CHECK(r.binary == std::vector<BinaryColumn>{BinaryColumn::uuid, BinaryColumn::timestamptz_value, BinaryColumn::text,
                                               BinaryColumn::text, BinaryColumn::text, BinaryColumn::text,
                                               BinaryColumn::uuid, BinaryColumn::text, BinaryColumn::int4});
 
@@ -280,4 +281,15 @@ TEST_CASE("build_window_read: binary when every column has a binary reading, tie
   WindowRead json_key = build_window_read(keyed, w, real);
   CHECK(json_key.binary.size() == 9);
   CHECK(json_key.binary[field::l_worker_id] == BinaryColumn::text);
+
+  // A timestamp without time zone is read as text: its zone is applied when parsed.
+  WindowRead local = build_window_read(m, w, with("timestamp", "timestamp without time zone"));
+  CHECK(local.binary[field::l_time] == BinaryColumn::timestamp);
+  // Only the row time is kept as a value: a timestamptz mapped elsewhere is text.
+  Mapping odd = default_mapping();
+  odd[TableId::system_logs].columns[field::l_message] = ColumnSpec{"timestamp", "", ""};
+  WindowRead elsewhere = build_window_read(odd, w, real);
+  REQUIRE(elsewhere.binary.size() == 9);
+  CHECK(elsewhere.binary[field::l_message] == BinaryColumn::timestamptz);
+  CHECK(elsewhere.binary[field::l_time] == BinaryColumn::timestamptz_value);
 }

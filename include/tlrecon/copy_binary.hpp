@@ -14,8 +14,10 @@
 
 namespace tlrecon {
 
-// How one column's binary value becomes its text.
-enum class BinaryColumn : uint8_t { text, uuid, timestamptz, timestamp, int2, int4, int8 };
+// How one column's binary value becomes its text. timestamptz_value: kept
+// as its value in Field::time (years 1 to 9999; text outside them), for a
+// time field whose consumers all read it with field_time().
+enum class BinaryColumn : uint8_t { text, uuid, timestamptz, timestamp, int2, int4, int8, timestamptz_value };
 
 // The binary reading of a column of this type (as format_type prints it), or
 // none when tlrecon does not decode that type: such a table is read as text.
@@ -26,6 +28,9 @@ std::optional<BinaryColumn> binary_column_of(const std::string& type);
 // "2025-10-16 17:35:31.5+00", "0044-03-15 12:00:00+00 BC", "infinity".
 // `zone`: timestamptz ("+00"); without it, timestamp without time zone.
 void append_pg_timestamp(std::string& out, int64_t micros, bool zone);
+// An instant as PostgreSQL holds it: microseconds since 2000-01-01 00:00 UTC.
+constexpr int64_t k_pg_epoch_micros = 946684800LL * 1000000;
+inline int64_t pg_micros(Time t) { return t.time_since_epoch().count() - k_pg_epoch_micros; }
 
 // Reads the CopyData messages of one binary COPY, in order, into rows.
 class BinaryCopyReader {
