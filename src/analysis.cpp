@@ -85,7 +85,7 @@ std::vector<TableInfo> read_events(Source& source, const Mapping& mapping, const
     streams.push_back(std::make_unique<VectorStream>(std::move(annotations)));
   }
   Merger merged(std::move(streams));
-  while (const Event* e = merged.next()) {
+  while (Event* e = merged.next()) {
     sink(*e);
   }
   source.finish();
@@ -145,7 +145,7 @@ Analysis analyze(Source& source, const Mapping& mapping, const Catalogue& catalo
     }
   }
   auto log_sources = std::make_unique<LogSources>(static_cast<bool>(sink));
-  a.tables = read_events(source, mapping, window, [&](const Event& e) {
+  a.tables = read_events(source, mapping, window, [&](Event& e) {
     Observation o{e, Role::other, Fact{}};
     if (e.origin == Origin::system_logs && e.type == EventType::log) {
       o.source = &log_sources->of(e, catalogue);

@@ -21,21 +21,23 @@ LogSource& LogSources::of(const Event& e, const Catalogue& catalogue) {
   return s;
 }
 
-void LogSources::seen(LogSource& s, const Event& e) const {
+void LogSources::seen(LogSource& s, Event& e) const {
   if (e.place == Event::Place::after) {
     return;
   }
-  // Assigned field by field: the strings keep their capacity line after line.
+  // Moved, not copied (copying was 5% of check's instructions). As in
+  // RowDecoder::fill_log, a move between two allocated strings hands the old
+  // buffer to the event, which is decoded anew into it: both keep capacity.
   LogSource::Line& l = s.last;
   l.time = e.time;
   l.place = e.place;
   l.cycle = e.cycle;
-  l.key = e.key;
-  l.status = e.status;
-  l.message = e.message;
+  l.key = std::move(e.key);
+  l.status = std::move(e.status);
+  l.message = std::move(e.message);
   if (m_whole_lines) {
-    l.task_id = e.task_id;
-    l.worker_id = e.worker_id;
+    l.task_id = std::move(e.task_id);
+    l.worker_id = std::move(e.worker_id);
   }
   s.logged = true;
 }

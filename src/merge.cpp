@@ -10,14 +10,14 @@ VectorStream::VectorStream(std::vector<Event> events) : m_events(std::move(event
   std::sort(m_events.begin(), m_events.end(), event_before);
 }
 
-const Event* VectorStream::next() {
+Event* VectorStream::next() {
   return m_pos == m_events.size() ? nullptr : &m_events[m_pos++];
 }
 
 DecodedStream::DecodedStream(std::unique_ptr<RowStream> rows, RowDecoder decoder)
     : m_rows(std::move(rows)), m_decoder(std::move(decoder)) {}
 
-const Event* DecodedStream::next() {
+Event* DecodedStream::next() {
   while (m_pos == m_pending.size()) {
     // Events are decoded into the same slots again and again, so their
     // strings keep their capacity and a row costs no allocation.
@@ -28,7 +28,7 @@ const Event* DecodedStream::next() {
     }
     m_decoder.decode_into(m_row, m_pending);
   }
-  const Event* e = &m_pending[m_pos++];
+  Event* e = &m_pending[m_pos++];
   // The merge is only right if every stream is in order; a hand-made
   // snapshot might not be. Refuse rather than print a wrong timeline.
   if (m_started && e->time < m_last) {
@@ -64,17 +64,17 @@ struct Later {
 
 Merger::Merger(std::vector<std::unique_ptr<EventStream>> streams) : m_streams(std::move(streams)) {
   for (size_t i = 0; i < m_streams.size(); ++i) {
-    if (const Event* e = m_streams[i]->next()) {
+    if (Event* e = m_streams[i]->next()) {
       m_heap.push_back(Head{e, i});
       std::push_heap(m_heap.begin(), m_heap.end(), Later{});
     }
   }
 }
 
-const Event* Merger::next() {
+Event* Merger::next() {
   // The stream handed out last may advance only now: its event was in use.
   if (m_last_stream != SIZE_MAX) {
-    if (const Event* e = m_streams[m_last_stream]->next()) {
+    if (Event* e = m_streams[m_last_stream]->next()) {
       Head head{e, m_last_stream};
       // Mostly the same stream wins again (system_logs, run after run):
       // when its next event comes before every other stream's, it is handed

@@ -183,7 +183,7 @@ class ArenaStream : public EventStream {
  public:
   ArenaStream(std::vector<char> arena, std::vector<uint64_t> order)
       : m_arena(std::move(arena)), m_order(std::move(order)) {}
-  const Event* next() override {
+  Event* next() override {
     if (m_pos == m_order.size()) {
       return nullptr;
     }
@@ -205,7 +205,7 @@ class RunStream : public EventStream {
   RunStream(std::shared_ptr<int> fd, uint64_t offset, uint64_t bytes)
       : m_fd(std::move(fd)), m_pos(offset), m_end(offset + bytes) {}
 
-  const Event* next() override {
+  Event* next() override {
     if (m_pos == m_end && m_have == m_used) {
       return nullptr;
     }

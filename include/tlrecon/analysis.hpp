@@ -24,7 +24,8 @@ struct Analysis {
   std::unique_ptr<const LogSources> log_sources;
 };
 
-using EventSink = std::function<void(const Event&)>;
+// The event is the sink's until it returns: it may take its strings.
+using EventSink = std::function<void(Event&)>;
 using ObservationSink = std::function<void(const Observation&)>;
 
 // Reads every ok table of the source and hands each event to `sink` in

@@ -56,8 +56,9 @@ class LogSources {
   explicit LogSources(bool whole_lines) : m_whole_lines(whole_lines) {}
   // The entry of the log line `e`'s source, added on its first line.
   LogSource& of(const Event& e, const Catalogue& catalogue);
-  // Records `e` as its source's last line (lines after the window are not).
-  void seen(LogSource& s, const Event& e) const;
+  // Records `e` as its source's last line (lines after the window are not),
+  // taking its strings (moved out of `e`).
+  void seen(LogSource& s, Event& e) const;
 
  private:
   bool m_whole_lines;

@@ -17,8 +17,10 @@ class EventStream {
  public:
   virtual ~EventStream() = default;
   // The next event, or nullptr at the end. The pointer stays valid until the
-  // next call.
-  virtual const Event* next() = 0;
+  // next call, and the event is the caller's until then: it may take the
+  // event's strings (analyze keeps a log line's by swapping), as the stream
+  // fills the event anew.
+  virtual Event* next() = 0;
 };
 
 // A few events held in memory (annotations), sorted on construction. The
@@ -26,7 +28,7 @@ class EventStream {
 class VectorStream : public EventStream {
  public:
   explicit VectorStream(std::vector<Event> events);
-  const Event* next() override;
+  Event* next() override;
 
  private:
   std::vector<Event> m_events;
@@ -38,7 +40,7 @@ class VectorStream : public EventStream {
 class DecodedStream : public EventStream {
  public:
   DecodedStream(std::unique_ptr<RowStream> rows, RowDecoder decoder);
-  const Event* next() override;
+  Event* next() override;
 
  private:
   std::unique_ptr<RowStream> m_rows;
@@ -53,11 +55,11 @@ class DecodedStream : public EventStream {
 class Merger : public EventStream {
  public:
   explicit Merger(std::vector<std::unique_ptr<EventStream>> streams);
-  const Event* next() override;
+  Event* next() override;
 
  private:
   struct Head {
-    const Event* event;
+    Event* event;
     size_t stream;
   };
   std::vector<std::unique_ptr<EventStream>> m_streams;
