@@ -135,9 +135,9 @@ void ReportCollector::on_event(const Observation& o) {
         ps.bucket = bucket;
       }
       ++*ps.count;
-      if (ps.first_last == nullptr) {
-        ps.first_last = &m_first_last[ps.source->name];
-        keep(e, ps.first_last->first, m_scratch);
+      if (!ps.logged) {
+        ps.logged = true;
+        keep(e, ps.first_last.first, m_scratch);
       }
       // The last is analyze's: kept (serialized) by finish().
       break;
@@ -168,11 +168,28 @@ void ReportCollector::on_event(const Observation& o) {
 void ReportCollector::finish() {
   // A source with a log inside the window has its last one inside it: lines
   // come in time order, those before the window first.
-  for (const PerSource& ps : m_sources) {
-    if (ps.first_last != nullptr) {
-      keep(ps.source->event(), ps.first_last->last, m_scratch);
+  for (PerSource& ps : m_sources) {
+    if (ps.logged) {
+      keep(ps.source->event(), ps.first_last.last, m_scratch);
     }
   }
+}
+
+std::vector<const ReportCollector::FirstLast*> ReportCollector::first_last() const {
+  std::vector<const PerSource*> logged;
+  for (const PerSource& ps : m_sources) {
+    if (ps.logged) {
+      logged.push_back(&ps);
+    }
+  }
+  std::sort(logged.begin(), logged.end(),
+            [](const PerSource* a, const PerSource* b) { return a->source->name < b->source->name; });
+  std::vector<const FirstLast*> out;
+  out.reserve(logged.size());
+  for (const PerSource* ps : logged) {
+    out.push_back(&ps->first_last);
+  }
+  return out;
 }
 
 std::string md_text(const std::string& text) {

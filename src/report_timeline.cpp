@@ -35,7 +35,8 @@ TimelineRows::TimelineRows(const Analysis& a, const ReportCollector& r) {
   for (const Finding& f : a.findings) {
     evidence += f.evidence.size();
   }
-  m_refs.reserve(r.timeline().size() + 2 * r.first_last().size() + evidence);
+  const std::vector<const ReportCollector::FirstLast*> first_last = r.first_last();
+  m_refs.reserve(r.timeline().size() + 2 * first_last.size() + evidence);
   auto kept = [&](const char* p) {
     m_refs.push_back(Ref{serialized_time(p), p, static_cast<uint8_t>(table_rank(origin_name(serialized_origin(p)))),
                          true, static_cast<uint32_t>(m_refs.size())});
@@ -44,9 +45,9 @@ TimelineRows::TimelineRows(const Analysis& a, const ReportCollector& r) {
   for (size_t i = 0; i < timeline.size(); ++i) {
     kept(timeline[i]);
   }
-  for (const auto& [source, fl] : r.first_last()) {
-    kept(fl.first.data());
-    kept(fl.last.data());
+  for (const ReportCollector::FirstLast* fl : first_last) {
+    kept(fl->first.data());
+    kept(fl->last.data());
   }
   for (const Finding& f : a.findings) {
     for (const Evidence& e : f.evidence) {

@@ -428,8 +428,9 @@ class LoggingGap : public Detector {
       if (!w.first_claim) {
         w.first_claim = e.time;
       }
-    } else {
-      w.open.erase(e.key);
+    } else if (w.open.erase(e.key) != 0 && w.open.empty()) {
+      // Its bucket array released: thousands of workers a day, a few tasks open at a time.
+      std::unordered_set<std::string>().swap(w.open);
     }
     if (w.sources.empty() && e.place != Event::Place::after) {
       constexpr size_t k_first_few = 5;
