@@ -11,7 +11,6 @@ namespace {
 
 constexpr char k_signature[] = "PGCOPY\n\377\r\n";  // and a NUL: 11 bytes
 constexpr size_t k_signature_size = 11;
-constexpr int64_t k_micros_per_day = 86400LL * 1000000;
 constexpr int64_t k_days_1970_to_2000 = 10957;
 
 uint16_t be16(const char* p) {
@@ -172,31 +171,51 @@ void append_pg_timestamp(std::string& out, int64_t micros, bool zone) {
     out += "-infinity";
     return;
   }
-  int64_t days = micros / k_micros_per_day;
-  int64_t rest = micros % k_micros_per_day;
-  if (rest < 0) {
-    rest += k_micros_per_day;
-    --days;
+  // Rows come in time order, a few dozen a second: the date and time of day
+  // of the last second printed are kept (per thread) and reused, and only
+  // the fraction is printed again. Printing the whole was 5% of snapshot's CPU.
+  struct LastSecond {
+    int64_t second = std::numeric_limits<int64_t>::min();
+    bool bc = false;
+    size_t size = 0;
+    char text[32];  // "2025-10-16 17:35:31"; years up to 294276
+  };
+  thread_local LastSecond last;
+  int64_t second = micros / 1000000;
+  if (micros % 1000000 < 0) {
+    --second;
   }
-  int64_t year = 0;
-  unsigned month = 0;
-  unsigned day = 0;
-  civil_from_days(days + k_days_1970_to_2000, year, month, day);
-  bool bc = year <= 0;
+  auto fraction = static_cast<uint64_t>(micros - second * 1000000);
+  if (second != last.second) {
+    int64_t days = second / 86400;
+    int64_t rest = second % 86400;
+    if (rest < 0) {
+      rest += 86400;
+      --days;
+    }
+    int64_t year = 0;
+    unsigned month = 0;
+    unsigned day = 0;
+    civil_from_days(days + k_days_1970_to_2000, year, month, day);
+    last.bc = year <= 0;
+    char* p = put_padded(last.text, static_cast<uint64_t>(last.bc ? 1 - year : year), 4);
+    *p++ = '-';
+    p = put_two(p, month);
+    *p++ = '-';
+    p = put_two(p, day);
+    *p++ = ' ';
+    auto seconds = static_cast<unsigned>(rest);
+    p = put_two(p, seconds / 3600);
+    *p++ = ':';
+    p = put_two(p, seconds / 60 % 60);
+    *p++ = ':';
+    p = put_two(p, seconds % 60);
+    last.size = static_cast<size_t>(p - last.text);
+    last.second = second;
+  }
   char text[48];
-  char* p = put_padded(text, static_cast<uint64_t>(bc ? 1 - year : year), 4);
-  *p++ = '-';
-  p = put_two(p, month);
-  *p++ = '-';
-  p = put_two(p, day);
-  *p++ = ' ';
-  auto seconds = static_cast<unsigned>(rest / 1000000);
-  auto fraction = static_cast<uint64_t>(rest % 1000000);
-  p = put_two(p, seconds / 3600);
-  *p++ = ':';
-  p = put_two(p, seconds / 60 % 60);
-  *p++ = ':';
-  p = put_two(p, seconds % 60);
+  std::memcpy(text, last.text, last.size);
+  char* p = text + last.size;
   if (fraction != 0) {
     int digits = 6;
     while (fraction % 10 == 0) {
@@ -211,7 +230,7 @@ void append_pg_timestamp(std::string& out, int64_t micros, bool zone) {
     *p++ = '0';
     *p++ = '0';
   }
-  if (bc) {
+  if (last.bc) {
     *p++ = ' ';
     *p++ = 'B';
     *p++ = 'C';

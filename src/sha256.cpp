@@ -212,9 +212,7 @@ void HashingWriter::hand_over() {
 
 void HashingWriter::write(std::string_view data) {
   m_current.append(data.data(), data.size());
-  if (m_current.size() >= k_block_size) {
-    hand_over();
-  }
+  wrote();
 }
 
 std::string HashingWriter::finish() {

@@ -65,14 +65,13 @@ struct WrittenFile {
 // thread, which also writes: formatting the rows keeps this one busy).
 WrittenFile write_table_file(Source& source, TableId table, const std::string& path) {
   HashingWriter out(path);
-  std::string line = header_line(table);
-  out.write(line);
+  out.write(header_line(table));
   auto stream = source.open(table);
   Row row;
   WrittenFile written;
   const size_t fields = field_names(table).size();
   while (stream->next(row)) {
-    line.clear();
+    std::string& line = out.buffer();
     for (size_t i = 0; i < fields; ++i) {
       if (i > 0) {
         line += ',';
@@ -80,7 +79,7 @@ WrittenFile write_table_file(Source& source, TableId table, const std::string& p
       append_csv_field(line, row[i]);
     }
     line += '\n';
-    out.write(line);
+    out.wrote();
     ++written.rows;
   }
   written.sha256 = out.finish();

@@ -73,6 +73,25 @@ TEST_CASE("append_pg_timestamp: the text PostgreSQL 15 prints (DateStyle ISO, Ti
     append_pg_timestamp(without, c.micros, false);
     CHECK(without == expected);
   }
+  // The last second printed is reused: the same second with other fractions,
+  // and back to an earlier second, print as they would alone.
+  const Case again[] = {
+      {813951331000000, "2025-10-16 17:35:31+00"},
+      {813951331999999, "2025-10-16 17:35:31.999999+00"},
+      {813951332000000, "2025-10-16 17:35:32+00"},
+      {813951331500000, "2025-10-16 17:35:31.5+00"},
+      {-63082281600900000, "0001-12-31 23:59:59.1+00 BC"},
+      {-63082281600000000, "0001-01-01 00:00:00+00"},
+      {-63082281600000001, "0001-12-31 23:59:59.999999+00 BC"},
+      {-1, "1999-12-31 23:59:59.999999+00"},
+      {-1000000, "1999-12-31 23:59:59+00"},
+      {-1000001, "1999-12-31 23:59:58.999999+00"},
+  };
+  for (const Case& c : again) {
+    std::string text;
+    append_pg_timestamp(text, c.micros, true);
+    CHECK(text == c.text);
+  }
 }
 
 TEST_CASE("binary_column_of: the types read in binary, the rest in text") {

@@ -79,6 +79,14 @@ class HashingWriter {
   HashingWriter(const HashingWriter&) = delete;
   HashingWriter& operator=(const HashingWriter&) = delete;
   void write(std::string_view data);
+  // Where the next bytes go: append them, then call wrote(). Formatting
+  // straight into it spares copying every byte once more.
+  std::string& buffer() { return m_current; }
+  void wrote() {
+    if (m_current.size() >= k_block_size) {
+      hand_over();
+    }
+  }
   // Writes the rest and closes the file: the SHA-256 of all that was
   // written. Throws Error (exit 3) when the file could not be written.
   std::string finish();
