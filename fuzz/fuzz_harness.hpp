@@ -363,6 +363,14 @@ inline std::vector<std::string> copy_binary_rows(const std::vector<BinaryColumn>
         for (const Field& f : row) {
           TLRECON_FUZZ_REQUIRE(!f.null || f.text.empty(), "a NULL with text");
           flat += (f.null ? "N" : "V") + std::to_string(f.text.size()) + ":" + f.text;
+          if (f.time) {
+            // A row time kept as its value: no text, and its text reads back to it.
+            TLRECON_FUZZ_REQUIRE(!f.null && f.text.empty(), "a kept time with text or NULL");
+            std::string text;
+            append_field_text(text, f);
+            TLRECON_FUZZ_REQUIRE(parse_time(text) == f.time, "a kept time that does not read back: " + text);
+            flat += "T" + text;
+          }
         }
         out.push_back(flat);
       }
@@ -381,7 +389,7 @@ inline void copy_binary_one(std::string_view data) {
   }
   std::vector<BinaryColumn> columns;
   for (int i = 0; i < 1 + (static_cast<unsigned char>(data[0]) >> 6); ++i) {
-    columns.push_back(static_cast<BinaryColumn>((static_cast<unsigned char>(data[0]) >> (2 * i)) % 7));
+    columns.push_back(static_cast<BinaryColumn>((static_cast<unsigned char>(data[0]) >> (2 * i)) % 8));
   }
   std::string rest(data.substr(2));
   size_t cut = rest.empty() ? 0 : static_cast<unsigned char>(data[1]) % (rest.size() + 1);

@@ -181,11 +181,14 @@ void append_pg_timestamp(std::string& out, int64_t micros, bool zone) {
     char text[32];  // "2025-10-16 17:35:31"; years up to 294276
   };
   thread_local LastSecond last;
+  // Floored, without multiplying back: near -infinity that would overflow.
   int64_t second = micros / 1000000;
-  if (micros % 1000000 < 0) {
+  int64_t below = micros % 1000000;
+  if (below < 0) {
+    below += 1000000;
     --second;
   }
-  auto fraction = static_cast<uint64_t>(micros - second * 1000000);
+  auto fraction = static_cast<uint64_t>(below);
   if (second != last.second) {
     int64_t days = second / 86400;
     int64_t rest = second % 86400;

@@ -86,6 +86,11 @@ TEST_CASE("append_pg_timestamp: the text PostgreSQL 15 prints (DateStyle ISO, Ti
       {-1, "1999-12-31 23:59:59.999999+00"},
       {-1000000, "1999-12-31 23:59:59+00"},
       {-1000001, "1999-12-31 23:59:58.999999+00"},
+      // The smallest values above -infinity, which PostgreSQL never sends (its
+      // range starts in 4713 BC): printed by the proleptic calendar, not an
+      // overflow (fuzzing found one there).
+      {std::numeric_limits<int64_t>::min() + 1, "290279-12-22 19:59:05.224193+00 BC"},
+      {std::numeric_limits<int64_t>::min() + 1000001, "290279-12-22 19:59:06.224193+00 BC"},
   };
   for (const Case& c : again) {
     std::string text;
