@@ -155,7 +155,7 @@ Analysis analyze(Source& source, const Mapping& mapping, const Catalogue& catalo
       }
     }
     if (e.origin != Origin::annotations) {
-      a.workers.on_event(e);
+      o.life = a.workers.on_event(e);
       fleet.on_event(o);
       instances.on_event(o);
       for (Detector* d : running) {

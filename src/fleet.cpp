@@ -248,9 +248,9 @@ void FleetAccounting::assign_scale_ups() {
 
 const std::string* WorkerTracker::intern(const std::string& s) { return &*m_strings.insert(s).first; }
 
-void WorkerTracker::on_event(const Event& e) {
+const WorkerLife* WorkerTracker::on_event(const Event& e) {
   if (e.origin != Origin::workers) {
-    return;
+    return nullptr;
   }
   auto [it, fresh] = m_workers.try_emplace(e.worker_id);
   WorkerLife& w = it->second;
@@ -282,6 +282,7 @@ void WorkerTracker::on_event(const Event& e) {
     case EventType::worker_heartbeat: w.heartbeat = stage; break;
     default: break;
   }
+  return &w;
 }
 
 void InstanceTracker::on_event(const Observation& o) {

@@ -152,6 +152,9 @@ void ReportCollector::on_event(const Observation& o) {
                     e.type == EventType::task_failed || e.type == EventType::task_cancelled;
     if (numerous && ++m_listed[static_cast<size_t>(e.type)] > k_max_each) {
       ++m_dropped;
+    } else if (o.life != nullptr && e.key == e.worker_id) {
+      // The life rebuilds it: a worker's row is its key (RowDecoder::decode_worker).
+      m_lives.push_back(LifeEvent{o.life, e.type});
     } else {
       m_timeline.add(e.message.size() > k_max_message ? trimmed(e) : e);
     }
@@ -173,6 +176,11 @@ void ReportCollector::finish() {
       keep(ps.source->event(), ps.first_last.last, m_scratch);
     }
   }
+}
+
+Event ReportCollector::event_of(const LifeEvent& l) {
+  Event e = l.life->event(l.type);
+  return e.message.size() > k_max_message ? trimmed(e) : e;
 }
 
 std::vector<const ReportCollector::FirstLast*> ReportCollector::first_last() const {

@@ -22,12 +22,21 @@ int table_rank(const std::string& table) {
 }  // namespace
 
 std::string_view TimelineRows::Ref::type() const {
-  return kept ? std::string_view(event_type_name(serialized_type(static_cast<const char*>(from))))
-              : std::string_view(static_cast<const Evidence*>(from)->type);
+  switch (kind) {
+    case From::kept: return event_type_name(serialized_type(static_cast<const char*>(from)));
+    case From::life: return event_type_name(static_cast<const ReportCollector::LifeEvent*>(from)->type);
+    case From::evidence: break;
+  }
+  return static_cast<const Evidence*>(from)->type;
 }
 
 std::string_view TimelineRows::Ref::key() const {
-  return kept ? serialized_key(static_cast<const char*>(from)) : std::string_view(static_cast<const Evidence*>(from)->key);
+  switch (kind) {
+    case From::kept: return serialized_key(static_cast<const char*>(from));
+    case From::life: return static_cast<const ReportCollector::LifeEvent*>(from)->life->key();
+    case From::evidence: break;
+  }
+  return static_cast<const Evidence*>(from)->key;
 }
 
 TimelineRows::TimelineRows(const Analysis& a, const ReportCollector& r) {
@@ -36,14 +45,19 @@ TimelineRows::TimelineRows(const Analysis& a, const ReportCollector& r) {
     evidence += f.evidence.size();
   }
   const std::vector<const ReportCollector::FirstLast*> first_last = r.first_last();
-  m_refs.reserve(r.timeline().size() + 2 * first_last.size() + evidence);
+  m_refs.reserve(r.timeline().size() + r.lives().size() + 2 * first_last.size() + evidence);
   auto kept = [&](const char* p) {
     m_refs.push_back(Ref{serialized_time(p), p, static_cast<uint8_t>(table_rank(origin_name(serialized_origin(p)))),
-                         true, static_cast<uint32_t>(m_refs.size())});
+                         From::kept, static_cast<uint32_t>(m_refs.size())});
   };
   const EventArena& timeline = r.timeline();
   for (size_t i = 0; i < timeline.size(); ++i) {
     kept(timeline[i]);
+  }
+  // Before any evidence: of a lifecycle event a finding cites, the whole one is kept.
+  const uint8_t workers_rank = static_cast<uint8_t>(table_rank("workers"));
+  for (const ReportCollector::LifeEvent& l : r.lives()) {
+    m_refs.push_back(Ref{l.life->stage(l.type)->time, &l, workers_rank, From::life, static_cast<uint32_t>(m_refs.size())});
   }
   for (const ReportCollector::FirstLast* fl : first_last) {
     kept(fl->first.data());
@@ -52,8 +66,8 @@ TimelineRows::TimelineRows(const Analysis& a, const ReportCollector& r) {
   for (const Finding& f : a.findings) {
     for (const Evidence& e : f.evidence) {
       if (a.window.contains(e.time)) {
-        m_refs.push_back(
-            Ref{e.time, &e, static_cast<uint8_t>(table_rank(e.table)), false, static_cast<uint32_t>(m_refs.size())});
+        m_refs.push_back(Ref{e.time, &e, static_cast<uint8_t>(table_rank(e.table)), From::evidence,
+                             static_cast<uint32_t>(m_refs.size())});
       }
     }
   }
@@ -78,12 +92,17 @@ TimelineRows::TimelineRows(const Analysis& a, const ReportCollector& r) {
 TimelineRow TimelineRows::operator[](size_t i) const {
   const Ref& ref = m_refs[i];
   TimelineRow row;
-  if (!ref.kept) {
+  if (ref.kind == From::evidence) {
     row.evidence = *static_cast<const Evidence*>(ref.from);
     return row;
   }
-  auto e = std::make_shared<Event>();
-  parse_event(static_cast<const char*>(ref.from), *e);
+  std::shared_ptr<Event> e;
+  if (ref.kind == From::life) {
+    e = std::make_shared<Event>(ReportCollector::event_of(*static_cast<const ReportCollector::LifeEvent*>(ref.from)));
+  } else {
+    e = std::make_shared<Event>();
+    parse_event(static_cast<const char*>(ref.from), *e);
+  }
   row.evidence = evidence_of(*e);
   row.event = e.get();
   row.kept = std::move(e);

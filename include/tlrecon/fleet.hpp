@@ -67,6 +67,8 @@ class LogSources {
   std::string m_key;  // the current line's source name, in a reused buffer
 };
 
+struct WorkerLife;
+
 // An event as the detectors see it: classified once by the catalogue.
 struct Observation {
   const Event& event;
@@ -75,6 +77,9 @@ struct Observation {
   // A log's source. While the detectors and the report see the line, its
   // `last` is still the line before it (if `logged`); it becomes this line after.
   LogSource* source = nullptr;
+  // A workers row's event: the worker's life, this event in it. It can
+  // rebuild the event (WorkerLife::event) as long as the Analysis lives.
+  const WorkerLife* life = nullptr;
 };
 
 // When one event of a worker's row happened, and where it falls.
@@ -126,7 +131,8 @@ class WorkerTracker {
   WorkerTracker(WorkerTracker&&) = default;
   WorkerTracker& operator=(WorkerTracker&&) = default;
 
-  void on_event(const Event& e);
+  // The life a workers row's event went into (its address is kept), else null.
+  const WorkerLife* on_event(const Event& e);
   // Keyed by worker id, in id order.
   const std::map<std::string, WorkerLife>& workers() const { return m_workers; }
   const WorkerLife* find(const std::string& worker_id) const;

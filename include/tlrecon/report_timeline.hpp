@@ -47,13 +47,15 @@ class TimelineRows {
   Iterator end() const { return Iterator(*this, m_refs.size()); }
 
  private:
-  // Where a row comes from: an event the collector kept (serialized), or a
-  // finding's evidence; 24 bytes, as there are tens of thousands.
+  // Where a row comes from: an event the collector kept (serialized), a
+  // worker's lifecycle event (rebuilt from its life), or a finding's
+  // evidence; 24 bytes, as there are tens of thousands.
+  enum class From : uint8_t { evidence, kept, life };
   struct Ref {
     Time time{};
-    const void* from = nullptr;  // const char* when kept, else const Evidence*
+    const void* from = nullptr;  // const Evidence*, const char* (kept), const ReportCollector::LifeEvent*
     uint8_t rank = 0;            // of its table
-    bool kept = false;
+    From kind = From::evidence;
     uint32_t order = 0;          // in which it was added: of equal rows, the first is kept
     std::string_view type() const;
     std::string_view key() const;
