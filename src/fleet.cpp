@@ -260,7 +260,7 @@ const WorkerLife* WorkerTracker::on_event(const Event& e) {
   // Every event of a row carries its key, instance type and status; the
   // rest is the one event's own.
   if (e.key != e.worker_id) {
-    w.m_key = e.key;
+    w.m_key = intern(e.key);
   }
   w.m_name = intern(e.name);
   w.m_status = intern(e.status);
@@ -277,7 +277,7 @@ const WorkerLife* WorkerTracker::on_event(const Event& e) {
       break;
     case EventType::worker_error:
       w.error = stage;
-      w.m_error_message = e.message;
+      w.m_error_message = intern(e.message);
       break;
     case EventType::worker_heartbeat: w.heartbeat = stage; break;
     default: break;
@@ -390,7 +390,7 @@ Event WorkerLife::event(EventType type) const {
   } else if (type == EventType::worker_terminated) {
     e.message = *m_terminated_message;
   } else if (type == EventType::worker_error) {
-    e.message = m_error_message;
+    e.message = m_error_message != nullptr ? *m_error_message : std::string();
   }
   return e;
 }

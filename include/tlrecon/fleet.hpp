@@ -117,9 +117,9 @@ struct WorkerLife {
   const std::string* m_name = nullptr;        // interned by the tracker, as are the next two
   const std::string* m_status = nullptr;
   const std::string* m_terminated_message = nullptr;
-  std::optional<std::string> m_key;           // the row's key, when it is not the id (never, when decoded)
-  std::string m_detail;                       // the creation's (the runpod id)
-  std::string m_error_message;
+  const std::string* m_key = nullptr;            // the row's key, when it is not the id (never, when decoded)
+  const std::string* m_error_message = nullptr;  // interned too: 8 bytes, not 32, for 3,000 workers a day
+  std::string m_detail;                          // the creation's (the runpod id)
 };
 
 class WorkerTracker {

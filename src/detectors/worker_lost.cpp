@@ -48,6 +48,7 @@ class WorkerLost : public Detector {
         }
         m_last_log.erase(it);
       }
+      m_held.erase(e.worker_id);  // nor are the tasks it held
       return;
     }
     if (e.place == Event::Place::after) {
@@ -87,6 +88,9 @@ class WorkerLost : public Detector {
       auto it = m_held.find(e.worker_id);
       if (it != m_held.end()) {
         it->second.erase(e.key);
+        if (it->second.empty()) {
+          m_held.erase(it);  // a worker that holds nothing needs no entry (3,000 workers a day)
+        }
       }
     }
   }
