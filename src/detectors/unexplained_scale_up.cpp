@@ -4,6 +4,7 @@
 #include <array>
 #include <memory>
 #include <set>
+#include <unordered_map>
 
 #include "tlrecon/detector.hpp"
 
@@ -13,10 +14,12 @@ namespace {
 
 // The tasks queued and not claimed when a worker was created, and the
 // first few of them: each task's evidence is made once and shared by the
-// creations that saw it queued.
+// creations that saw it queued, and the creations of a burst, which see the
+// same first few, share one Examples (3,000 workers a day: 8 bytes each).
+using Examples = std::array<std::shared_ptr<const Evidence>, 3>;
 struct Demand {
-  size_t queued = 0;
-  std::array<std::shared_ptr<const Evidence>, 3> examples;
+  uint32_t queued = 0;
+  uint32_t examples = 0;  // in m_examples
 };
 
 class UnexplainedScaleUp : public Detector {
@@ -41,13 +44,21 @@ class UnexplainedScaleUp : public Detector {
       case EventType::task_cancelled: m_queued.erase(e.key); break;
       case EventType::worker_created: {
         // The demand the orchestrator saw: tasks queued and not yet claimed.
-        Demand d;
-        d.queued = m_queued.size();
-        size_t n = 0;
-        for (auto it = m_queued.begin(); it != m_queued.end() && n < d.examples.size(); ++it) {
-          d.examples[n++] = it->second;
+        // Keyed by the worker's life, whose id lives as long as the analysis.
+        if (o.life == nullptr) {
+          break;
         }
-        m_demand.emplace(e.worker_id, std::move(d));
+        Examples examples;
+        size_t n = 0;
+        for (auto it = m_queued.begin(); it != m_queued.end() && n < examples.size(); ++it) {
+          examples[n++] = it->second;
+        }
+        if (m_examples.empty() || m_examples.back() != examples) {
+          m_examples.push_back(std::move(examples));
+        }
+        m_demand.emplace(&o.life->id(),
+                         Demand{static_cast<uint32_t>(std::min<size_t>(m_queued.size(), UINT32_MAX)),
+                                static_cast<uint32_t>(m_examples.size() - 1)});
         break;
       }
       default: break;
@@ -137,11 +148,12 @@ class UnexplainedScaleUp : public Detector {
                format_duration(m_th.tolerance) + " names " + (n == 1 ? "it" : "them") +
                " or reports a scale-up that is not already spent on other workers.";
     f.detail += nearby_cycles(ctx, f);
-    auto d = m_demand.find(burst.front()->worker_id());
+    const WorkerLife* life = ctx.workers.find(burst.front()->worker_id());
+    auto d = life != nullptr ? m_demand.find(&life->id()) : m_demand.end();
     if (d != m_demand.end() && ctx.table_ok(TableId::tasks)) {
       f.detail += " Demand at that moment: " + std::to_string(d->second.queued) +
                   " task(s) queued and not yet claimed.";
-      for (const std::shared_ptr<const Evidence>& task : d->second.examples) {
+      for (const std::shared_ptr<const Evidence>& task : m_examples[d->second.examples]) {
         if (task) {
           add_evidence(f, *task);
         }
@@ -177,7 +189,8 @@ class UnexplainedScaleUp : public Detector {
 
   Thresholds m_th;
   std::map<std::string, std::shared_ptr<const Evidence>> m_queued;  // queued and not yet claimed
-  std::map<std::string, Demand> m_demand;
+  std::unordered_map<const std::string*, Demand> m_demand;  // by the tracker's worker id
+  std::vector<Examples> m_examples;
 };
 
 }  // namespace
