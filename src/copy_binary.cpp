@@ -105,14 +105,20 @@ const char* column_name(BinaryColumn c) {
   return "?";
 }
 
-// The field's text from its binary value.
-void decode_value(BinaryColumn c, const char* p, uint32_t n, std::string& out) {
+// The years parse_time reads back (four digits, no " BC"), in PostgreSQL's
+// microseconds: a row time outside them is kept as its text.
+constexpr int64_t k_first_value = pg_micros(date::sys_days{date::year{1} / 1 / 1});
+constexpr int64_t k_past_values = pg_micros(date::sys_days{date::year{10000} / 1 / 1});
+
+// The field from its binary value: its text, or for timestamptz_value its value.
+void decode_value(BinaryColumn c, const char* p, uint32_t n, Field& f) {
   static const uint32_t k_sizes[] = {0, 16, 8, 8, 2, 4, 8, 8};
   uint32_t want = k_sizes[static_cast<int>(c)];
   if (want != 0 && n != want) {
     throw source_error("binary COPY: a " + std::string(column_name(c)) + " field of " + std::to_string(n) +
                        " bytes");
   }
+  std::string& out = f.text;
   out.clear();
   switch (c) {
     case BinaryColumn::text: out.append(p, n); break;  // cleared above: cheaper than assign()
@@ -122,14 +128,17 @@ void decode_value(BinaryColumn c, const char* p, uint32_t n, std::string& out) {
     case BinaryColumn::int2: out = std::to_string(static_cast<int16_t>(be16(p))); break;
     case BinaryColumn::int4: out = std::to_string(static_cast<int32_t>(be32(p))); break;
     case BinaryColumn::int8: out = std::to_string(static_cast<int64_t>(be64(p))); break;
-    case BinaryColumn::timestamptz_value: break;  // read by next()
+    case BinaryColumn::timestamptz_value: {
+      auto micros = static_cast<int64_t>(be64(p));
+      if (micros >= k_first_value && micros < k_past_values) {
+        f.time = Time(Micros(micros + k_pg_epoch_micros));
+      } else {
+        append_pg_timestamp(out, micros, true);
+      }
+      break;
+    }
   }
 }
-
-// 0001-01-01 and 10000-01-01 00:00 UTC, in PostgreSQL's microseconds: the
-// years parse_time reads (four digits, no " BC").
-constexpr int64_t k_year_1 = -62135596800LL * 1000000 - k_pg_epoch_micros;
-constexpr int64_t k_year_10000 = 253402300800LL * 1000000 - k_pg_epoch_micros;
 
 }  // namespace
 
@@ -322,19 +331,7 @@ bool BinaryCopyReader::next(Row& row) {
       continue;
     }
     f.null = false;
-    if (m_columns[i] == BinaryColumn::timestamptz_value && n == 8) {
-      auto micros = static_cast<int64_t>(be64(data + at));
-      if (micros >= k_year_1 && micros < k_year_10000) {
-        f.text.clear();
-        f.time = Time(Micros(micros + k_pg_epoch_micros));
-        at += 8;
-        continue;
-      }
-      decode_value(BinaryColumn::timestamptz, data + at, 8, f.text);
-      at += 8;
-      continue;
-    }
-    decode_value(m_columns[i], data + at, static_cast<uint32_t>(n), f.text);
+    decode_value(m_columns[i], data + at, static_cast<uint32_t>(n), f);
     at += static_cast<size_t>(n);
   }
   m_pos = at;

@@ -13,7 +13,7 @@ using namespace field;
 namespace {
 
 const std::string& text(const Row& row, int f) { return row[f].text; }
-bool has(const Row& row, int f) { return !row[f].null && !row[f].text.empty(); }
+bool has(const Row& row, int f) { return field_present(row[f]); }
 
 std::string lower(std::string s) {
   for (char& c : s) {

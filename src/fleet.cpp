@@ -390,7 +390,7 @@ Event WorkerLife::event(EventType type) const {
   } else if (type == EventType::worker_terminated) {
     e.message = *m_terminated_message;
   } else if (type == EventType::worker_error) {
-    e.message = m_error_message != nullptr ? *m_error_message : std::string();
+    e.message = *m_error_message;
   }
   return e;
 }

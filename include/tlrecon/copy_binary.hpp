@@ -30,7 +30,7 @@ std::optional<BinaryColumn> binary_column_of(const std::string& type);
 void append_pg_timestamp(std::string& out, int64_t micros, bool zone);
 // An instant as PostgreSQL holds it: microseconds since 2000-01-01 00:00 UTC.
 constexpr int64_t k_pg_epoch_micros = 946684800LL * 1000000;
-inline int64_t pg_micros(Time t) { return t.time_since_epoch().count() - k_pg_epoch_micros; }
+constexpr int64_t pg_micros(Time t) { return t.time_since_epoch().count() - k_pg_epoch_micros; }
 
 // Reads the CopyData messages of one binary COPY, in order, into rows.
 class BinaryCopyReader {

@@ -18,7 +18,7 @@ class EventStream {
   virtual ~EventStream() = default;
   // The next event, or nullptr at the end. The pointer stays valid until the
   // next call, and the event is the caller's until then: it may take the
-  // event's strings (analyze keeps a log line's by swapping), as the stream
+  // event's strings (analyze moves a log line's into its source's entry), as the stream
   // fills the event anew.
   virtual Event* next() = 0;
 };

@@ -15,11 +15,11 @@ namespace {
 // The tasks queued and not claimed when a worker was created, and the
 // first few of them: each task's evidence is made once and shared by the
 // creations that saw it queued, and the creations of a burst, which see the
-// same first few, share one Examples (3,000 workers a day: 8 bytes each).
+// same first few, share one Examples (3,000 workers a day).
 using Examples = std::array<std::shared_ptr<const Evidence>, 3>;
 struct Demand {
-  uint32_t queued = 0;
-  uint32_t examples = 0;  // in m_examples
+  size_t queued = 0;
+  size_t examples = 0;  // in m_examples
 };
 
 class UnexplainedScaleUp : public Detector {
@@ -56,9 +56,7 @@ class UnexplainedScaleUp : public Detector {
         if (m_examples.empty() || m_examples.back() != examples) {
           m_examples.push_back(std::move(examples));
         }
-        m_demand.emplace(&o.life->id(),
-                         Demand{static_cast<uint32_t>(std::min<size_t>(m_queued.size(), UINT32_MAX)),
-                                static_cast<uint32_t>(m_examples.size() - 1)});
+        m_demand.emplace(&o.life->id(), Demand{m_queued.size(), m_examples.size() - 1});
         break;
       }
       default: break;
