@@ -4,6 +4,7 @@
 
 #include "tlrecon/decode.hpp"
 #include "tlrecon/detector.hpp"
+#include "tlrecon/error.hpp"
 #include "tlrecon/merge.hpp"
 #include "tlrecon/spill.hpp"
 
@@ -49,7 +50,7 @@ std::unique_ptr<RowStream> open_rows(Source& source, TableId t, std::ostream* pr
 
 std::vector<TableInfo> read_events(Source& source, const Mapping& mapping, const Window& window,
                                    const EventSink& sink, std::vector<Event> annotations,
-                                   std::ostream* progress) {
+                                   std::ostream* progress, const std::function<void()>& before_finish) {
   std::vector<std::unique_ptr<EventStream>> streams;
   std::vector<TableInfo> tables = source.tables();
   // One sort, and one memory budget, for all the small tables' events.
@@ -88,6 +89,9 @@ std::vector<TableInfo> read_events(Source& source, const Mapping& mapping, const
   while (Event* e = merged.next()) {
     sink(*e);
   }
+  if (before_finish) {
+    before_finish();
+  }
   source.finish();
   return tables;
 }
@@ -118,6 +122,48 @@ void name_triggers(std::vector<Finding>& findings, const std::vector<Event>& ann
   }
 }
 
+// The window's lines of withheld source types came without their message
+// (Source::withheld_message_types): the ones kept for the findings get it
+// back before any detector finishes, on the same snapshot, a thousand keys a
+// query (a few milliseconds each; little memory beside what is kept).
+void fetch_withheld_messages(Source& source, LogSources& log_sources, const std::vector<Detector*>& detectors) {
+  struct Target {
+    const std::string* key;
+    bool* withheld;
+    std::string* message;
+  };
+  std::vector<Target> targets;
+  log_sources.for_each_last([&](LogSource::Line& l) {
+    if (l.message_withheld) {
+      targets.push_back({&l.key, &l.message_withheld, &l.message});
+    }
+  });
+  for (Detector* d : detectors) {
+    d->kept_logs([&](Event& e) {
+      if (e.message_withheld) {
+        targets.push_back({&e.key, &e.message_withheld, &e.message});
+      }
+    });
+  }
+  std::sort(targets.begin(), targets.end(), [](const Target& a, const Target& b) { return *a.key < *b.key; });
+  constexpr size_t k_batch = 1000;
+  for (size_t at = 0; at < targets.size();) {
+    std::vector<std::string> keys;
+    size_t end = at;
+    for (; end < targets.size() && (keys.size() < k_batch || *targets[end].key == keys.back()); ++end) {
+      if (keys.empty() || *targets[end].key != keys.back()) {
+        keys.push_back(*targets[end].key);
+      }
+    }
+    const std::unordered_map<std::string, std::string> messages = source.messages_of(keys);
+    for (; at < end; ++at) {
+      auto it = messages.find(*targets[at].key);
+      *targets[at].message = it == messages.end() ? std::string() : it->second;
+      *targets[at].withheld = false;
+    }
+  }
+}
+
 }  // namespace
 
 Analysis analyze(Source& source, const Mapping& mapping, const Window& window, const ObservationSink& sink,
@@ -144,7 +190,11 @@ Analysis analyze(Source& source, const Mapping& mapping, const Catalogue& catalo
       running.push_back(d.get());
     }
   }
-  auto log_sources = std::make_unique<LogSources>(static_cast<bool>(sink));
+  std::vector<std::string> withheld = source.withheld_message_types();
+  if (sink && !withheld.empty()) {
+    throw Error(k_exit_internal, "internal error: the report needs every log line's message");
+  }
+  auto log_sources = std::make_unique<LogSources>(static_cast<bool>(sink), std::move(withheld));
   a.tables = read_events(source, mapping, window, [&](Event& e) {
     Observation o{e, Role::other, Fact{}};
     if (e.origin == Origin::system_logs && e.type == EventType::log) {
@@ -168,7 +218,7 @@ Analysis analyze(Source& source, const Mapping& mapping, const Catalogue& catalo
     if (o.source != nullptr) {
       log_sources->seen(*o.source, e);
     }
-  }, std::move(annotations), progress);
+  }, std::move(annotations), progress, [&] { fetch_withheld_messages(source, *log_sources, running); });
   a.log_sources = std::move(log_sources);
   fleet.finish();
   const std::vector<Succession> successions =

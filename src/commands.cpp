@@ -117,8 +117,10 @@ Window snapshot_window(const CommonOptions& common, const Window& snap, std::ost
 // `check`: when a snapshot's files are checked against their hashes;
 // while_reading only for a command that prints nothing before the analysis
 // ends (analyse_input).
+// `worker_messages` false: a command that prints only findings (check), which
+// quote a worker's line only where it cites it (PgOptions::worker_messages).
 Input open_input(const CommonOptions& common, std::ostream& err, Provenance* provenance = nullptr,
-                 SnapshotCheck check = SnapshotCheck::before_reading) {
+                 SnapshotCheck check = SnapshotCheck::before_reading, bool worker_messages = true) {
   Input in;
   if (common.config.empty()) {
     in.mapping = default_mapping();
@@ -181,6 +183,7 @@ Input open_input(const CommonOptions& common, std::ostream& err, Provenance* pro
   PgOptions pg;
   pg.dsn = common.dsn;
   pg.statement_timeout = in.mapping.thresholds.statement_timeout;
+  pg.worker_messages = worker_messages;
   in.source = open_postgres(pg, in.mapping, in.window, provenance);
   return in;
 }
@@ -400,7 +403,7 @@ int run_check(const CommonOptions& common, const CheckOptions& options, std::ost
   }
   std::vector<std::string> required = required_detectors(options.require);
   // 1. Open the source and fix the window.
-  Input in = open_input(common, err, nullptr, SnapshotCheck::while_reading);
+  Input in = open_input(common, err, nullptr, SnapshotCheck::while_reading, false);
   // 2. Read the tables in one snapshot, merge by time, run every detector;
   //    a check that saw nothing, or not what the job requires, does not pass.
   Analysis a = analyse_input(common, in, nullptr, {}, err);

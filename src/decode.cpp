@@ -193,6 +193,7 @@ void RowDecoder::fill_log(Row& row, Time time, Event& e) {
   e.type = EventType::log;
   e.origin = Origin::system_logs;
   e.time = time;
+  e.message_withheld = false;  // LogSources::of says
   e.cycle = cycle_of(row);
   // Moved, not copied: copying each field a second time (the reader copied
   // it out of its buffer) cost as much as a log line's detectors. A move

@@ -31,6 +31,11 @@ std::optional<Severity> parse_severity(const std::string& text) {
 }
 
 Evidence evidence_of(const Event& e) {
+  if (e.message_withheld) {
+    // A detector kept a log line the analysis did not give its message back
+    // to (Detector::kept_logs): a bug, said rather than printed as empty.
+    throw Error(k_exit_internal, "internal error: the message of log row " + e.key + " was not fetched");
+  }
   return Evidence{origin_name(e.origin), e.key, e.time, summary_of(e), event_type_name(e.type), actor_of(e)};
 }
 

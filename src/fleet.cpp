@@ -6,19 +6,22 @@
 
 namespace tlrecon {
 
-LogSource& LogSources::of(const Event& e, const Catalogue& catalogue) {
+LogSource& LogSources::of(Event& e, const Catalogue& catalogue) {
   m_key.assign(e.source_type).append(1, '/').append(e.source_id);
   auto it = m_index.find(m_key);
-  if (it != m_index.end()) {
-    return *it->second;
+  LogSource* s = it != m_index.end() ? it->second : nullptr;
+  if (s == nullptr) {
+    s = &m_sources.emplace_back();
+    s->name = m_key;
+    s->index = static_cast<uint32_t>(m_sources.size() - 1);
+    s->type_size = static_cast<uint32_t>(e.source_type.size());
+    s->role = catalogue.role_of(e.source_type);
+    s->withheld = std::binary_search(m_withheld_types.begin(), m_withheld_types.end(), e.source_type);
+    m_index.emplace(s->name, s);
   }
-  LogSource& s = m_sources.emplace_back();
-  s.name = m_key;
-  s.index = static_cast<uint32_t>(m_sources.size() - 1);
-  s.type_size = static_cast<uint32_t>(e.source_type.size());
-  s.role = catalogue.role_of(e.source_type);
-  m_index.emplace(s.name, &s);
-  return s;
+  // Only the window's lines are read without their message.
+  e.message_withheld = s->withheld && e.place == Event::Place::inside;
+  return *s;
 }
 
 void LogSources::seen(LogSource& s, Event& e) const {
@@ -31,6 +34,7 @@ void LogSources::seen(LogSource& s, Event& e) const {
   LogSource::Line& l = s.last;
   l.time = e.time;
   l.place = e.place;
+  l.message_withheld = e.message_withheld;
   l.cycle = e.cycle;
   l.key = std::move(e.key);
   l.status = std::move(e.status);
@@ -48,6 +52,7 @@ Event LogSource::event() const {
   e.origin = Origin::system_logs;
   e.time = last.time;
   e.place = last.place;
+  e.message_withheld = last.message_withheld;
   e.cycle = last.cycle;
   e.key = last.key;
   e.source_type = source_type();

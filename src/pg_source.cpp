@@ -227,9 +227,10 @@ std::string field_expr(TableId table, int f, const ColumnSpec& cs, const std::ma
   return quote_ident(cs.column);
 }
 
+// `withheld_types`: system_logs' message is NULL for these source types.
 TableSql table_sql(TableId table, const Mapping& mapping,
                    const std::vector<std::pair<std::string, std::string>>& columns,
-                   std::vector<std::string>& unmapped) {
+                   std::vector<std::string>& unmapped, const std::vector<std::string>& withheld_types = {}) {
   const TableMapping& tm = mapping[table];
   std::map<std::string, std::string> types(columns.begin(), columns.end());
   const auto& names = field_names(table);
@@ -241,7 +242,16 @@ TableSql table_sql(TableId table, const Mapping& mapping,
     if (expr.empty()) {
       unmapped.push_back(names[f]);
     }
-    list += (list.empty() ? "" : ", ") + (expr.empty() ? "NULL::text" : expr) + " AS " + quote_ident(names[f]);
+    std::string value = expr.empty() ? "NULL::text" : expr;
+    if (table == TableId::system_logs && f == static_cast<size_t>(field::l_message) && !expr.empty() &&
+        !withheld_types.empty() && !out.exprs[field::l_source_type].empty()) {
+      std::string in;
+      for (const std::string& withheld : withheld_types) {
+        in += (in.empty() ? "" : ", ") + quote_literal(withheld);
+      }
+      value = "CASE WHEN " + out.exprs[field::l_source_type] + " IN (" + in + ") THEN NULL ELSE " + expr + " END";
+    }
+    list += (list.empty() ? "" : ", ") + value + " AS " + quote_ident(names[f]);
     out.exprs.push_back(expr);
     out.types.push_back(type);
   }
@@ -427,9 +437,10 @@ std::string build_select(TableId table, const Mapping& mapping, const Window& wi
 }
 
 std::string build_share(const Mapping& mapping, const Window& window,
-                        const std::vector<std::pair<std::string, std::string>>& columns, int share) {
+                        const std::vector<std::pair<std::string, std::string>>& columns, int share,
+                        const std::vector<std::string>& withheld_types) {
   std::vector<std::string> unmapped;
-  TableSql t = table_sql(TableId::system_logs, mapping, columns, unmapped);
+  TableSql t = table_sql(TableId::system_logs, mapping, columns, unmapped, withheld_types);
   // The cast to timestamp follows the session's TimeZone (UTC in every
   // reader): the same instant hashes the same on each connection.
   return t.select + " WHERE " + time_range(t, window.since, window.until) + " AND (timestamp_hash(" + t.time +
@@ -437,9 +448,10 @@ std::string build_share(const Mapping& mapping, const Window& window,
 }
 
 WindowRead build_window_read(const Mapping& mapping, const Window& window,
-                             const std::vector<std::pair<std::string, std::string>>& columns) {
+                             const std::vector<std::pair<std::string, std::string>>& columns,
+                             const std::vector<std::string>& withheld_types) {
   std::vector<std::string> unmapped;
-  TableSql t = table_sql(TableId::system_logs, mapping, columns, unmapped);
+  TableSql t = table_sql(TableId::system_logs, mapping, columns, unmapped, withheld_types);
   WindowRead out;
   for (size_t f = 0; f < t.types.size(); ++f) {
     // An unmapped field is NULL::text.
@@ -707,6 +719,41 @@ class PgSource : public Source {
     return table == TableId::system_logs ? read_ahead_if_asked(std::move(rows)) : std::move(rows);
   }
 
+  std::vector<std::string> withheld_message_types() const override { return m_withheld_types; }
+
+  // The window's rows with these keys: one index probe each. Of two rows
+  // with one key (no primary key), the earlier, as the decoder keeps the
+  // first and counts the other a duplicate.
+  std::unordered_map<std::string, std::string> messages_of(const std::vector<std::string>& keys) override {
+    std::unordered_map<std::string, std::string> out;
+    const TableInfo& info = m_tables[static_cast<int>(TableId::system_logs)];
+    std::vector<std::string> unmapped;
+    TableSql t = table_sql(TableId::system_logs, m_mapping, m_log_columns, unmapped);
+    std::string key = t.exprs[field::l_id];
+    std::string sql = "SELECT DISTINCT ON (k) k, m FROM (SELECT " + key + "::text AS k, " + t.exprs[field::l_message] +
+                      "::text AS m, " + t.time + " AS t FROM " + relation_of(m_mapping[TableId::system_logs]) +
+                      " WHERE " + key + " = ANY (CAST($1 AS " + t.key_type + "[])) AND " +
+                      time_range(t, m_window.since, m_window.until) + ") rows ORDER BY k, t, m";
+    std::string array = "{";
+    for (const std::string& k : keys) {
+      array += array.size() == 1 ? "\"" : ",\"";
+      for (char c : k) {
+        if (c == '"' || c == '\\') {
+          array += '\\';
+        }
+        array += c;
+      }
+      array += '"';
+    }
+    array += '}';
+    guard("reading the messages of the lines " + info.relation + " findings cite", [&] {
+      for (const auto& row : m_tx->exec_params(sql, array)) {
+        out[row[0].as<std::string>()] = row[1].is_null() ? std::string() : row[1].as<std::string>();
+      }
+    });
+    return out;
+  }
+
   void finish() override {
     guard("ending the read transaction", [&] {
       if (m_second_tx) {
@@ -972,13 +1019,18 @@ class PgSource : public Source {
     }
     info.query = build_select(t, m_mapping, m_window, tc.columns, info.unmapped);
     if (t == TableId::system_logs) {
+      m_log_columns = tc.columns;
       if (!info.query.empty() && !text_copy()) {
-        m_window_read = build_window_read(m_mapping, m_window, tc.columns);
+        if (!m_options.worker_messages) {
+          m_withheld_types = withheld_types(oid, tc, info);
+        }
+        m_window_read = build_window_read(m_mapping, m_window, tc.columns, m_withheld_types);
         info.query = m_window_read.query;
       }
       info.prelude_query = build_prelude(m_mapping, m_window, tc.columns);
       if (!info.query.empty()) {
-        m_shares = {build_share(m_mapping, m_window, tc.columns, 0), build_share(m_mapping, m_window, tc.columns, 1)};
+        m_shares = {build_share(m_mapping, m_window, tc.columns, 0, m_withheld_types),
+                    build_share(m_mapping, m_window, tc.columns, 1, m_withheld_types)};
       }
       info.far_back_query = build_far_back(t, m_mapping, m_window, tc.columns, orchestrator_types(oid, tc, info));
       find_oldest_row(info);
@@ -1061,6 +1113,61 @@ class PgSource : public Source {
   // idx_system_logs_source) a loose index scan lists them, one index probe
   // each; without one, they are read from the rows the far-back search
   // covers, in one scan (docs/scaling.md).
+  // Whether a plain btree index (no predicate) begins with the column.
+  bool leading_index(long long oid, int attnum) {
+    pqxx::result r = m_tx->exec_params(
+        "SELECT EXISTS (SELECT 1 FROM pg_catalog.pg_index i JOIN pg_catalog.pg_class ic ON ic.oid = i.indexrelid "
+        "JOIN pg_catalog.pg_am am ON am.oid = ic.relam WHERE i.indrelid = $1::bigint::oid "
+        "AND i.indkey[0] = $2::int2 AND i.indpred IS NULL AND am.amname = 'btree')",
+        oid, attnum);
+    return r[0][0].as<bool>();
+  }
+
+  // The source types whose lines check reads without their message
+  // (PgOptions::worker_messages): the workers' among those listed cheaply,
+  // either every type by a loose scan of an index that begins with
+  // source_type, or the most common ones of the table's statistics. A type
+  // not listed keeps its messages. Only when the key is an indexed column,
+  // so messages_of() finds the few kept lines by key.
+  std::vector<std::string> withheld_types(long long oid, const TableColumns& tc, TableInfo& info) {
+    const TableMapping& tm = m_mapping[TableId::system_logs];
+    const ColumnSpec& st = tm.columns[field::l_source_type];
+    const ColumnSpec& key = tm.columns[field::l_id];
+    const ColumnSpec& message = tm.columns[field::l_message];
+    if (!st.json_key.empty() || !key.json_key.empty() || message.column.empty() || tc.attnum.count(st.column) == 0 ||
+        tc.attnum.count(key.column) == 0 || tc.attnum.count(message.column) == 0) {
+      return {};
+    }
+    std::vector<std::string> types;
+    guard("listing the source types of " + info.relation, [&] {
+      if (!leading_index(oid, tc.attnum.at(key.column))) {
+        return;
+      }
+      std::string col = quote_ident(st.column);
+      std::string rel = relation_of(tm);
+      std::string sql =
+          leading_index(oid, tc.attnum.at(st.column))
+              ? "WITH RECURSIVE t(v) AS ((SELECT " + col + " FROM " + rel + " WHERE " + col + " IS NOT NULL ORDER BY " +
+                    col + " LIMIT 1) UNION ALL SELECT (SELECT " + col + " FROM " + rel + " WHERE " + col + " > t.v ORDER BY " +
+                    col + " LIMIT 1) FROM t WHERE t.v IS NOT NULL) SELECT v::text FROM t WHERE v IS NOT NULL LIMIT " +
+                    std::to_string(k_max_source_types)
+              : "SELECT DISTINCT v FROM pg_catalog.pg_stats s JOIN pg_catalog.pg_class c ON c.relname = s.tablename "
+                "JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace AND n.nspname = s.schemaname, "
+                "unnest(s.most_common_vals::text::text[]) v WHERE c.oid = " + std::to_string(oid) +
+                "::oid AND s.attname = " + quote_literal(st.column);
+      for (const auto& row : m_tx->exec(sql)) {
+        types.push_back(row[0].as<std::string>());
+      }
+    });
+    PatternSet orchestrator({m_mapping.patterns.orchestrator_source}, "patterns.orchestrator_source");
+    PatternSet worker({m_mapping.patterns.worker_source}, "patterns.worker_source");
+    types.erase(std::remove_if(types.begin(), types.end(),
+                               [&](const std::string& t) { return orchestrator.matches(t) || !worker.matches(t); }),
+                types.end());
+    std::sort(types.begin(), types.end());
+    return types;
+  }
+
   std::vector<std::string> orchestrator_types(long long oid, const TableColumns& tc, TableInfo& info) {
     const TableMapping& tm = m_mapping[TableId::system_logs];
     const ColumnSpec& st = tm.columns[field::l_source_type];
@@ -1073,13 +1180,8 @@ class PgSource : public Source {
     std::string rel = relation_of(tm);
     std::vector<std::string> types;
     guard("listing the source types of " + info.relation, [&] {
-      pqxx::result indexed = m_tx->exec_params(
-          "SELECT EXISTS (SELECT 1 FROM pg_catalog.pg_index i JOIN pg_catalog.pg_class ic ON ic.oid = i.indexrelid "
-          "JOIN pg_catalog.pg_am am ON am.oid = ic.relam WHERE i.indrelid = $1::bigint::oid "
-          "AND i.indkey[0] = $2::int2 AND i.indpred IS NULL AND am.amname = 'btree')",
-          oid, tc.attnum.at(st.column));
       std::string sql;
-      if (indexed[0][0].as<bool>()) {
+      if (leading_index(oid, tc.attnum.at(st.column))) {
         sql = "WITH RECURSIVE t(v) AS ((SELECT " + col + " FROM " + rel + " WHERE " + col + " IS NOT NULL ORDER BY " +
               col + " LIMIT 1) UNION ALL SELECT (SELECT " + col + " FROM " + rel + " WHERE " + col +
               " > t.v ORDER BY " + col + " LIMIT 1) FROM t WHERE t.v IS NOT NULL) "
@@ -1151,6 +1253,8 @@ class PgSource : public Source {
   std::unique_ptr<pqxx::connection> m_conn;
   std::unique_ptr<Transaction> m_tx;
   WindowRead m_window_read;           // system_logs' window (its query is the table's query)
+  std::vector<std::string> m_withheld_types;  // read without their message (withheld_types)
+  Columns m_log_columns;                      // system_logs' columns, for messages_of
   std::vector<std::string> m_shares;  // system_logs' window in two shares (build_share)
   std::unique_ptr<pqxx::connection> m_second_conn;
   std::unique_ptr<Transaction> m_second_tx;

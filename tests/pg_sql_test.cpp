@@ -293,3 +293,34 @@ TEST_CASE("build_window_read: binary when every column has a binary reading, tie
   CHECK(elsewhere.binary[field::l_message] == BinaryColumn::timestamptz);
   CHECK(elsewhere.binary[field::l_time] == BinaryColumn::timestamptz_value);
 }
+
+TEST_CASE("build_window_read and build_share: withheld source types read their message as NULL, the rest as before") {
+  Mapping m = default_mapping();
+  Window w{*parse_time("2025-10-16T17:00:00Z"), *parse_time("2025-10-16T18:00:00Z")};
+  std::vector<std::pair<std::string, std::string>> real = {
+      {"id", "uuid"}, {"timestamp", "timestamp with time zone"}, {"source_type", "text"}, {"source_id", "text"},
+      {"log_level", "text"}, {"message", "text"}, {"task_id", "uuid"}, {"worker_id", "text"},
+      {"cycle_number", "integer"}, {"metadata", "jsonb"}};
+  WindowRead whole = build_window_read(m, w, real);
+  WindowRead withheld = build_window_read(m, w, real, {"worker", "it's"});
+  std::string plain = "\"message\" AS \"message\"";
+  std::string as_null = "CASE WHEN \"source_type\" IN ('worker', 'it''s') THEN NULL ELSE \"message\" END AS \"message\"";
+  REQUIRE(whole.query.find(plain) != std::string::npos);
+  std::string expected = whole.query;
+  expected.replace(expected.find(plain), plain.size(), as_null);
+  CHECK(withheld.query == expected);
+  CHECK(withheld.binary == whole.binary);
+  for (int share : {0, 1}) {
+    std::string s = build_share(m, w, real, share);
+    s.replace(s.find(plain), plain.size(), as_null);
+    CHECK(build_share(m, w, real, share, {"worker", "it's"}) == s);
+  }
+  // The prelude (the last lines before the window) is read whole.
+  CHECK(build_prelude(m, w, real).find("CASE") == std::string::npos);
+  // A message kept in the metadata is withheld the same way.
+  Mapping keyed = default_mapping();
+  keyed[TableId::system_logs].columns[field::l_message] = ColumnSpec{"metadata", "msg", ""};
+  CHECK(build_window_read(keyed, w, real, {"worker"}).query.find(
+            "CASE WHEN \"source_type\" IN ('worker') THEN NULL ELSE (\"metadata\" ->> 'msg') END AS \"message\"") !=
+        std::string::npos);
+}

@@ -343,3 +343,133 @@ TEST_CASE("demand_mismatch: a count with no scale-up after it is medium; a Cance
 }
 
 TEST_SUITE_END();
+
+namespace {
+
+// What the PostgreSQL source does for check: the window's lines of the
+// withheld types come with a NULL message, and messages_of gives back those
+// asked for (the database path itself: tests/e2e/test_real_schema.py).
+class Withholding : public FakeSource {
+ public:
+  explicit Withholding(std::vector<std::string> types) : m_types(std::move(types)) {}
+  std::vector<std::string> withheld_message_types() const override { return m_types; }
+  std::unique_ptr<RowStream> open(TableId t) override {
+    if (t != TableId::system_logs) {
+      return FakeSource::open(t);
+    }
+    // The rows as sorted, the withheld messages taken out.
+    auto rows = FakeSource::open(t);
+    Row row;
+    m_logs.clear();
+    while (rows->next(row)) {
+      std::vector<std::string> values;
+      for (const Field& f : row) {
+        values.push_back(f.null ? "\\N" : f.text);
+      }
+      Time time = *parse_time(values[field::l_time]);
+      std::string& message = values[field::l_message];
+      if (time >= k_window.since && time < k_window.until &&
+          std::binary_search(m_types.begin(), m_types.end(), values[field::l_source_type])) {
+        m_messages[values[field::l_id]] = message == "\\N" ? "" : message;
+        message = "\\N";
+      }
+      m_logs.push_back(std::move(values));
+    }
+    return std::make_unique<Rows>(m_logs);
+  }
+  std::unordered_map<std::string, std::string> messages_of(const std::vector<std::string>& keys) override {
+    asked += keys.size();
+    std::unordered_map<std::string, std::string> out;
+    for (const std::string& k : keys) {
+      auto it = m_messages.find(k);
+      if (it != m_messages.end()) {
+        out.insert(*it);
+      }
+    }
+    return out;
+  }
+  size_t asked = 0;
+
+ private:
+  class Rows : public RowStream {
+   public:
+    explicit Rows(const std::vector<std::vector<std::string>>& rows) : m_rows(rows) {}
+    bool next(Row& row) override {
+      if (m_pos == m_rows.size()) {
+        return false;
+      }
+      const auto& values = m_rows[m_pos++];
+      row.resize(values.size());
+      for (size_t i = 0; i < values.size(); ++i) {
+        row[i] = Field{};
+        row[i].null = values[i] == "\\N";
+        row[i].text = row[i].null ? "" : values[i];
+      }
+      return true;
+    }
+
+   private:
+    const std::vector<std::vector<std::string>>& m_rows;
+    size_t m_pos = 0;
+  };
+  std::vector<std::string> m_types;
+  std::vector<std::vector<std::string>> m_logs;
+  std::map<std::string, std::string> m_messages;
+};
+
+// A worker that falls silent for 20 minutes and then is lost, one named by
+// worker_id alone that is lost too, each line with its own message.
+template <class Src>
+void silent_and_lost(Src& src) {
+  orchestrator(src, "orch", 0, 60);
+  worker(src, "w-gap", 1, 2, -1, 40);
+  worker(src, "w-anon", 1, 2, -1, 30);
+  for (int s = 3 * 60; s < 40 * 60; s += 30) {
+    if (s < 10 * 60 || s >= 30 * 60) {
+      log(src, "g-" + std::to_string(s), s / 60, s % 60, "worker", "w-gap", "step " + std::to_string(s) + " of w-gap");
+    }
+    if (s < 30 * 60) {
+      src.add(TableId::system_logs, {"a-" + std::to_string(s), at(s / 60, s % 60 + 1), "worker", "\\N", "INFO",
+                                     "step " + std::to_string(s) + " of w-anon", "\\N", "w-anon"});
+    }
+  }
+  task(src, "t-stuck", "w-gap", 35, 36, -1, "In Progress");
+}
+
+std::string story(const Analysis& a) {
+  std::string out;
+  for (const Finding& f : a.findings) {
+    out += f.id + " " + f.kind + " " + f.title + "\n" + f.detail + "\n";
+    for (const Evidence& e : f.evidence) {
+      out += "  " + e.table + ":" + e.key + " " + e.summary + "\n";
+    }
+  }
+  return out;
+}
+
+}  // namespace
+
+TEST_CASE("check's lines read without their message: the findings quote what they cite, as with every message") {
+  FakeSource whole;
+  silent_and_lost(whole);
+  std::string expected = story(run(whole));
+  // The story cites the workers' own lines, by their messages.
+  CHECK(expected.find("step 570 of w-gap") != std::string::npos);   // the last line before the silence
+  CHECK(expected.find("step 1800 of w-gap") != std::string::npos);  // the first after it
+  CHECK(expected.find("step 2370 of w-gap") != std::string::npos);  // its last line: lost
+  CHECK(expected.find("step 1770 of w-anon") != std::string::npos); // a last line kept by worker_lost alone
+
+  Withholding withheld({"worker"});
+  silent_and_lost(withheld);
+  Analysis a = run(withheld);
+  CHECK(story(a) == expected);
+  CHECK(withheld.asked > 0);
+  CHECK(withheld.asked < 20);  // the lines kept, not every line
+
+  SUBCASE("a type not withheld keeps its messages, and nothing is asked for") {
+    Withholding none({"edge_function"});
+    silent_and_lost(none);
+    CHECK(story(run(none)) == expected);
+    CHECK(none.asked == 0);
+  }
+}

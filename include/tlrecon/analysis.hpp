@@ -36,10 +36,12 @@ using ObservationSink = std::function<void(const Observation&)>;
 // Annotations (--annotate) are merged in as one more stream.
 // With `progress`, rows read per table are counted there as they come.
 // Returns the source's tables with what the read counted (rows, events,
-// rejected rows …); the source itself is never written into.
+// rejected rows …); the source itself is never written into. `before_finish`
+// runs after the last event, before the source ends its read (its snapshot).
 std::vector<TableInfo> read_events(Source& source, const Mapping& mapping, const Window& window,
                                    const EventSink& sink, std::vector<Event> annotations = {},
-                                   std::ostream* progress = nullptr);
+                                   std::ostream* progress = nullptr,
+                                   const std::function<void()>& before_finish = nullptr);
 
 // read_events, with every detector watching, each event classified once by
 // the catalogue. `sink` (the report) may be empty. A finding that begins

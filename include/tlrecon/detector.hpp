@@ -4,6 +4,7 @@
 // registry.cpp. Each sees every event, including those before and after the
 // window (Event::place), in timeline order, already classified by the
 // catalogue; the workers' lifecycles and the fleet accounting are shared.
+#include <functional>
 #include <memory>
 #include <string>
 #include <utility>
@@ -48,6 +49,10 @@ class Detector {
   const Needs& needs() const { return m_needs; }
   const std::vector<std::string>& reads() const { return m_reads; }
   virtual void on_event(const Observation&) {}
+  // Every log line of a source other than an orchestrator the detector keeps
+  // for finish(): such a line may have come without its message, which the
+  // analysis fetches and puts back before finish().
+  virtual void kept_logs(const std::function<void(Event&)>&) {}
   virtual void finish(const DetectorContext& ctx, std::vector<Finding>& out) = 0;
 
  private:

@@ -29,11 +29,15 @@ struct LogSource {
   uint32_t type_size = 0;  // of its source_type, at the start of `name`
   Role role = Role::other;
   bool logged = false;  // a line not after the window was seen: `last` holds the latest
+  // Its source_type's lines in the window come without their message
+  // (Source::withheld_message_types): Event::message_withheld.
+  bool withheld = false;
   // The last line, but for its source (`name`): task_id and worker_id only
   // when the LogSources keeps whole lines.
   struct Line {
     Time time{};
     Event::Place place = Event::Place::inside;
+    bool message_withheld = false;
     std::optional<int64_t> cycle;
     std::string key;
     std::string status;
@@ -53,15 +57,27 @@ class LogSources {
  public:
   // `whole_lines`: the last lines keep their task_id and worker_id (the report
   // shows them; the detectors do not).
-  explicit LogSources(bool whole_lines) : m_whole_lines(whole_lines) {}
-  // The entry of the log line `e`'s source, added on its first line.
-  LogSource& of(const Event& e, const Catalogue& catalogue);
+  // `withheld_types`: sorted, the source types whose lines in the window
+  // come without their message.
+  LogSources(bool whole_lines, std::vector<std::string> withheld_types)
+      : m_whole_lines(whole_lines), m_withheld_types(std::move(withheld_types)) {}
+  // The entry of the log line `e`'s source, added on its first line; marks
+  // `e` when it came without its message.
+  LogSource& of(Event& e, const Catalogue& catalogue);
   // Records `e` as its source's last line (lines after the window are not),
   // taking its strings (moved out of `e`).
   void seen(LogSource& s, Event& e) const;
+  // Each source's last line, for the messages fetched after the read.
+  template <class Fn>
+  void for_each_last(Fn&& fn) {
+    for (LogSource& s : m_sources) {
+      fn(s.last);
+    }
+  }
 
  private:
   bool m_whole_lines;
+  std::vector<std::string> m_withheld_types;
   std::deque<LogSource> m_sources;
   std::unordered_map<std::string_view, LogSource*> m_index;  // keys: the entries' names
   std::string m_key;  // the current line's source name, in a reused buffer

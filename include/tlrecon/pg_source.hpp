@@ -17,6 +17,11 @@ namespace tlrecon {
 struct PgOptions {
   std::string dsn;          // empty: libpq's environment (PGHOST, PGSERVICE, …)
   Micros statement_timeout = std::chrono::seconds(60);
+  // false (check): the window's lines of worker source types are read
+  // without their message; the analysis fetches the few it keeps
+  // (Source::messages_of). Only with binary COPY, a plain source_type column
+  // and an indexed plain key column.
+  bool worker_messages = true;
 };
 
 // A source error whose remedy names command-line options or server settings:
@@ -82,8 +87,10 @@ std::string build_select(TableId table, const Mapping& mapping, const Window& wi
 // the same instant are in the same share, so merging the shares by time
 // gives build_select's order; each share is in that order. Read on two
 // connections sharing one snapshot (docs/scaling.md).
+// `withheld_types` (sorted): source types whose message is read as NULL.
 std::string build_share(const Mapping& mapping, const Window& window,
-                        const std::vector<std::pair<std::string, std::string>>& columns, int share);
+                        const std::vector<std::pair<std::string, std::string>>& columns, int share,
+                        const std::vector<std::string>& withheld_types = {});
 
 // How system_logs' window is read (its query is TableInfo::query): in COPY
 // binary when every column has a binary reading (copy_binary.hpp), else in
@@ -97,7 +104,8 @@ struct WindowRead {
   bool ties_by_client = false;
 };
 WindowRead build_window_read(const Mapping& mapping, const Window& window,
-                             const std::vector<std::pair<std::string, std::string>>& columns);
+                             const std::vector<std::pair<std::string, std::string>>& columns,
+                             const std::vector<std::string>& withheld_types = {});
 
 // system_logs: the last row of each (source_type, source_id) in
 // [recent_logs_from, since), in timeline order.

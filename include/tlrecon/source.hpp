@@ -9,6 +9,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <unordered_map>
 #include <vector>
 
 #include "tlrecon/mapping.hpp"
@@ -114,6 +115,16 @@ class Source {
   // Called after the last stream: the PostgreSQL source ends its
   // transaction here and reports a broken connection as an Error.
   virtual void finish() {}
+  // Sorted: the source types whose system_logs lines in the window come
+  // without their message (the PostgreSQL source, for check: a worker's
+  // lines are most of the bytes, and check quotes only the few it keeps).
+  virtual std::vector<std::string> withheld_message_types() const { return {}; }
+  // Called before finish(), in the same snapshot: the messages of the window's
+  // system_logs rows with these keys (a missing key: an empty message).
+  virtual std::unordered_map<std::string, std::string> messages_of(const std::vector<std::string>& keys) {
+    (void)keys;
+    return {};
+  }
   // Called by the command when reading failed with a source error, before
   // it reports it: a source that checks its data while it is read (a
   // snapshot hashing system_logs) throws its own error first when the data

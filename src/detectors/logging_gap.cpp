@@ -157,6 +157,17 @@ class LoggingGap : public Detector {
     forget_seen(*s.tasks, s, e.time);
   }
 
+  void kept_logs(const std::function<void(Event&)>& visit) override {
+    for (SourceState& s : m_states) {
+      for (Silence& sil : s.silences) {
+        visit(sil.before);
+        if (sil.after) {
+          visit(*sil.after);
+        }
+      }
+    }
+  }
+
   void finish(const DetectorContext& ctx, std::vector<Finding>& out) override {
     // In source order, so findings come out the same every run.
     std::map<std::string, SourceState*> sorted;

@@ -95,6 +95,14 @@ class WorkerLost : public Detector {
     }
   }
 
+  void kept_logs(const std::function<void(Event&)>& visit) override {
+    for (auto& [id, last] : m_last_log) {
+      if (last.own != nullptr) {
+        visit(*last.own);  // the others are their source's last line (LogSources)
+      }
+    }
+  }
+
   void finish(const DetectorContext& ctx, std::vector<Finding>& out) override {
     for (const auto& [id, w] : ctx.workers.workers()) {
       auto log = m_last_log.find(id);

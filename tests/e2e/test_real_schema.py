@@ -301,6 +301,50 @@ class RealSchema(unittest.TestCase):
                 gaps = [(f["entities"], f["start"]) for f in kinds(narrow, "logging_gap")]
                 self.assertIn((["gpu-a"], "2025-10-16T11:00:00Z"), gaps)
 
+    # ------------------------------------------------------------ check reads workers' lines without messages
+
+    def test_check_quotes_the_worker_lines_it_cites_as_the_snapshot_does(self):
+        # check asks for the window's worker lines without their message (most of the bytes) and
+        # fetches the few its findings cite, on the same snapshot: the output is the snapshot's,
+        # whether the worker types are listed from the table's statistics or from the real
+        # schema's index on source_type, or not listed at all.
+        logs("orchestrator_gpu", "gpu-a", "2025-10-16 16:00+00", "2025-10-16 18:00+00")
+        worker("w-gap", "2025-10-16 16:50+00", heartbeat="2025-10-16 17:40+00")
+        worker("w-anon", "2025-10-16 16:50+00", heartbeat="2025-10-16 17:30+00")
+        psql("INSERT INTO system_logs (id, \"timestamp\", source_type, source_id, log_level, message, worker_id) "
+             "SELECT md5('g' || t::text)::uuid, t, 'worker', 'w-gap', 'INFO', 'step ' || to_char(t, 'HH24:MI:SS') "
+             "|| ' of w-gap', 'w-gap' FROM generate_series('2025-10-16 16:55+00'::timestamptz, "
+             "'2025-10-16 17:40+00', interval '30 seconds') t "
+             "WHERE t < '2025-10-16 17:10+00' OR t >= '2025-10-16 17:30+00'")
+        # No source_id: the worker_id names the worker; a message with quotes and a backslash.
+        psql("INSERT INTO system_logs (id, \"timestamp\", source_type, source_id, log_level, message, worker_id) "
+             "SELECT md5('a' || t::text)::uuid, t, 'worker', NULL, 'INFO', 'step ' || to_char(t, 'HH24:MI:SS') "
+             "|| ' of w-anon, \"quoted\" \\ and ''apostrophe''', 'w-anon' FROM generate_series("
+             "'2025-10-16 16:55:01+00'::timestamptz, '2025-10-16 17:30+00', interval '30 seconds') t")
+        _, snap, _ = self.snapshot({"PGDATABASE": DB})
+        saved = tlrecon("check", "--format", "json", "--from", snap)
+        self.assertIn(saved.code, (0, 1), saved.err)
+        cited = json.dumps(saved.json()["findings"])
+        for line in ("step 17:09:30 of w-gap", "step 17:30:00 of w-gap", "step 17:40:00 of w-gap",
+                     "step 17:29:31 of w-anon"):
+            self.assertIn(line, cited)
+
+        def direct():
+            run = tlrecon("check", "--format", "json", *WINDOW, env={"PGDATABASE": DB})
+            self.assertEqual(run.code, saved.code, run.err)
+            return run.json()["findings"]
+
+        for how in ("no statistics, no index", "statistics", "index"):
+            with self.subTest(listed_by=how):
+                if how == "statistics":
+                    psql("ANALYZE system_logs")
+                    self.assertIn("worker", psql("SELECT most_common_vals::text FROM pg_stats "
+                                                 "WHERE tablename = 'system_logs' AND attname = 'source_type'"))
+                if how == "index":
+                    psql("CREATE INDEX idx_system_logs_source ON system_logs "
+                         "(source_type, source_id, \"timestamp\" DESC)")
+                self.assertEqual(direct(), saved.json()["findings"])
+
 
 if __name__ == "__main__":
     main()
