@@ -664,12 +664,7 @@ class PgSource : public Source {
     guard("connecting to PostgreSQL", [&] {
       m_conn = std::make_unique<pqxx::connection>(options.dsn);
       m_tx = std::make_unique<Transaction>(*m_conn, "tlrecon");
-      long ms = static_cast<long>(options.statement_timeout.count() / 1000);
-      m_tx->exec("SET LOCAL TimeZone = 'UTC'");
-      m_tx->exec("SET LOCAL DateStyle = 'ISO'");
-      m_tx->exec("SET LOCAL IntervalStyle = 'iso_8601'");
-      m_tx->exec("SET LOCAL extra_float_digits = 1");
-      m_tx->exec("SET LOCAL statement_timeout = " + std::to_string(ms));
+      set_session(*m_tx);
     });
     m_timeout_text = format_duration(options.statement_timeout);
     if (provenance != nullptr) {
@@ -951,6 +946,9 @@ class PgSource : public Source {
     tx.exec("SET LOCAL IntervalStyle = 'iso_8601'");
     tx.exec("SET LOCAL extra_float_digits = 1");
     tx.exec("SET LOCAL statement_timeout = " + std::to_string(ms));
+    // No JIT (PostgreSQL 11+): compiling the window query's expressions took
+    // longer than they run (fleet day: COPY 0.87 -> 0.83 s).
+    tx.exec("SELECT set_config('jit', 'off', true) WHERE current_setting('server_version_num')::int >= 110000");
   }
 
   class Guarded : public RowStream {

@@ -310,6 +310,45 @@ TEST_CASE("clock_skew: tasks claimed before they were queued, cited in the order
   CHECK(skew[0]->detail.find("the largest difference is 10m") != std::string::npos);
 }
 
+TEST_CASE("logging_gap: an interval's cadence bucket from the tables is the one its definition gives") {
+  auto same = [](int64_t us) {
+    INFO("interval " << us << " us");
+    CHECK(cadence_bucket(Micros(us)) == cadence_bucket_exact(Micros(us)));
+  };
+  // Every microsecond up to 3 s (buckets 0 to 85), around each bucket's
+  // boundary, and a spread up to centuries.
+  for (int64_t us = -5; us <= 3000000; ++us) {
+    if (cadence_bucket(Micros(us)) != cadence_bucket_exact(Micros(us))) {
+      same(us);
+    }
+  }
+  for (int b = 1; b < k_cadence_buckets; ++b) {
+    int64_t lo = 1;  // the least interval of bucket b, by bisection of the definition
+    int64_t hi = int64_t{1} << 50;
+    while (lo < hi) {
+      int64_t mid = lo + (hi - lo) / 2;
+      if (cadence_bucket_exact(Micros(mid)) >= b) {
+        hi = mid;
+      } else {
+        lo = mid + 1;
+      }
+    }
+    for (int64_t us = lo - 3; us <= lo + 3; ++us) {
+      same(us);
+    }
+  }
+  uint64_t x = 88172645463325252ULL;
+  for (int i = 0; i < 200000; ++i) {
+    x ^= x << 13;
+    x ^= x >> 7;
+    x ^= x << 17;
+    same(static_cast<int64_t>(x >> (1 + x % 40)));
+  }
+  CHECK(cadence_bucket(Micros(1000)) == 0);
+  CHECK(cadence_bucket(Micros(1001)) == 1);
+  CHECK(cadence_bucket(std::chrono::hours(24 * 365 * 100)) == k_cadence_buckets - 1);
+}
+
 TEST_CASE("logging_gap: the sparse cadence histogram answers every rank as 256 counters do") {
   std::array<uint64_t, 256> dense{};
   BucketCounts sparse;

@@ -19,24 +19,6 @@ namespace tlrecon {
 
 namespace {
 
-// Intervals are counted in buckets 10% wide, so the cadence of millions of
-// lines takes a few hundred counters per source.
-constexpr int k_buckets = 256;
-constexpr double k_bucket_ratio = 1.1;
-
-int bucket_of(Micros interval) {
-  double ms = static_cast<double>(interval.count()) / 1000.0;
-  if (ms <= 1.0) {
-    return 0;
-  }
-  int b = 1 + static_cast<int>(std::log(ms) / std::log(k_bucket_ratio));
-  return b >= k_buckets ? k_buckets - 1 : b;
-}
-
-Micros bucket_upper(int b) {
-  return Micros(static_cast<long long>(1000.0 * std::pow(k_bucket_ratio, b)));
-}
-
 // Task marks in time order, dropped from the front. A vector and an index,
 // not a std::deque: an empty deque already holds 576 bytes of the heap, and
 // there is one per worker.
@@ -144,7 +126,7 @@ class LoggingGap : public Detector {
       // Only intervals inside the window make the cadence.
       if (last.place == Event::Place::inside) {
         ++s.intervals;
-        s.histogram.add(static_cast<uint8_t>(bucket_of(interval)));
+        s.histogram.add(static_cast<uint8_t>(cadence_bucket(interval)));
       }
       if (interval > m_th.gap_min) {
         Silence sil{source.event(), e, s.held_at_last, activity_between(*s.tasks, last.time, e.time)};
@@ -157,11 +139,14 @@ class LoggingGap : public Detector {
     forget_seen(*s.tasks, s, e.time);
   }
 
+  // Only the silences longer than their source's threshold: gaps_of() cites
+  // no other (with a tiny gap_min, most intervals are silences).
   void kept_logs(const std::function<void(Event&)>& visit) override {
     for (SourceState& s : m_states) {
+      Micros threshold = threshold_of(s);
       for (Silence& sil : s.silences) {
-        visit(sil.before);
-        if (sil.after) {
+        if (sil.after && sil.after->time - sil.before.time > threshold) {
+          visit(sil.before);
           visit(*sil.after);
         }
       }
@@ -312,8 +297,7 @@ class LoggingGap : public Detector {
                std::vector<Finding>& out) {
     bool orchestrator = s.source->role == Role::orchestrator;
     Micros cadence = cadence_of(s);
-    Micros threshold = std::max(m_th.gap_min, Micros(static_cast<long long>(
-                                                  static_cast<double>(cadence.count()) * m_th.gap_factor)));
+    Micros threshold = threshold_of(s);
     Expected expected = expected_of(ctx, source, s);
     std::vector<Silence> silences = s.silences;
     // The silence after the last log.
@@ -348,13 +332,19 @@ class LoggingGap : public Detector {
     }
   }
 
+  // gap_factor times the cadence, at least gap_min.
+  Micros threshold_of(const SourceState& s) const {
+    return std::max(m_th.gap_min, Micros(static_cast<long long>(static_cast<double>(cadence_of(s).count()) *
+                                                                m_th.gap_factor)));
+  }
+
   Micros cadence_of(const SourceState& s) const {
     if (s.intervals < 5) {
       return Micros(0);
     }
     uint64_t rank = static_cast<uint64_t>(0.95 * static_cast<double>(s.intervals - 1));
     rank = std::min(rank, s.intervals - 3);
-    return bucket_upper(s.histogram.bucket_of_rank(rank).value_or(k_buckets - 1));
+    return cadence_bucket_upper(s.histogram.bucket_of_rank(rank).value_or(k_cadence_buckets - 1));
   }
 
   Finding make_gap(const DetectorContext& ctx, const std::string& source,
