@@ -1,6 +1,7 @@
 #include "tlrecon/analysis.hpp"
 
 #include <algorithm>
+#include <iterator>
 
 #include "tlrecon/decode.hpp"
 #include "tlrecon/detector.hpp"
@@ -195,6 +196,9 @@ Analysis analyze(Source& source, const Mapping& mapping, const Catalogue& catalo
     throw Error(k_exit_internal, "internal error: the report needs every log line's message");
   }
   auto log_sources = std::make_unique<LogSources>(static_cast<bool>(sink), std::move(withheld));
+  std::vector<Detector*> for_worker_logs;  // the lines of sources that are not orchestrators
+  std::copy_if(running.begin(), running.end(), std::back_inserter(for_worker_logs),
+               [](const Detector* d) { return d->reads_worker_logs(); });
   a.tables = read_events(source, mapping, window, [&](Event& e) {
     Observation o{e, Role::other, Fact{}};
     if (e.origin == Origin::system_logs && e.type == EventType::log) {
@@ -208,7 +212,7 @@ Analysis analyze(Source& source, const Mapping& mapping, const Catalogue& catalo
       o.life = a.workers.on_event(e);
       fleet.on_event(o);
       instances.on_event(o);
-      for (Detector* d : running) {
+      for (Detector* d : o.source != nullptr && o.role != Role::orchestrator ? for_worker_logs : running) {
         d->on_event(o);
       }
     }

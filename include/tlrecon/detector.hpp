@@ -49,6 +49,10 @@ class Detector {
   const Needs& needs() const { return m_needs; }
   const std::vector<std::string>& reads() const { return m_reads; }
   virtual void on_event(const Observation&) {}
+  // Whether on_event needs the log lines of sources that are not
+  // orchestrators (the workers': most of the lines). A detector that ignores
+  // them says no and is not called for them (a virtual call each, 13 a line).
+  virtual bool reads_worker_logs() const { return true; }
   // Every log line of a source other than an orchestrator the detector keeps
   // for finish(): such a line may have come without its message, which the
   // analysis fetches and puts back before finish().

@@ -39,6 +39,8 @@ class ClockSkew : public Detector {
     }
   }
 
+  bool reads_worker_logs() const override { return false; }  // decisions, executions and tasks only
+
   void finish(const DetectorContext& ctx, std::vector<Finding>& out) override {
     Tally exec = start("executions that start before their decision");
     for (const Event& e : m_executions) {

@@ -107,6 +107,8 @@ class DemandMismatch : public Detector {
     }
   }
 
+  bool reads_worker_logs() const override { return false; }  // tasks and orchestrators' lines
+
   void finish(const DetectorContext& ctx, std::vector<Finding>& out) override {
     settle(Time::max());
     for (auto& [instance, episodes] : m_episodes) {

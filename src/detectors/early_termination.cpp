@@ -13,6 +13,8 @@ class EarlyTermination : public Detector {
                  {{TableId::workers, field::w_promoted_at}, {TableId::workers, field::w_terminated_at}}),
         m_limit(mapping.thresholds.early_termination) {}
 
+  bool reads_worker_logs() const override { return false; }  // nothing while reading
+
   void finish(const DetectorContext& ctx, std::vector<Finding>& out) override {
     for (const auto& [id, w] : ctx.workers.workers()) {
       if (!w.promoted || !w.terminated || w.terminated->place != Event::Place::inside) {

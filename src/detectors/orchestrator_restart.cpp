@@ -56,6 +56,8 @@ class OrchestratorRestart : public Detector {
     s.last = e;
   }
 
+  bool reads_worker_logs() const override { return false; }  // orchestrators' lines only
+
   void finish(const DetectorContext& ctx, std::vector<Finding>& out) override {
     std::vector<const Instance*> successors;
     for (const Succession& s : ctx.successions) {

@@ -31,6 +31,8 @@ class OrphanedDecision : public Detector {
     }
   }
 
+  bool reads_worker_logs() const override { return false; }  // decisions and executions only
+
   void finish(const DetectorContext& ctx, std::vector<Finding>& out) override {
     // Decisions of one evaluation share a time within this much.
     constexpr Micros k_same_evaluation = std::chrono::seconds(60);

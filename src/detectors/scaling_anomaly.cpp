@@ -54,6 +54,8 @@ class ScalingAnomaly : public Detector {
     m_last[instance] = LastCount{e, total};
   }
 
+  bool reads_worker_logs() const override { return false; }  // orchestrators' counts only
+
   void finish(const DetectorContext& ctx, std::vector<Finding>& out) override {
     for (const Cycle& c : ctx.fleet.cycles()) {
       int64_t n = std::max(c.stated, c.unstated);

@@ -13,6 +13,8 @@ class StaleHeartbeat : public Detector {
       : Detector("stale_heartbeat", {{TableId::workers, field::w_last_heartbeat}}, {"worker_lost"}),
         m_limit(mapping.thresholds.heartbeat_stale) {}
 
+  bool reads_worker_logs() const override { return false; }  // nothing while reading
+
   void finish(const DetectorContext& ctx, std::vector<Finding>& out) override {
     for (const auto& [id, w] : ctx.workers.workers()) {
       if (!w.heartbeat || !w.promoted || w.heartbeat->place == Event::Place::after) {

@@ -63,6 +63,8 @@ class UnexplainedScaleUp : public Detector {
     }
   }
 
+  bool reads_worker_logs() const override { return false; }  // tasks and workers only
+
   void finish(const DetectorContext& ctx, std::vector<Finding>& out) override {
     // What the accounting left over, grouped into bursts.
     std::vector<std::vector<const LifecycleRecord*>> bursts;

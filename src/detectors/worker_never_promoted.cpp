@@ -13,6 +13,8 @@ class WorkerNeverPromoted : public Detector {
       : Detector("worker_never_promoted", {{TableId::workers, field::w_promoted_at}}),
         m_timeout(mapping.thresholds.promotion_timeout) {}
 
+  bool reads_worker_logs() const override { return false; }  // nothing while reading
+
   void finish(const DetectorContext& ctx, std::vector<Finding>& out) override {
     for (const auto& [id, w] : ctx.workers.workers()) {
       if (!w.created || w.promoted || !ctx.catalogue.managed(w.name())) {

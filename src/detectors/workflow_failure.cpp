@@ -25,6 +25,8 @@ class WorkflowFailure : public Detector {
     }
   }
 
+  bool reads_worker_logs() const override { return false; }  // decisions and executions only
+
   void finish(const DetectorContext& ctx, std::vector<Finding>& out) override {
     for (const auto& [workflow, outcomes] : m_outcomes) {
       for (const Event& e : outcomes) {
