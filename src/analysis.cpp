@@ -126,25 +126,34 @@ void name_triggers(std::vector<Finding>& findings, const std::vector<Event>& ann
 // The window's lines of withheld source types came without their message
 // (Source::withheld_message_types): the ones kept for the findings get it
 // back before any detector finishes, on the same snapshot, a thousand keys a
-// query (a few milliseconds each; little memory beside what is kept).
-void fetch_withheld_messages(Source& source, LogSources& log_sources, const std::vector<Detector*>& detectors) {
+// query (a few milliseconds each; little memory beside what is kept). Only
+// the lines the detectors may cite: a source's last line only when one asks.
+void fetch_withheld_messages(Source& source, LogSources& log_sources, const std::vector<Detector*>& detectors,
+                             const Window& window, const WorkerTracker& workers) {
   struct Target {
     const std::string* key;
     bool* withheld;
     std::string* message;
   };
   std::vector<Target> targets;
-  log_sources.for_each_last([&](LogSource::Line& l) {
+  std::vector<uint32_t> sources;
+  KeptLogs keep{window, workers,
+                [&](Event& e) {
+                  if (e.message_withheld) {
+                    targets.push_back({&e.key, &e.message_withheld, &e.message});
+                  }
+                },
+                [&](const LogSource& s) { sources.push_back(s.index); }};
+  for (Detector* d : detectors) {
+    d->kept_logs(keep);
+  }
+  std::sort(sources.begin(), sources.end());
+  sources.erase(std::unique(sources.begin(), sources.end()), sources.end());
+  for (uint32_t index : sources) {
+    LogSource::Line& l = log_sources.at(index).last;
     if (l.message_withheld) {
       targets.push_back({&l.key, &l.message_withheld, &l.message});
     }
-  });
-  for (Detector* d : detectors) {
-    d->kept_logs([&](Event& e) {
-      if (e.message_withheld) {
-        targets.push_back({&e.key, &e.message_withheld, &e.message});
-      }
-    });
   }
   std::sort(targets.begin(), targets.end(), [](const Target& a, const Target& b) { return *a.key < *b.key; });
   constexpr size_t k_batch = 1000;
@@ -222,7 +231,7 @@ Analysis analyze(Source& source, const Mapping& mapping, const Catalogue& catalo
     if (o.source != nullptr) {
       log_sources->seen(*o.source, e);
     }
-  }, std::move(annotations), progress, [&] { fetch_withheld_messages(source, *log_sources, running); });
+  }, std::move(annotations), progress, [&] { fetch_withheld_messages(source, *log_sources, running, window, a.workers); });
   a.log_sources = std::move(log_sources);
   fleet.finish();
   const std::vector<Succession> successions =

@@ -466,6 +466,21 @@ TEST_CASE("check's lines read without their message: the findings quote what the
   CHECK(withheld.asked > 0);
   CHECK(withheld.asked < 20);  // the lines kept, not every line
 
+  SUBCASE("a last line only worker_lost cites (the silences are under a 30-minute gap_min)") {
+    Mapping m = default_mapping();
+    m.thresholds.gap_min = std::chrono::minutes(30);
+    FakeSource whole_30;
+    silent_and_lost(whole_30);
+    Analysis expected_30 = run(whole_30, m);
+    for (const Finding* f : of_kind(expected_30, "logging_gap")) {
+      CHECK(f->entities != std::vector<std::string>{"w-gap"});  // w-gap's last line: worker_lost's alone
+    }
+    REQUIRE(of_kind(expected_30, "worker_lost").size() == 2);
+    Withholding withheld_30({"worker"});
+    silent_and_lost(withheld_30);
+    CHECK(story(run(withheld_30, m)) == story(expected_30));
+    CHECK(story(expected_30).find("step 2370 of w-gap") != std::string::npos);
+  }
   SUBCASE("a type not withheld keeps its messages, and nothing is asked for") {
     Withholding none({"edge_function"});
     silent_and_lost(none);

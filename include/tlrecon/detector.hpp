@@ -38,6 +38,16 @@ struct DetectorContext {
 // The (table, field) pairs a detector cannot run without; field -1: the table only.
 using Needs = std::vector<std::pair<TableId, int>>;
 
+// What a detector may cite, told to the analysis after the read: its own
+// copies of log lines, and the sources whose last line (LogSources) it may
+// cite, for the window.
+struct KeptLogs {
+  const Window& window;
+  const WorkerTracker& workers;
+  std::function<void(Event&)> line;
+  std::function<void(const LogSource&)> last_line;
+};
+
 class Detector {
  public:
   // `reads`: the detectors whose findings this one relates its own to; they
@@ -53,10 +63,10 @@ class Detector {
   // orchestrators (the workers': most of the lines). A detector that ignores
   // them says no and is not called for them (a virtual call each, 13 a line).
   virtual bool reads_worker_logs() const { return true; }
-  // Every log line of a source other than an orchestrator the detector keeps
-  // for finish(): such a line may have come without its message, which the
-  // analysis fetches and puts back before finish().
-  virtual void kept_logs(const std::function<void(Event&)>&) {}
+  // The log lines of sources other than orchestrators that finish() may
+  // cite: such a line may have come without its message, which the analysis
+  // fetches and puts back before finish() (KeptLogs).
+  virtual void kept_logs(const KeptLogs&) {}
   virtual void finish(const DetectorContext& ctx, std::vector<Finding>& out) = 0;
 
  private:

@@ -67,13 +67,8 @@ class LogSources {
   // Records `e` as its source's last line (lines after the window are not),
   // taking its strings (moved out of `e`).
   void seen(LogSource& s, Event& e) const;
-  // Each source's last line, for the messages fetched after the read.
-  template <class Fn>
-  void for_each_last(Fn&& fn) {
-    for (LogSource& s : m_sources) {
-      fn(s.last);
-    }
-  }
+  // The entry numbered `index` (LogSource::index).
+  LogSource& at(uint32_t index) { return m_sources[index]; }
 
  private:
   bool m_whole_lines;

@@ -139,16 +139,27 @@ class LoggingGap : public Detector {
     forget_seen(*s.tasks, s, e.time);
   }
 
-  // Only the silences longer than their source's threshold: gaps_of() cites
-  // no other (with a tiny gap_min, most intervals are silences).
-  void kept_logs(const std::function<void(Event&)>& visit) override {
+  // Only the silences longer than their source's threshold, the last one
+  // (to the window's end or the worker's) included: gaps_of() cites no other (with a tiny
+  // gap_min, most intervals are silences).
+  void kept_logs(const KeptLogs& keep) override {
     for (SourceState& s : m_states) {
       Micros threshold = threshold_of(s);
       for (Silence& sil : s.silences) {
         if (sil.after && sil.after->time - sil.before.time > threshold) {
-          visit(sil.before);
-          visit(*sil.after);
+          keep.line(sil.before);
+          keep.line(*sil.after);
         }
+      }
+      // The silence after the last line ends with the window, or with the
+      // worker (expected_of()).
+      Time end = keep.window.until;
+      const WorkerLife* w = s.source->role == Role::worker ? keep.workers.find(*s.worker_id) : nullptr;
+      if (w != nullptr && w->end()) {
+        end = std::min(end, *w->end());
+      }
+      if (end - s.source->last.time > threshold) {
+        keep.last_line(*s.source);
       }
     }
   }

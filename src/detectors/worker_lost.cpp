@@ -95,10 +95,16 @@ class WorkerLost : public Detector {
     }
   }
 
-  void kept_logs(const std::function<void(Event&)>& visit) override {
+  // The last logs of the workers that may be lost (lost()).
+  void kept_logs(const KeptLogs& keep) override {
     for (auto& [id, last] : m_last_log) {
+      if (keep.window.until - last.time() <= m_limit) {
+        continue;
+      }
       if (last.own != nullptr) {
-        visit(*last.own);  // the others are their source's last line (LogSources)
+        keep.line(*last.own);
+      } else {
+        keep.last_line(*last.source);
       }
     }
   }
