@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <iterator>
+#include <tuple>
 
 #include "tlrecon/decode.hpp"
 #include "tlrecon/detector.hpp"
@@ -132,6 +133,7 @@ void fetch_withheld_messages(Source& source, LogSources& log_sources, const std:
                              const Window& window, const WorkerTracker& workers) {
   struct Target {
     const std::string* key;
+    Time time;
     bool* withheld;
     std::string* message;
   };
@@ -140,7 +142,7 @@ void fetch_withheld_messages(Source& source, LogSources& log_sources, const std:
   KeptLogs keep{window, workers,
                 [&](Event& e) {
                   if (e.message_withheld) {
-                    targets.push_back({&e.key, &e.message_withheld, &e.message});
+                    targets.push_back({&e.key, e.time, &e.message_withheld, &e.message});
                   }
                 },
                 [&](const LogSource& s) { sources.push_back(s.index); }};
@@ -152,7 +154,7 @@ void fetch_withheld_messages(Source& source, LogSources& log_sources, const std:
   for (uint32_t index : sources) {
     LogSource::Line& l = log_sources.at(index).last;
     if (l.message_withheld) {
-      targets.push_back({&l.key, &l.message_withheld, &l.message});
+      targets.push_back({&l.key, l.time, &l.message_withheld, &l.message});
     }
   }
   std::sort(targets.begin(), targets.end(), [](const Target& a, const Target& b) { return *a.key < *b.key; });
@@ -165,10 +167,16 @@ void fetch_withheld_messages(Source& source, LogSources& log_sources, const std:
         keys.push_back(*targets[end].key);
       }
     }
-    const std::unordered_map<std::string, std::string> messages = source.messages_of(keys);
+    std::vector<Source::LogMessage> rows = source.messages_of(keys);
+    auto by_key_time = [](const Source::LogMessage& a, const Source::LogMessage& b) {
+      return std::tie(a.key, a.time) < std::tie(b.key, b.time);
+    };
+    std::sort(rows.begin(), rows.end(), by_key_time);
     for (; at < end; ++at) {
-      auto it = messages.find(*targets[at].key);
-      *targets[at].message = it == messages.end() ? std::string() : it->second;
+      Source::LogMessage wanted{*targets[at].key, targets[at].time, {}};
+      auto it = std::lower_bound(rows.begin(), rows.end(), wanted, by_key_time);
+      bool found = it != rows.end() && it->key == wanted.key && it->time == wanted.time;
+      *targets[at].message = found ? it->message : std::string();
       *targets[at].withheld = false;
     }
   }

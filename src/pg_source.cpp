@@ -717,18 +717,19 @@ class PgSource : public Source {
   std::vector<std::string> withheld_message_types() const override { return m_withheld_types; }
 
   // The window's rows with these keys: one index probe each. Of two rows
-  // with one key (no primary key), the earlier, as the decoder keeps the
-  // first and counts the other a duplicate.
-  std::unordered_map<std::string, std::string> messages_of(const std::vector<std::string>& keys) override {
-    std::unordered_map<std::string, std::string> out;
+  // with one key and time (no primary key) the decoder keeps one and counts
+  // the other a duplicate: the least message of them, here.
+  std::vector<LogMessage> messages_of(const std::vector<std::string>& keys) override {
+    std::vector<LogMessage> out;
     const TableInfo& info = m_tables[static_cast<int>(TableId::system_logs)];
     std::vector<std::string> unmapped;
     TableSql t = table_sql(TableId::system_logs, m_mapping, m_log_columns, unmapped);
     std::string key = t.exprs[field::l_id];
-    std::string sql = "SELECT DISTINCT ON (k) k, m FROM (SELECT " + key + "::text AS k, " + t.exprs[field::l_message] +
-                      "::text AS m, " + t.time + " AS t FROM " + relation_of(m_mapping[TableId::system_logs]) +
-                      " WHERE " + key + " = ANY (CAST($1 AS " + t.key_type + "[])) AND " +
-                      time_range(t, m_window.since, m_window.until) + ") rows ORDER BY k, t, m";
+    std::string sql = "SELECT DISTINCT ON (k, t) k, t, m FROM (SELECT " + key + "::text AS k, " +
+                      t.exprs[field::l_message] + "::text AS m, " + t.time + " AS t FROM " +
+                      relation_of(m_mapping[TableId::system_logs]) + " WHERE " + key + " = ANY (CAST($1 AS " +
+                      t.key_type + "[])) AND " + time_range(t, m_window.since, m_window.until) +
+                      ") rows ORDER BY k, t, m";
     std::string array = "{";
     for (const std::string& k : keys) {
       array += array.size() == 1 ? "\"" : ",\"";
@@ -743,7 +744,14 @@ class PgSource : public Source {
     array += '}';
     guard("reading the messages of the lines " + info.relation + " findings cite", [&] {
       for (const auto& row : m_tx->exec_params(sql, array)) {
-        out[row[0].as<std::string>()] = row[1].is_null() ? std::string() : row[1].as<std::string>();
+        // The time as the window's read gives it (session TimeZone UTC).
+        Field time;
+        time.null = false;
+        time.text = row[1].as<std::string>();
+        std::optional<Time> at = field_time(time, t.zone);
+        if (at) {
+          out.push_back({row[0].as<std::string>(), *at, row[2].is_null() ? std::string() : row[2].as<std::string>()});
+        }
       }
     });
     return out;

@@ -370,20 +370,20 @@ class Withholding : public FakeSource {
       std::string& message = values[field::l_message];
       if (time >= k_window.since && time < k_window.until &&
           std::binary_search(m_types.begin(), m_types.end(), values[field::l_source_type])) {
-        m_messages[values[field::l_id]] = message == "\\N" ? "" : message;
+        m_messages.emplace(values[field::l_id], std::make_pair(time, message == "\\N" ? "" : message));
         message = "\\N";
       }
       m_logs.push_back(std::move(values));
     }
     return std::make_unique<Rows>(m_logs);
   }
-  std::unordered_map<std::string, std::string> messages_of(const std::vector<std::string>& keys) override {
+  std::vector<LogMessage> messages_of(const std::vector<std::string>& keys) override {
     asked += keys.size();
-    std::unordered_map<std::string, std::string> out;
+    std::vector<LogMessage> out;
     for (const std::string& k : keys) {
-      auto it = m_messages.find(k);
-      if (it != m_messages.end()) {
-        out.insert(*it);
+      auto [from, to] = m_messages.equal_range(k);
+      for (auto it = from; it != to; ++it) {
+        out.push_back({k, it->second.first, it->second.second});
       }
     }
     return out;
@@ -414,19 +414,22 @@ class Withholding : public FakeSource {
   };
   std::vector<std::string> m_types;
   std::vector<std::vector<std::string>> m_logs;
-  std::map<std::string, std::string> m_messages;
+  std::multimap<std::string, std::pair<Time, std::string>> m_messages;
 };
 
 // A worker that falls silent for 20 minutes and then is lost, one named by
 // worker_id alone that is lost too, each line with its own message.
+// `one_key`: every line of w-gap has the same key (a table without a primary
+// key), told apart by its time.
 template <class Src>
-void silent_and_lost(Src& src) {
+void silent_and_lost(Src& src, bool one_key = false) {
   orchestrator(src, "orch", 0, 60);
   worker(src, "w-gap", 1, 2, -1, 40);
   worker(src, "w-anon", 1, 2, -1, 30);
   for (int s = 3 * 60; s < 40 * 60; s += 30) {
     if (s < 10 * 60 || s >= 30 * 60) {
-      log(src, "g-" + std::to_string(s), s / 60, s % 60, "worker", "w-gap", "step " + std::to_string(s) + " of w-gap");
+      log(src, one_key ? "g" : "g-" + std::to_string(s), s / 60, s % 60, "worker", "w-gap",
+          "step " + std::to_string(s) + " of w-gap");
     }
     if (s < 30 * 60) {
       src.add(TableId::system_logs, {"a-" + std::to_string(s), at(s / 60, s % 60 + 1), "worker", "\\N", "INFO",
@@ -480,6 +483,16 @@ TEST_CASE("check's lines read without their message: the findings quote what the
     silent_and_lost(withheld_30);
     CHECK(story(run(withheld_30, m)) == story(expected_30));
     CHECK(story(expected_30).find("step 2370 of w-gap") != std::string::npos);
+  }
+  SUBCASE("a key that is not unique: each line's message by its key and time") {
+    FakeSource whole_one_key;
+    silent_and_lost(whole_one_key, true);
+    std::string expected_one_key = story(run(whole_one_key));
+    CHECK(expected_one_key.find("step 570 of w-gap") != std::string::npos);
+    CHECK(expected_one_key.find("step 2370 of w-gap") != std::string::npos);
+    Withholding withheld_one_key({"worker"});
+    silent_and_lost(withheld_one_key, true);
+    CHECK(story(run(withheld_one_key)) == expected_one_key);
   }
   SUBCASE("a type not withheld keeps its messages, and nothing is asked for") {
     Withholding none({"edge_function"});

@@ -9,7 +9,6 @@
 #include <memory>
 #include <optional>
 #include <string>
-#include <unordered_map>
 #include <vector>
 
 #include "tlrecon/mapping.hpp"
@@ -119,9 +118,15 @@ class Source {
   // without their message (the PostgreSQL source, for check: a worker's
   // lines are most of the bytes, and check quotes only the few it keeps).
   virtual std::vector<std::string> withheld_message_types() const { return {}; }
-  // Called before finish(), in the same snapshot: the messages of the window's
-  // system_logs rows with these keys (a missing key: an empty message).
-  virtual std::unordered_map<std::string, std::string> messages_of(const std::vector<std::string>& keys) {
+  // Called before finish(), in the same snapshot: the window's system_logs
+  // rows with these keys, each row's key, time and message (NULL: empty).
+  // The analysis matches them by key and time (a key need not be unique).
+  struct LogMessage {
+    std::string key;
+    Time time{};
+    std::string message;
+  };
+  virtual std::vector<LogMessage> messages_of(const std::vector<std::string>& keys) {
     (void)keys;
     return {};
   }
