@@ -175,8 +175,13 @@ void fetch_withheld_messages(Source& source, LogSources& log_sources, const std:
     for (; at < end; ++at) {
       Source::LogMessage wanted{*targets[at].key, targets[at].time, {}};
       auto it = std::lower_bound(rows.begin(), rows.end(), wanted, by_key_time);
-      bool found = it != rows.end() && it->key == wanted.key && it->time == wanted.time;
-      *targets[at].message = found ? it->message : std::string();
+      if (it == rows.end() || it->key != wanted.key || it->time != wanted.time) {
+        // The same snapshot holds every row the window's query read: a miss
+        // is a bug (pg_source.cpp's withheld_types), said, not quoted as "".
+        throw Error(k_exit_internal, "internal error: the message of log row " + wanted.key + " at " +
+                                         format_utc(wanted.time) + " could not be read back");
+      }
+      *targets[at].message = it->message;
       *targets[at].withheld = false;
     }
   }

@@ -249,7 +249,8 @@ TableSql table_sql(TableId table, const Mapping& mapping,
       for (const std::string& withheld : withheld_types) {
         in += (in.empty() ? "" : ", ") + quote_literal(withheld);
       }
-      value = "CASE WHEN " + out.exprs[field::l_source_type] + " IN (" + in + ") THEN NULL ELSE " + expr + " END";
+      value = "CASE WHEN " + out.exprs[field::l_source_type] + " COLLATE \"C\" IN (" + in + ") THEN NULL ELSE " + expr +
+              " END";
     }
     list += (list.empty() ? "" : ", ") + value + " AS " + quote_ident(names[f]);
     out.exprs.push_back(expr);
@@ -1113,12 +1114,6 @@ class PgSource : public Source {
     return out;
   }
 
-  // The source types to look for far back: those matching
-  // patterns.orchestrator_source among the distinct source types. With an
-  // index whose first column is source_type (the real schema's
-  // idx_system_logs_source) a loose index scan lists them, one index probe
-  // each; without one, they are read from the rows the far-back search
-  // covers, in one scan (docs/scaling.md).
   // Whether a plain btree index (no predicate) begins with the column.
   bool leading_index(long long oid, int attnum) {
     pqxx::result r = m_tx->exec_params(
@@ -1133,15 +1128,38 @@ class PgSource : public Source {
   // (PgOptions::worker_messages): the workers' among those listed cheaply,
   // either every type by a loose scan of an index that begins with
   // source_type, or the most common ones of the table's statistics. A type
-  // not listed keeps its messages. Only when the key is an indexed column,
-  // so messages_of() finds the few kept lines by key.
+  // not listed keeps its messages. Only where tlrecon and the server cannot
+  // disagree on which lines came without their message, nor on the line a
+  // fetched message belongs to:
+  // - source_type is text or varchar (compared under COLLATE "C", byte for
+  //   byte, as LogSources::of does; not character(n), whose text drops the
+  //   padding, nor citext);
+  // - the row time is a timestamptz (an inside line is one of the window's
+  //   query; a local time's repeated hour could parse outside it);
+  // - the key is a NOT NULL uuid, text, varchar or integer column with an
+  //   index that begins with it, so messages_of() finds the kept lines by
+  //   key, one probe each, and key::text is the text the decoder has.
   std::vector<std::string> withheld_types(long long oid, const TableColumns& tc, TableInfo& info) {
     const TableMapping& tm = m_mapping[TableId::system_logs];
     const ColumnSpec& st = tm.columns[field::l_source_type];
     const ColumnSpec& key = tm.columns[field::l_id];
+    const ColumnSpec& time = tm.columns[field::l_time];
     const ColumnSpec& message = tm.columns[field::l_message];
-    if (!st.json_key.empty() || !key.json_key.empty() || message.column.empty() || tc.attnum.count(st.column) == 0 ||
-        tc.attnum.count(key.column) == 0 || tc.attnum.count(message.column) == 0) {
+    auto type_of = [&](const ColumnSpec& c) -> std::string {
+      if (!c.json_key.empty() || c.column.empty()) {
+        return "";
+      }
+      auto it = std::find_if(tc.columns.begin(), tc.columns.end(), [&](const auto& col) { return col.first == c.column; });
+      return it == tc.columns.end() ? "" : it->second;
+    };
+    auto text_like = [](const std::string& type) {
+      return type == "text" || type.rfind("character varying", 0) == 0;
+    };
+    std::string key_type = type_of(key);
+    bool key_ok = (text_like(key_type) || key_type == "uuid" || key_type == "bigint" || key_type == "integer" ||
+                   key_type == "smallint") &&
+                  std::find(tc.not_null.begin(), tc.not_null.end(), key.column) != tc.not_null.end();
+    if (!text_like(type_of(st)) || type_of(time) != "timestamp with time zone" || !key_ok || type_of(message).empty()) {
       return {};
     }
     std::vector<std::string> types;
@@ -1174,6 +1192,12 @@ class PgSource : public Source {
     return types;
   }
 
+  // The source types to look for far back: those matching
+  // patterns.orchestrator_source among the distinct source types. With an
+  // index whose first column is source_type (the real schema's
+  // idx_system_logs_source) a loose index scan lists them, one index probe
+  // each; without one, they are read from the rows the far-back search
+  // covers, in one scan (docs/scaling.md).
   std::vector<std::string> orchestrator_types(long long oid, const TableColumns& tc, TableInfo& info) {
     const TableMapping& tm = m_mapping[TableId::system_logs];
     const ColumnSpec& st = tm.columns[field::l_source_type];

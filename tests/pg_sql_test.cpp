@@ -304,7 +304,7 @@ TEST_CASE("build_window_read and build_share: withheld source types read their m
   WindowRead whole = build_window_read(m, w, real);
   WindowRead withheld = build_window_read(m, w, real, {"worker", "it's"});
   std::string plain = "\"message\" AS \"message\"";
-  std::string as_null = "CASE WHEN \"source_type\" IN ('worker', 'it''s') THEN NULL ELSE \"message\" END AS \"message\"";
+  std::string as_null = "CASE WHEN \"source_type\" COLLATE \"C\" IN ('worker', 'it''s') THEN NULL ELSE \"message\" END AS \"message\"";
   REQUIRE(whole.query.find(plain) != std::string::npos);
   std::string expected = whole.query;
   expected.replace(expected.find(plain), plain.size(), as_null);
@@ -321,6 +321,6 @@ TEST_CASE("build_window_read and build_share: withheld source types read their m
   Mapping keyed = default_mapping();
   keyed[TableId::system_logs].columns[field::l_message] = ColumnSpec{"metadata", "msg", ""};
   CHECK(build_window_read(keyed, w, real, {"worker"}).query.find(
-            "CASE WHEN \"source_type\" IN ('worker') THEN NULL ELSE (\"metadata\" ->> 'msg') END AS \"message\"") !=
+            "CASE WHEN \"source_type\" COLLATE \"C\" IN ('worker') THEN NULL ELSE (\"metadata\" ->> 'msg') END AS \"message\"") !=
         std::string::npos);
 }

@@ -61,7 +61,7 @@ class Detector {
   virtual void on_event(const Observation&) {}
   // Whether on_event needs the log lines of sources that are not
   // orchestrators (the workers': most of the lines). A detector that ignores
-  // them says no and is not called for them (a virtual call each, 13 a line).
+  // them says no and is not called for them (a virtual call each).
   virtual bool reads_worker_logs() const { return true; }
   // The log lines of sources other than orchestrators that finish() may
   // cite: such a line may have come without its message, which the analysis

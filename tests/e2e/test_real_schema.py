@@ -344,6 +344,29 @@ class RealSchema(unittest.TestCase):
                     psql("CREATE INDEX idx_system_logs_source ON system_logs "
                          "(source_type, source_id, \"timestamp\" DESC)")
                 self.assertEqual(direct(), saved.json()["findings"])
+        # Where tlrecon and the server could disagree on which lines lost their message (a
+        # character(n) type, whose text drops the padding; a key that may be NULL), check reads
+        # every message, and still says what the snapshot says.
+        psql("ALTER TABLE system_logs ALTER COLUMN source_type TYPE character(20)")
+        psql("ANALYZE system_logs")
+        mapping = os.path.join(self.tmp, "padded.json")
+        with open(mapping, "w") as f:
+            json.dump({"patterns": {"worker_source": "^worker *$"}}, f)
+        _, padded, _ = self.snapshot({"PGDATABASE": DB}, name="padded")
+        padded_findings = tlrecon("check", "--format", "json", "--config", mapping, "--from", padded).json()["findings"]
+        self.assertIn("step 17:09:30 of w-gap", json.dumps(padded_findings))
+        run = tlrecon("check", "--format", "json", "--config", mapping, *WINDOW, env={"PGDATABASE": DB})
+        self.assertEqual(run.json()["findings"], padded_findings)
+        psql("ALTER TABLE system_logs ALTER COLUMN source_type TYPE text")
+        psql("ALTER TABLE system_logs DROP CONSTRAINT system_logs_pkey, ALTER COLUMN id TYPE text, "
+             "ALTER COLUMN id DROP NOT NULL; CREATE INDEX ON system_logs (id); ANALYZE system_logs")
+        self.assertEqual(direct(), saved.json()["findings"])
+        # w-gap's last line, the one worker_lost quotes, with no key at all.
+        psql("UPDATE system_logs SET id = NULL WHERE source_id = 'w-gap' AND \"timestamp\" = '2025-10-16 17:40+00'")
+        _, keyless, _ = self.snapshot({"PGDATABASE": DB}, name="keyless")
+        keyless_findings = tlrecon("check", "--format", "json", "--from", keyless).json()["findings"]
+        self.assertIn("step 17:40:00 of w-gap", json.dumps(keyless_findings))
+        self.assertEqual(direct(), keyless_findings)
 
 
 if __name__ == "__main__":
