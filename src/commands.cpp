@@ -118,7 +118,7 @@ Window snapshot_window(const CommonOptions& common, const Window& snap, std::ost
 // while_reading only for a command that prints nothing before the analysis
 // ends (analyse_input).
 // `worker_messages` false: a command that prints only findings (check), which
-// quote a worker's line only where it cites it (PgOptions::worker_messages).
+// quote a worker's line only where it cites it (PgOptions::withhold_messages).
 Input open_input(const CommonOptions& common, std::ostream& err, Provenance* provenance = nullptr,
                  SnapshotCheck check = SnapshotCheck::before_reading, bool worker_messages = true) {
   Input in;
@@ -183,7 +183,12 @@ Input open_input(const CommonOptions& common, std::ostream& err, Provenance* pro
   PgOptions pg;
   pg.dsn = common.dsn;
   pg.statement_timeout = in.mapping.thresholds.statement_timeout;
-  pg.worker_messages = worker_messages;
+  if (!worker_messages) {
+    // Workers as the analysis tells them (its Catalogue lives as long as the source).
+    pg.withhold_messages = [catalogue = in.catalogue.get()](const std::string& type) {
+      return catalogue->role_of(type) == Role::worker;
+    };
+  }
   in.source = open_postgres(pg, in.mapping, in.window, provenance);
   return in;
 }

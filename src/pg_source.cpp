@@ -167,6 +167,12 @@ bool is_text_type(const std::string& type) {
 
 bool is_json_type(const std::string& type) { return type == "json" || type == "jsonb"; }
 
+// text or varchar: compared under COLLATE "C", its value is its bytes (not
+// character(n), whose text drops the padding).
+bool is_unpadded_text_type(const std::string& type) {
+  return type == "text" || type.rfind("character varying", 0) == 0;
+}
+
 bool is_time_field(TableId table, int f) {
   using namespace field;
   switch (table) {
@@ -469,7 +475,7 @@ WindowRead build_window_read(const Mapping& mapping, const Window& window,
   }
   // COLLATE "C" orders text by its bytes, and uuids order as their text
   // does: so the rows of one instant can be put in key order by the reader.
-  out.ties_by_client = t.key_type == "uuid" || t.key_type == "text" || t.key_type.rfind("character varying", 0) == 0;
+  out.ties_by_client = t.key_type == "uuid" || is_unpadded_text_type(t.key_type);
   out.query = t.select + " WHERE " + time_range(t, window.since, window.until) +
               (out.ties_by_client ? " ORDER BY " + t.time : t.order);
   return out;
@@ -1028,7 +1034,7 @@ class PgSource : public Source {
     if (t == TableId::system_logs) {
       m_log_columns = tc.columns;
       if (!info.query.empty() && !text_copy()) {
-        if (!m_options.worker_messages) {
+        if (m_options.withhold_messages) {
           m_withheld_types = withheld_types(oid, tc, info);
         }
         m_window_read = build_window_read(m_mapping, m_window, tc.columns, m_withheld_types);
@@ -1093,7 +1099,37 @@ class PgSource : public Source {
     Columns columns;                  // name, type as format_type prints it
     std::map<std::string, int> attnum;
     std::vector<std::string> not_null;
+    // A column's type, "" when the table has no such column.
+    std::string type_of(const std::string& name) const {
+      auto it = std::find_if(columns.begin(), columns.end(), [&](const auto& c) { return c.first == name; });
+      return it == columns.end() ? "" : it->second;
+    }
   };
+
+  // The distinct source types by a loose scan of an index that begins with
+  // source_type (the real schema's idx_system_logs_source), one probe each,
+  // at most k_max_source_types + 1; none without such an index. Listed once
+  // for orchestrator_types() and withheld_types().
+  const std::optional<std::vector<std::string>>& types_by_index(long long oid, const TableColumns& tc) {
+    if (!m_types_listed) {
+      m_types_listed = true;
+      const TableMapping& tm = m_mapping[TableId::system_logs];
+      const ColumnSpec& st = tm.columns[field::l_source_type];
+      if (st.json_key.empty() && tc.attnum.count(st.column) > 0 && leading_index(oid, tc.attnum.at(st.column))) {
+        std::string col = quote_ident(st.column);
+        std::string rel = relation_of(tm);
+        m_types_by_index.emplace();
+        for (const auto& row : m_tx->exec(
+                 "WITH RECURSIVE t(v) AS ((SELECT " + col + " FROM " + rel + " WHERE " + col + " IS NOT NULL ORDER BY " +
+                 col + " LIMIT 1) UNION ALL SELECT (SELECT " + col + " FROM " + rel + " WHERE " + col +
+                 " > t.v ORDER BY " + col + " LIMIT 1) FROM t WHERE t.v IS NOT NULL) "
+                 "SELECT v FROM t WHERE v IS NOT NULL LIMIT " + std::to_string(k_max_source_types + 1))) {
+          m_types_by_index->push_back(row[0].as<std::string>());
+        }
+      }
+    }
+    return m_types_by_index;
+  }
 
   TableColumns read_columns(long long oid, const TableInfo& info) {
     TableColumns out;
@@ -1125,15 +1161,13 @@ class PgSource : public Source {
   }
 
   // The source types whose lines check reads without their message
-  // (PgOptions::worker_messages): the workers' among those listed cheaply,
-  // either every type by a loose scan of an index that begins with
-  // source_type, or the most common ones of the table's statistics. A type
-  // not listed keeps its messages. Only where tlrecon and the server cannot
-  // disagree on which lines came without their message, nor on the line a
-  // fetched message belongs to:
+  // (PgOptions::withhold_messages): those it names among the types listed
+  // cheaply, either every type (types_by_index()) or the most common ones of
+  // the table's statistics. A type not listed keeps its messages. Only where
+  // tlrecon and the server cannot disagree on which lines came without their
+  // message, nor on the line a fetched message belongs to:
   // - source_type is text or varchar (compared under COLLATE "C", byte for
-  //   byte, as LogSources::of does; not character(n), whose text drops the
-  //   padding, nor citext);
+  //   byte, as LogSources::of does; not character(n), nor citext);
   // - the row time is a timestamptz (an inside line is one of the window's
   //   query; a local time's repeated hour could parse outside it);
   // - the key is a NOT NULL uuid, text, varchar or integer column with an
@@ -1143,23 +1177,13 @@ class PgSource : public Source {
     const TableMapping& tm = m_mapping[TableId::system_logs];
     const ColumnSpec& st = tm.columns[field::l_source_type];
     const ColumnSpec& key = tm.columns[field::l_id];
-    const ColumnSpec& time = tm.columns[field::l_time];
-    const ColumnSpec& message = tm.columns[field::l_message];
-    auto type_of = [&](const ColumnSpec& c) -> std::string {
-      if (!c.json_key.empty() || c.column.empty()) {
-        return "";
-      }
-      auto it = std::find_if(tc.columns.begin(), tc.columns.end(), [&](const auto& col) { return col.first == c.column; });
-      return it == tc.columns.end() ? "" : it->second;
-    };
-    auto text_like = [](const std::string& type) {
-      return type == "text" || type.rfind("character varying", 0) == 0;
-    };
+    auto type_of = [&](const ColumnSpec& c) { return c.json_key.empty() ? tc.type_of(c.column) : std::string(); };
     std::string key_type = type_of(key);
-    bool key_ok = (text_like(key_type) || key_type == "uuid" || key_type == "bigint" || key_type == "integer" ||
-                   key_type == "smallint") &&
+    bool key_ok = (is_unpadded_text_type(key_type) || key_type == "uuid" || key_type == "bigint" ||
+                   key_type == "integer" || key_type == "smallint") &&
                   std::find(tc.not_null.begin(), tc.not_null.end(), key.column) != tc.not_null.end();
-    if (!text_like(type_of(st)) || type_of(time) != "timestamp with time zone" || !key_ok || type_of(message).empty()) {
+    if (!is_unpadded_text_type(type_of(st)) || type_of(tm.columns[field::l_time]) != "timestamp with time zone" ||
+        !key_ok || type_of(tm.columns[field::l_message]).empty()) {
       return {};
     }
     std::vector<std::string> types;
@@ -1167,26 +1191,20 @@ class PgSource : public Source {
       if (!leading_index(oid, tc.attnum.at(key.column))) {
         return;
       }
-      std::string col = quote_ident(st.column);
-      std::string rel = relation_of(tm);
-      std::string sql =
-          leading_index(oid, tc.attnum.at(st.column))
-              ? "WITH RECURSIVE t(v) AS ((SELECT " + col + " FROM " + rel + " WHERE " + col + " IS NOT NULL ORDER BY " +
-                    col + " LIMIT 1) UNION ALL SELECT (SELECT " + col + " FROM " + rel + " WHERE " + col + " > t.v ORDER BY " +
-                    col + " LIMIT 1) FROM t WHERE t.v IS NOT NULL) SELECT v::text FROM t WHERE v IS NOT NULL LIMIT " +
-                    std::to_string(k_max_source_types)
-              : "SELECT DISTINCT v FROM pg_catalog.pg_stats s JOIN pg_catalog.pg_class c ON c.relname = s.tablename "
-                "JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace AND n.nspname = s.schemaname, "
-                "unnest(s.most_common_vals::text::text[]) v WHERE c.oid = " + std::to_string(oid) +
-                "::oid AND s.attname = " + quote_literal(st.column);
-      for (const auto& row : m_tx->exec(sql)) {
+      if (const auto& listed = types_by_index(oid, tc)) {
+        types = *listed;
+        return;
+      }
+      for (const auto& row : m_tx->exec(
+               "SELECT DISTINCT v FROM pg_catalog.pg_stats s JOIN pg_catalog.pg_class c ON c.relname = s.tablename "
+               "JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace AND n.nspname = s.schemaname, "
+               "unnest(s.most_common_vals::text::text[]) v WHERE c.oid = " + std::to_string(oid) +
+               "::oid AND s.attname = " + quote_literal(st.column))) {
         types.push_back(row[0].as<std::string>());
       }
     });
-    PatternSet orchestrator({m_mapping.patterns.orchestrator_source}, "patterns.orchestrator_source");
-    PatternSet worker({m_mapping.patterns.worker_source}, "patterns.worker_source");
     types.erase(std::remove_if(types.begin(), types.end(),
-                               [&](const std::string& t) { return orchestrator.matches(t) || !worker.matches(t); }),
+                               [&](const std::string& t) { return !m_options.withhold_messages(t); }),
                 types.end());
     std::sort(types.begin(), types.end());
     return types;
@@ -1206,26 +1224,20 @@ class PgSource : public Source {
     if (!st.json_key.empty() || tc.attnum.count(st.column) == 0 || bound >= recent) {
       return {};
     }
-    std::string col = quote_ident(st.column);
-    std::string rel = relation_of(tm);
     std::vector<std::string> types;
     guard("listing the source types of " + info.relation, [&] {
-      std::string sql;
-      if (leading_index(oid, tc.attnum.at(st.column))) {
-        sql = "WITH RECURSIVE t(v) AS ((SELECT " + col + " FROM " + rel + " WHERE " + col + " IS NOT NULL ORDER BY " +
-              col + " LIMIT 1) UNION ALL SELECT (SELECT " + col + " FROM " + rel + " WHERE " + col +
-              " > t.v ORDER BY " + col + " LIMIT 1) FROM t WHERE t.v IS NOT NULL) "
-              "SELECT v FROM t WHERE v IS NOT NULL LIMIT " + std::to_string(k_max_source_types + 1);
-      } else {
-        const ColumnSpec& tcol = tm.columns[field::l_time];
-        std::string type = std::find_if(tc.columns.begin(), tc.columns.end(),
-                                        [&](const auto& c) { return c.first == tcol.column; })->second;
-        std::string time = quote_ident(tcol.column);
-        sql = "SELECT DISTINCT " + col + " FROM " + rel + " WHERE " + col + " IS NOT NULL AND " +
-              (bound == Time::min() ? "" : time + " >= " + time_literal(bound, type, tcol.zone) + " AND ") + time +
-              " < " + time_literal(recent, type, tcol.zone) + " LIMIT " + std::to_string(k_max_source_types + 1);
+      if (const auto& listed = types_by_index(oid, tc)) {
+        types = *listed;
+        return;
       }
-      for (const auto& row : m_tx->exec(sql)) {
+      const ColumnSpec& tcol = tm.columns[field::l_time];
+      std::string type = tc.type_of(tcol.column);
+      std::string col = quote_ident(st.column);
+      std::string time = quote_ident(tcol.column);
+      for (const auto& row : m_tx->exec(
+               "SELECT DISTINCT " + col + " FROM " + relation_of(tm) + " WHERE " + col + " IS NOT NULL AND " +
+               (bound == Time::min() ? "" : time + " >= " + time_literal(bound, type, tcol.zone) + " AND ") + time +
+               " < " + time_literal(recent, type, tcol.zone) + " LIMIT " + std::to_string(k_max_source_types + 1))) {
         types.push_back(row[0].as<std::string>());
       }
     });
@@ -1284,6 +1296,8 @@ class PgSource : public Source {
   std::unique_ptr<Transaction> m_tx;
   WindowRead m_window_read;           // system_logs' window (its query is the table's query)
   std::vector<std::string> m_withheld_types;  // read without their message (withheld_types)
+  bool m_types_listed = false;                       // types_by_index() asked once
+  std::optional<std::vector<std::string>> m_types_by_index;
   Columns m_log_columns;                      // system_logs' columns, for messages_of
   std::vector<std::string> m_shares;  // system_logs' window in two shares (build_share)
   std::unique_ptr<pqxx::connection> m_second_conn;

@@ -46,7 +46,8 @@ class FakeSource : public Source {
     return std::make_unique<Stream>(rows);
   }
 
- private:
+ protected:
+  // Streams rows given as strings ("\\N": NULL); the rows must outlive it.
   class Stream : public RowStream {
    public:
     explicit Stream(const std::vector<std::vector<std::string>>& rows) : m_rows(rows) {}
@@ -67,6 +68,8 @@ class FakeSource : public Source {
     const std::vector<std::vector<std::string>>& m_rows;
     size_t m_pos = 0;
   };
+
+ private:
   std::vector<TableInfo> m_tables;
   std::map<TableId, std::vector<std::vector<std::string>>> m_rows;
 };

@@ -235,13 +235,23 @@ TEST_CASE("alive_since: ended is the earlier of termination and error, unreadabl
 
 TEST_SUITE_END();
 
+namespace {
+
+// system_logs' columns in the real schema, as format_type prints them.
+std::vector<std::pair<std::string, std::string>> real_log_columns() {
+  return {{"id", "uuid"},          {"timestamp", "timestamp with time zone"},
+          {"source_type", "text"}, {"source_id", "text"},
+          {"log_level", "text"},   {"message", "text"},
+          {"task_id", "uuid"},     {"worker_id", "text"},
+          {"cycle_number", "integer"}, {"metadata", "jsonb"}};
+}
+
+}  // namespace
+
 TEST_CASE("build_window_read: binary when every column has a binary reading, ties broken by the reader when it can") {
   Mapping m = default_mapping();
   Window w{*parse_time("2025-10-16T17:00:00Z"), *parse_time("2025-10-16T18:00:00Z")};
-  std::vector<std::pair<std::string, std::string>> real = {
-      {"id", "uuid"}, {"timestamp", "timestamp with time zone"}, {"source_type", "text"}, {"source_id", "text"},
-      {"log_level", "text"}, {"message", "text"}, {"task_id", "uuid"}, {"worker_id", "text"},
-      {"cycle_number", "integer"}, {"metadata", "jsonb"}};
+  const std::vector<std::pair<std::string, std::string>> real = real_log_columns();
   std::vector<std::string> unmapped;
   std::string sorted = build_select(TableId::system_logs, m, w, real, unmapped);
   WindowRead r = build_window_read(m, w, real);
@@ -297,10 +307,7 @@ TEST_CASE("build_window_read: binary when every column has a binary reading, tie
 TEST_CASE("build_window_read and build_share: withheld source types read their message as NULL, the rest as before") {
   Mapping m = default_mapping();
   Window w{*parse_time("2025-10-16T17:00:00Z"), *parse_time("2025-10-16T18:00:00Z")};
-  std::vector<std::pair<std::string, std::string>> real = {
-      {"id", "uuid"}, {"timestamp", "timestamp with time zone"}, {"source_type", "text"}, {"source_id", "text"},
-      {"log_level", "text"}, {"message", "text"}, {"task_id", "uuid"}, {"worker_id", "text"},
-      {"cycle_number", "integer"}, {"metadata", "jsonb"}};
+  const std::vector<std::pair<std::string, std::string>> real = real_log_columns();
   WindowRead whole = build_window_read(m, w, real);
   WindowRead withheld = build_window_read(m, w, real, {"worker", "it's"});
   std::string plain = "\"message\" AS \"message\"";

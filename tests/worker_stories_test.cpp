@@ -375,7 +375,7 @@ class Withholding : public FakeSource {
       }
       m_logs.push_back(std::move(values));
     }
-    return std::make_unique<Rows>(m_logs);
+    return std::make_unique<Stream>(m_logs);
   }
   std::vector<LogMessage> messages_of(const std::vector<std::string>& keys) override {
     asked += keys.size();
@@ -391,27 +391,6 @@ class Withholding : public FakeSource {
   size_t asked = 0;
 
  private:
-  class Rows : public RowStream {
-   public:
-    explicit Rows(const std::vector<std::vector<std::string>>& rows) : m_rows(rows) {}
-    bool next(Row& row) override {
-      if (m_pos == m_rows.size()) {
-        return false;
-      }
-      const auto& values = m_rows[m_pos++];
-      row.resize(values.size());
-      for (size_t i = 0; i < values.size(); ++i) {
-        row[i] = Field{};
-        row[i].null = values[i] == "\\N";
-        row[i].text = row[i].null ? "" : values[i];
-      }
-      return true;
-    }
-
-   private:
-    const std::vector<std::vector<std::string>>& m_rows;
-    size_t m_pos = 0;
-  };
   std::vector<std::string> m_types;
   std::vector<std::vector<std::string>> m_logs;
   std::multimap<std::string, std::pair<Time, std::string>> m_messages;

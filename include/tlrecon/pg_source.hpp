@@ -3,6 +3,7 @@
 // transaction (one snapshot of the database), through COPY (SELECT …) TO
 // STDOUT so rows stream in time order without being held in memory.
 // Nothing above this file includes <pqxx/…>.
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -17,11 +18,12 @@ namespace tlrecon {
 struct PgOptions {
   std::string dsn;          // empty: libpq's environment (PGHOST, PGSERVICE, …)
   Micros statement_timeout = std::chrono::seconds(60);
-  // false (check): the window's lines of worker source types are read
-  // without their message; the analysis fetches the few it keeps
-  // (Source::messages_of). Not with TLRECON_COPY=text, and only for the
-  // schemas withheld_types() (pg_source.cpp) accepts: the real one does.
-  bool worker_messages = true;
+  // For check: the source types whose lines in the window may be read
+  // without their message (the workers', Catalogue::role_of); the analysis
+  // fetches the few it keeps (Source::messages_of). Not with
+  // TLRECON_COPY=text, and only for the schemas withheld_types()
+  // (pg_source.cpp) accepts: the real one does. Empty: every message.
+  std::function<bool(const std::string& source_type)> withhold_messages;
 };
 
 // A source error whose remedy names command-line options or server settings:
