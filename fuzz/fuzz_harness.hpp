@@ -243,21 +243,127 @@ inline void time_one(std::string_view data) {
 }
 
 // ---------------------------------------------------------------- csv
-// CsvReader over the input; what it read, written back with
+// CsvReader over the input, read in 64 KiB chunks and again in chunks of 1
+// to 8 bytes (records split anywhere), gives what a plain line-by-line
+// reader gives (the reader of e22d331, before split_csv: the oracle of the
+// dialect), errors included; what it read, written back with
 // append_csv_field, reads back field for field (text and NULL).
-inline std::vector<Row> read_csv(std::string_view data, const std::string& what) {
-  std::istringstream in{std::string(data)};
-  CsvReader reader(in, what);
+struct CsvRead {
   std::vector<Row> rows;
+  std::vector<uint64_t> lines;
+  std::string error;
+};
+
+inline CsvRead read_csv_chunked(std::string_view data, const std::string& what, size_t chunk) {
+  std::istringstream in{std::string(data)};
+  CsvReader reader(in, what, chunk);
+  CsvRead out;
   Row row;
-  uint64_t last_line = 0;
-  while (reader.next(row)) {
-    TLRECON_FUZZ_REQUIRE(reader.fields() >= 1 && reader.fields() <= row.size(), "field count");
-    TLRECON_FUZZ_REQUIRE(reader.line() > last_line, "record lines go backwards");
-    last_line = reader.line();
-    rows.emplace_back(row.begin(), row.begin() + static_cast<std::ptrdiff_t>(reader.fields()));
+  try {
+    while (reader.next(row)) {
+      TLRECON_FUZZ_REQUIRE(reader.fields() >= 1 && reader.fields() <= row.size(), "field count");
+      TLRECON_FUZZ_REQUIRE(out.lines.empty() || reader.line() > out.lines.back(), "record lines go backwards");
+      out.lines.push_back(reader.line());
+      out.rows.emplace_back(row.begin(), row.begin() + static_cast<std::ptrdiff_t>(reader.fields()));
+    }
+  } catch (const Error& e) {
+    expect_error(e, {k_exit_source}, "CsvReader");
+    out.error = e.what();
   }
-  return rows;
+  return out;
+}
+
+inline CsvRead read_csv_by_lines(std::string_view data, const std::string& what) {
+  std::istringstream in{std::string(data)};
+  CsvRead out;
+  std::string buffer;
+  uint64_t line = 0;
+  auto fail = [&](uint64_t at, const std::string& why) {
+    out.error = what + " line " + std::to_string(at) + ": " + why;
+    return out;
+  };
+  while (std::getline(in, buffer)) {
+    const uint64_t record_line = ++line;
+    Row row;
+    size_t pos = 0;
+    while (true) {
+      Field f;
+      if (pos < buffer.size() && buffer[pos] == '"') {
+        f.null = false;
+        ++pos;
+        while (true) {
+          if (pos >= buffer.size()) {
+            if (!std::getline(in, buffer)) {
+              return fail(record_line, "a quoted field is not closed before the end of the file");
+            }
+            ++line;
+            f.text += '\n';
+            pos = 0;
+            continue;
+          }
+          size_t quote = buffer.find('"', pos);
+          size_t stop = quote == std::string::npos ? buffer.size() : quote;
+          f.text.append(buffer, pos, stop - pos);
+          pos = stop;
+          if (quote == std::string::npos) {
+            continue;
+          }
+          ++pos;
+          if (pos < buffer.size() && buffer[pos] == '"') {
+            f.text += '"';
+            ++pos;
+          } else {
+            break;
+          }
+        }
+        if (pos < buffer.size() && buffer[pos] != ',') {
+          return fail(line, "unexpected text after a closing quote");
+        }
+      } else {
+        size_t end = buffer.find(',', pos);
+        size_t stop = end == std::string::npos ? buffer.size() : end;
+        std::string raw = buffer.substr(pos, stop - pos);
+        if (raw.find('"') != std::string::npos) {
+          return fail(line, "a quote inside an unquoted field");
+        }
+        f.null = raw.empty();
+        f.text = raw;
+        pos = stop;
+      }
+      row.push_back(f);
+      if (pos >= buffer.size()) {
+        break;
+      }
+      ++pos;
+    }
+    out.rows.push_back(row);
+    out.lines.push_back(record_line);
+  }
+  return out;
+}
+
+inline void require_same_csv(const CsvRead& a, const CsvRead& b, const std::string& how) {
+  TLRECON_FUZZ_REQUIRE(a.error == b.error, how + ": the error differs: '" + a.error + "' against '" + b.error + "'");
+  TLRECON_FUZZ_REQUIRE(a.rows.size() == b.rows.size(), how + ": the record count differs");
+  for (size_t r = 0; r < a.rows.size(); ++r) {
+    TLRECON_FUZZ_REQUIRE(a.lines[r] == b.lines[r], how + ": the line differs, record " + std::to_string(r));
+    TLRECON_FUZZ_REQUIRE(a.rows[r].size() == b.rows[r].size(), how + ": the field count differs, record " + std::to_string(r));
+    for (size_t i = 0; i < a.rows[r].size(); ++i) {
+      TLRECON_FUZZ_REQUIRE(a.rows[r][i].null == b.rows[r][i].null, how + ": NULL differs, record " + std::to_string(r));
+      TLRECON_FUZZ_REQUIRE(a.rows[r][i].text == b.rows[r][i].text, how + ": text differs, record " + std::to_string(r));
+    }
+  }
+}
+
+inline std::vector<Row> read_csv(std::string_view data, const std::string& what) {
+  CsvRead whole = read_csv_chunked(data, what, 64 << 10);
+  require_same_csv(whole, read_csv_by_lines(data, what), "64 KiB chunks against line by line");
+  size_t tiny = 1 + (data.empty() ? 0 : static_cast<unsigned char>(data.back()) % 8);
+  require_same_csv(whole, read_csv_chunked(data, what, tiny), "chunks of " + std::to_string(tiny));
+  if (!whole.error.empty()) {
+    throw source_error(whole.error);
+  }
+  return whole.rows;
 }
 
 inline void csv_one(std::string_view data) {

@@ -378,16 +378,13 @@ Manifest parse_manifest(const std::string& dir) {
 
 class SnapshotStream : public RowStream {
  public:
-  // `hashing`: the file read through it (hashed while it is read); without
-  // it, the file is opened here.
-  SnapshotStream(const std::string& path, TableId table, std::shared_ptr<HashingFile> hashing = nullptr)
-      : m_hashing(std::move(hashing)), m_in(m_hashing ? static_cast<std::streambuf*>(m_hashing.get()) : &m_file),
-        m_path(path), m_reader(m_in, path), m_table(table) {
-    if (!m_hashing && m_file.open(path, std::ios::in | std::ios::binary) == nullptr) {
-      throw source_error("cannot read snapshot file '" + path + "'");
-    }
+  // `reader`: the file's reader when it is hashed while read (the source
+  // asks it for the digest); without it, one is opened here.
+  SnapshotStream(const std::string& path, TableId table, std::shared_ptr<CsvFileReader> reader = nullptr)
+      : m_reader(reader ? std::move(reader) : std::make_shared<CsvFileReader>(path, false)),
+        m_path(path), m_table(table) {
     Row header;
-    if (!m_reader.next(header) || m_reader.fields() != field_names(table).size()) {
+    if (!m_reader->next(header) || m_reader->fields() != field_names(table).size()) {
       throw source_error(path + ": the header is not the one tlrecon writes for " + table_name(table));
     }
     for (size_t i = 0; i < field_names(table).size(); ++i) {
@@ -400,23 +397,20 @@ class SnapshotStream : public RowStream {
 
   bool next(Row& row) override {
     check_interrupt();
-    if (!m_reader.next(row)) {
+    if (!m_reader->next(row)) {
       return false;
     }
-    if (m_reader.fields() != field_names(m_table).size()) {
-      throw source_error(m_path + " line " + std::to_string(m_reader.line()) + ": " +
-                         std::to_string(m_reader.fields()) + " fields, expected " +
+    if (m_reader->fields() != field_names(m_table).size()) {
+      throw source_error(m_path + " line " + std::to_string(m_reader->line()) + ": " +
+                         std::to_string(m_reader->fields()) + " fields, expected " +
                          std::to_string(field_names(m_table).size()));
     }
     return true;
   }
 
  private:
-  std::filebuf m_file;
-  std::shared_ptr<HashingFile> m_hashing;
-  std::istream m_in;
+  std::shared_ptr<CsvFileReader> m_reader;
   std::string m_path;
-  CsvReader m_reader;
   TableId m_table;
 };
 
@@ -477,7 +471,7 @@ class LogsBeforeWindow {
 class FilteredLogs : public RowStream {
  public:
   FilteredLogs(const std::string& path, const Mapping& mapping, const Window& window,
-               std::shared_ptr<HashingFile> hashing)
+               std::shared_ptr<CsvFileReader> hashing)
       : m_filter(path, mapping, window), m_rows(path, TableId::system_logs, std::move(hashing)) {}
 
   bool next(Row& row) override {
@@ -542,7 +536,7 @@ class SnapshotSource : public Source {
     if (table == TableId::system_logs && m_reading) {
       // Hashed on a second thread when it is checked while read.
       if (!m_logs_sha256.empty()) {
-        m_hashing = std::make_shared<HashingFile>(path);
+        m_hashing = std::make_shared<CsvFileReader>(path, true);
       }
       return read_ahead_if_asked(
           std::make_unique<FilteredLogs>(path, m_reading->first, m_reading->second, m_hashing));
@@ -560,7 +554,7 @@ class SnapshotSource : public Source {
     if (!m_hashing) {
       return;
     }
-    std::shared_ptr<HashingFile> hashing = std::move(m_hashing);
+    std::shared_ptr<CsvFileReader> hashing = std::move(m_hashing);
     if (hashing->digest() != m_logs_sha256) {
       throw source_error(altered(m_files[static_cast<int>(TableId::system_logs)]));
     }
@@ -571,7 +565,7 @@ class SnapshotSource : public Source {
   std::vector<TableInfo> m_tables;
   std::array<std::string, k_table_count> m_files;
   std::string m_logs_sha256;                // when system_logs is hashed while read
-  std::shared_ptr<HashingFile> m_hashing;   // system_logs, being read
+  std::shared_ptr<CsvFileReader> m_hashing;  // system_logs, being read and hashed
 };
 
 }  // namespace

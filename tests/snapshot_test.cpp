@@ -8,6 +8,7 @@
 
 #include "fake_source.hpp"
 #include "tlrecon/error.hpp"
+#include "tlrecon/csv.hpp"
 #include "tlrecon/sha256.hpp"
 #include "tlrecon/snapshot.hpp"
 
@@ -93,43 +94,122 @@ TEST_CASE("snapshot: a wrong directory is a SnapshotPathError that names no opti
 }
 
 
-TEST_CASE("HashingFile: the bytes of the file, in order, and its SHA-256 however much was read") {
-  std::string path = (std::filesystem::temp_directory_path() / ("tlrecon-hashing-" + std::to_string(getpid()))).string();
-  std::string content;
-  for (int i = 0; content.size() < 3'500'000; ++i) {
-    content += "line " + std::to_string(i) + ",\"quoted, text\"\n";
-  }
-  {
-    std::ofstream out(path, std::ios::binary);
-    out << content;
-  }
-  const std::string expected = sha256_file(path);
-  SUBCASE("read to the end, line by line") {
-    HashingFile file(path);
-    std::istream in(&file);
-    std::string line;
-    std::string read;
-    while (std::getline(in, line)) {
-      read += line + "\n";
+namespace {
+
+// Rows as read, with each record's line and field count.
+struct ReadRows {
+  std::vector<std::pair<uint64_t, Row>> rows;
+  std::string error;
+};
+
+template <typename Reader>
+ReadRows read_all(Reader& reader) {
+  ReadRows out;
+  Row row;
+  try {
+    while (reader.next(row)) {
+      out.rows.emplace_back(reader.line(), Row(row.begin(), row.begin() + static_cast<std::ptrdiff_t>(reader.fields())));
     }
-    CHECK(read == content);
-    CHECK(file.digest() == expected);
+  } catch (const Error& e) {
+    out.error = e.what();
   }
-  SUBCASE("read in part: the rest is hashed without being handed over") {
-    HashingFile file(path);
-    std::istream in(&file);
-    std::string line;
-    std::getline(in, line);
-    CHECK(line == "line 0,\"quoted, text\"");
-    CHECK(file.digest() == expected);
+  return out;
+}
+
+bool same_rows(const ReadRows& a, const ReadRows& b) {
+  if (a.error != b.error || a.rows.size() != b.rows.size()) {
+    return false;
+  }
+  for (size_t i = 0; i < a.rows.size(); ++i) {
+    if (a.rows[i].first != b.rows[i].first || a.rows[i].second.size() != b.rows[i].second.size()) {
+      return false;
+    }
+    for (size_t f = 0; f < a.rows[i].second.size(); ++f) {
+      const Field& x = a.rows[i].second[f];
+      const Field& y = b.rows[i].second[f];
+      if (x.null != y.null || x.text != y.text) {
+        return false;
+      }
+    }
+  }
+  return true;
+}
+
+}  // namespace
+
+TEST_CASE("CsvFileReader: the records of the file, as CsvReader reads them, and its SHA-256 however much was read") {
+  std::string path = (std::filesystem::temp_directory_path() / ("tlrecon-csvfile-" + std::to_string(getpid()))).string();
+  // Records across the 256 KiB blocks, quoted fields over lines with doubled
+  // quotes, NULLs, and one record longer than several blocks.
+  std::string content = "a,b,c\n";
+  for (int i = 0; content.size() < 3'500'000; ++i) {
+    content += std::to_string(i) + ",\"quoted, \"\"text\"\"\nover lines\",\n";
+    if (i == 20'000) {
+      content += "long,\"" + std::string(1'000'000, 'x') + "\n\"\"" + std::string(300'000, 'y') + "\",z\n";
+    }
+  }
+  auto write = [&](const std::string& text) {
+    std::ofstream out(path, std::ios::binary | std::ios::trunc);
+    out << text;
+  };
+  auto by_stream = [&] {
+    std::ifstream in(path, std::ios::binary);
+    CsvReader reader(in, path);
+    return read_all(reader);
+  };
+  write(content);
+  const std::string expected = sha256_file(path);
+  SUBCASE("read to the end") {
+    CsvFileReader reader(path, true);
+    ReadRows rows = read_all(reader);
+    CHECK(rows.error.empty());
+    REQUIRE(rows.rows.size() > 50'000);
+    CHECK(rows.rows[1].second[1].text == "quoted, \"text\"\nover lines");
+    CHECK(rows.rows[1].second[2].null);
+    CHECK(rows.rows[1].first == 2);
+    CHECK(rows.rows[2].first == 4);
+    CHECK(same_rows(rows, by_stream()));
+    CHECK(reader.digest() == expected);
+  }
+  SUBCASE("without hashing, as read through a stream in tiny chunks") {
+    CsvFileReader reader(path, false);
+    ReadRows rows = read_all(reader);
+    std::ifstream in(path, std::ios::binary);
+    CsvReader tiny(in, path, 7);
+    CHECK(same_rows(rows, read_all(tiny)));
+  }
+  SUBCASE("read in part: the rest is hashed without being split") {
+    CsvFileReader reader(path, true);
+    Row row;
+    REQUIRE(reader.next(row));
+    CHECK(row[0].text == "a");
+    CHECK(reader.digest() == expected);
   }
   SUBCASE("not read at all, or abandoned: the thread stops") {
-    { HashingFile file(path); }
-    HashingFile file(path);
-    CHECK(file.digest() == expected);
+    { CsvFileReader reader(path, true); }
+    { CsvFileReader reader(path, false); }
+    CsvFileReader reader(path, true);
+    CHECK(reader.digest() == expected);
+  }
+  SUBCASE("malformed: the records before it, then its error; the hash is still the file's") {
+    size_t at = content.rfind("\",\n", 2'000'000) + 3;  // after a record: its quoted fields hold line breaks
+    std::string bad = content.substr(0, at) + "1,x\"y\n" + content.substr(at);
+    write(bad);
+    CsvFileReader reader(path, true);
+    ReadRows rows = read_all(reader);
+    CHECK(rows.error.find("a quote inside an unquoted field") != std::string::npos);
+    CHECK(same_rows(rows, by_stream()));
+    CHECK(reader.digest() == sha256_file(path));
+  }
+  SUBCASE("a quote not closed before the end: the line it opened on") {
+    write(content + "9,\"open\nmore\n");
+    CsvFileReader reader(path, false);
+    ReadRows rows = read_all(reader);
+    CHECK(rows.error.find("a quoted field is not closed before the end of the file") != std::string::npos);
+    CHECK(same_rows(rows, by_stream()));
   }
   std::filesystem::remove(path);
-  CHECK_THROWS_AS(HashingFile("/nonexistent/tlrecon/file.csv"), Error);
+  CHECK_THROWS_AS(CsvFileReader("/nonexistent/tlrecon/file.csv", true), Error);
 }
 
 TEST_CASE("HashingWriter: writes what it is given, in order, and hashes it") {

@@ -5,7 +5,6 @@
 #include <deque>
 #include <memory>
 #include <mutex>
-#include <streambuf>
 #include <string>
 #include <string_view>
 #include <thread>
@@ -30,44 +29,6 @@ class Sha256 {
 
 // The SHA-256 of a whole file; throws Error (exit 3) when it cannot be read.
 std::string sha256_file(const std::string& path);
-
-// A file read on a second thread, which hashes it as it goes and hands its
-// bytes over in blocks, as a streambuf: whoever reads it parses on one core
-// while the file is read and hashed on the other, and the file is read once.
-// A few blocks are in flight at a time (k_blocks_ahead of k_block_size).
-class HashingFile : public std::streambuf {
- public:
-  // Throws Error (exit 3) when the file cannot be opened.
-  explicit HashingFile(const std::string& path);
-  ~HashingFile() override;
-  HashingFile(const HashingFile&) = delete;
-  HashingFile& operator=(const HashingFile&) = delete;
-  // The file's SHA-256, once all of it is hashed: what was not read yet is
-  // read and hashed without being handed over. Throws Error (exit 3) when
-  // the file could not be read to its end.
-  std::string digest();
-
- protected:
-  int_type underflow() override;
-
- private:
-  void run();
-  static constexpr size_t k_block_size = 256 << 10;
-  static constexpr size_t k_blocks_ahead = 4;
-  std::string m_path;
-  std::FILE* m_file = nullptr;
-  std::mutex m_mutex;
-  std::condition_variable m_changed;
-  std::deque<std::vector<char>> m_full;  // read and hashed, not handed over yet
-  std::vector<std::vector<char>> m_spare;
-  std::vector<char> m_current;           // the block being parsed
-  bool m_ended = false;                  // every byte read (or a read failed)
-  bool m_drain = false;                  // no more handing over: just hash the rest
-  bool m_stop = false;
-  std::string m_digest;
-  std::string m_error;
-  std::thread m_thread;
-};
 
 // A file written on a second thread, which hashes what it writes: whoever
 // writes to it formats on one core while the other hashes and writes.
