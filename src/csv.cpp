@@ -103,7 +103,14 @@ void split_csv(std::string_view text, bool at_end, uint64_t line, const std::str
     out.spans.resize(out.ends.empty() ? 0 : out.ends.back());
     out.error = what + " line " + std::to_string(at) + ": " + why;
   };
-  auto incomplete = [&] { out.spans.resize(out.ends.empty() ? 0 : out.ends.back()); };
+  auto incomplete = [&] {
+    out.spans.resize(out.ends.empty() ? 0 : out.ends.back());
+    if (out.ends.empty() && n > k_max_csv_record) {
+      // Read on, the buffer would double again: a stray quote at the top of
+      // a huge file, or not CSV at all.
+      out.error = what + " line " + std::to_string(out.next_line) + ": a record longer than 1 GiB";
+    }
+  };
   size_t pos = 0;
   size_t line_end = 0;  // where the line of `pos` ends, once looked for (> pos)
   while (pos < n) {
@@ -216,6 +223,7 @@ bool CsvReader::next(Row& row) {
     if (used > 0) {
       std::memmove(m_buffer.data(), m_buffer.data() + used, m_size - used);
       m_size -= used;
+      m_records.used = 0;
     }
     if (m_at_end) {
       return false;  // split_csv took every byte at the end
@@ -258,6 +266,19 @@ CsvFileReader::~CsvFileReader() {
 }
 
 void CsvFileReader::run() {
+  // Whatever escapes (bad_alloc on a huge record) ends the reading with an
+  // error the taker throws, not the program.
+  try {
+    read_blocks();
+  } catch (const std::exception& e) {
+    std::lock_guard<std::mutex> lock(m_mutex);
+    m_error = "cannot read snapshot file '" + m_path + "': " + e.what();
+    m_ended = true;
+    m_changed.notify_all();
+  }
+}
+
+void CsvFileReader::read_blocks() {
   Sha256 hash;
   Block block;
   std::vector<char> carry;  // a record begun in the last block, for the next
@@ -271,6 +292,9 @@ void CsvFileReader::run() {
         return;
       }
       split = split && !m_drain;
+      if (!split) {
+        carry.clear();  // hashed already; nothing more is split
+      }
       if (block.bytes.empty() && !m_spare.empty()) {
         block = std::move(m_spare.back());
         m_spare.pop_back();
@@ -342,6 +366,10 @@ bool CsvFileReader::next(Row& row) {
     }
     m_changed.wait(lock, [&] { return !m_full.empty() || m_ended; });
     if (m_full.empty()) {
+      m_next = 0;  // of the empty m_current: the next call ends here again
+      if (!m_error.empty()) {
+        throw source_error(m_error);
+      }
       return false;
     }
     if (m_full.size() == k_blocks_ahead) {

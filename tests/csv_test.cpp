@@ -45,6 +45,7 @@ TEST_CASE("CsvReader: quoted fields over lines, doubled quotes, NULL vs empty") 
   CHECK(row[1].text.empty());
   CHECK(row[2].text == "z");
   CHECK_FALSE(r.next(row));
+  CHECK_FALSE(r.next(row));  // at the end it stays there
 }
 
 TEST_CASE("CsvReader: round trip of hostile text") {

@@ -139,7 +139,7 @@ bool same_rows(const ReadRows& a, const ReadRows& b) {
 
 TEST_CASE("CsvFileReader: the records of the file, as CsvReader reads them, and its SHA-256 however much was read") {
   std::string path = (std::filesystem::temp_directory_path() / ("tlrecon-csvfile-" + std::to_string(getpid()))).string();
-  // Records across the 256 KiB blocks, quoted fields over lines with doubled
+  // Records across the 128 KiB blocks, quoted fields over lines with doubled
   // quotes, NULLs, and one record longer than several blocks.
   std::string content = "a,b,c\n";
   for (int i = 0; content.size() < 3'500'000; ++i) {
@@ -169,6 +169,9 @@ TEST_CASE("CsvFileReader: the records of the file, as CsvReader reads them, and 
     CHECK(rows.rows[1].first == 2);
     CHECK(rows.rows[2].first == 4);
     CHECK(same_rows(rows, by_stream()));
+    Row again;
+    CHECK_FALSE(reader.next(again));  // at the end it stays there
+    CHECK_FALSE(reader.next(again));
     CHECK(reader.digest() == expected);
   }
   SUBCASE("without hashing, as read through a stream in tiny chunks") {

@@ -45,6 +45,10 @@ struct CsvRecords {
   std::string error;            // set: the record at `used` is malformed, this says how
 };
 
+// A record split_csv refuses to wait for more of (an error): PostgreSQL
+// caps a field at 1 GB.
+constexpr size_t k_max_csv_record = size_t(1) << 30;
+
 // Splits off the whole records at the start of `text`, whose first byte is
 // on line `line`; `at_end`: nothing follows `text` in the file. A record
 // the bytes end inside is left for the next call (with more bytes), unless
@@ -111,6 +115,7 @@ class CsvFileReader {
     CsvRecords records;  // its error: after the records, the file is malformed there or could not be read
   };
   void run();
+  void read_blocks();
   static constexpr size_t k_block_size = 128 << 10;
   static constexpr size_t k_blocks_ahead = 3;
   std::string m_path;
