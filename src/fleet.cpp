@@ -106,7 +106,7 @@ size_t FleetAccounting::cycle_of(const Observation& o) {
     if (it != m_current.end() && !m_cycles[it->second].says_anything() && it->second + 1 == m_cycles.size()) {
       m_cycles.pop_back();
     }
-    m_cycles.push_back(Cycle{instance, number, e.time, e.time, 0, 0, 0, 0, {}});
+    m_cycles.push_back(Cycle{&instance, number, e.time, e.time, 0, 0, 0, 0, {}});
     it = m_current.insert_or_assign(instance, m_cycles.size() - 1).first;
   }
   Cycle& c = m_cycles[it->second];
@@ -155,7 +155,7 @@ void FleetAccounting::on_event(const Observation& o) {
     // Only what accounting needs is kept, and not a whole huge message.
     constexpr size_t k_max_message = 4096;
     RecentLog log{e.time, e.worker_id, e.message.substr(0, k_max_message),
-                  &*m_sources.insert(c.instance).first, std::nullopt, f.kind == FactKind::spawn_failed};
+                  &*m_sources.insert(c.instance()).first, std::nullopt, f.kind == FactKind::spawn_failed};
     if (c.says_anything()) {
       log.cycle = index;
     }
@@ -247,7 +247,7 @@ void FleetAccounting::assign_scale_ups() {
       continue;
     }
     --left[p.cycle];
-    r.account(&*m_sources.insert(m_cycles[p.cycle].instance).first);
+    r.account(&*m_sources.insert(m_cycles[p.cycle].instance()).first);
   }
 }
 

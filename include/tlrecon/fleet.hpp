@@ -211,7 +211,11 @@ struct CycleLine {
 // One cycle of one orchestrator instance, as its lines tell it: how many
 // workers it said it spawns, how many spawns it said failed.
 struct Cycle {
-  std::string instance;  // "orchestrator_gpu/orchestrator_gpu-host": actor_of() its lines
+  // "orchestrator_gpu/orchestrator_gpu-host", actor_of() its lines: the name
+  // of its LogSources entry, which outlives the accounting (a copy in each of
+  // 5,760 cycles a day on the fleet was 0.46 MB).
+  const std::string* name = nullptr;
+  const std::string& instance() const { return *name; }
   std::optional<int64_t> number;
   Time first{};
   Time last{};

@@ -207,7 +207,7 @@ class DemandMismatch : public Detector {
     for (const Cycle& cy : ctx.fleet.cycles()) {
       // The cycle of the count line itself (E1/E2 open it a moment before,
       // with "Starting orchestrator cycle"), or one that starts after it.
-      if (cy.instance == c.instance && cy.stated + cy.unstated > 0 && cy.last >= c.line.time &&
+      if (cy.instance() == c.instance && cy.stated + cy.unstated > 0 && cy.last >= c.line.time &&
           cy.first <= c.deadline) {
         *cycle = &cy;
         break;

@@ -62,15 +62,15 @@ class ScalingAnomaly : public Detector {
       if (n < k_rapid || c.first < ctx.window.since || c.lines.empty()) {
         continue;
       }
-      const Event line = c.lines.front().event(c.instance);
+      const Event line = c.lines.front().event(c.instance());
       Finding f = new_finding("rapid_scale_up", Severity::low, c.first, c.last, {line.source_id});
       f.role = Role::orchestrator;
       for (const CycleLine& l : c.lines) {
-        add_evidence(f, l.event(c.instance));
+        add_evidence(f, l.event(c.instance()));
       }
       f.title = "orchestrator " + line.source_id + " scaled up by " + std::to_string(n) + " workers in one cycle at " +
                 format_clock(c.first);
-      f.detail = c.instance + " stated a scale-up of " + std::to_string(n) + " workers in one cycle" +
+      f.detail = c.instance() + " stated a scale-up of " + std::to_string(n) + " workers in one cycle" +
                  (c.number ? " (cycle " + std::to_string(*c.number) + ")" : "") + ". Its own health monitor "
                  "calls 3 or more an anomaly: a large batch of tasks, a wrong task count, or workers failing "
                  "and being replaced.";

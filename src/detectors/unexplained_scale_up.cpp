@@ -106,16 +106,16 @@ class UnexplainedScaleUp : public Detector {
         continue;
       }
       for (const CycleLine& line : c.lines) {
-        add_evidence(f, line.event(c.instance));
+        add_evidence(f, line.event(c.instance()));
       }
       failed += c.failed;
       if (c.stated + c.unstated > 0 && said.size() < 600) {
-        said += (said.empty() ? "" : "; ") + c.instance + " logged a scale-up of " +
+        said += (said.empty() ? "" : "; ") + c.instance() + " logged a scale-up of " +
                 std::to_string(std::max(c.stated, c.unstated)) +
                 (c.failed > 0 ? " with " + std::to_string(c.failed) + " failed spawn(s)" : "") + " at " +
                 format_clock(c.first);
       } else if ((c.failed > 0 || c.blocked > 0) && said.size() < 600) {
-        said += (said.empty() ? "" : "; ") + c.instance + " logged " +
+        said += (said.empty() ? "" : "; ") + c.instance() + " logged " +
                 (c.failed > 0 ? std::to_string(c.failed) + " failed spawn(s)" : "a blocked scale-up") + " at " +
                 format_clock(c.first);
       }
