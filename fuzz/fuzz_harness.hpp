@@ -254,9 +254,9 @@ struct CsvRead {
   std::string error;
 };
 
-inline CsvRead read_csv_chunked(std::string_view data, const std::string& what, size_t chunk) {
-  std::istringstream in{std::string(data)};
-  CsvReader reader(in, what, chunk);
+// Every record a reader (CsvReader, CsvFileReader) gives, and its error.
+template <typename Reader>
+CsvRead read_records(Reader& reader) {
   CsvRead out;
   Row row;
   try {
@@ -271,6 +271,12 @@ inline CsvRead read_csv_chunked(std::string_view data, const std::string& what, 
     out.error = e.what();
   }
   return out;
+}
+
+inline CsvRead read_csv_chunked(std::string_view data, const std::string& what, size_t chunk) {
+  std::istringstream in{std::string(data)};
+  CsvReader reader(in, what, chunk);
+  return read_records(reader);
 }
 
 inline CsvRead read_csv_by_lines(std::string_view data, const std::string& what) {

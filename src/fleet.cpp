@@ -155,7 +155,7 @@ void FleetAccounting::on_event(const Observation& o) {
     // Only what accounting needs is kept, and not a whole huge message.
     constexpr size_t k_max_message = 4096;
     RecentLog log{e.time, e.worker_id, e.message.substr(0, k_max_message),
-                  &*m_sources.insert(c.instance()).first, std::nullopt, f.kind == FactKind::spawn_failed};
+                  c.name, std::nullopt, f.kind == FactKind::spawn_failed};
     if (c.says_anything()) {
       log.cycle = index;
     }
@@ -247,7 +247,7 @@ void FleetAccounting::assign_scale_ups() {
       continue;
     }
     --left[p.cycle];
-    r.account(&*m_sources.insert(m_cycles[p.cycle].instance()).first);
+    r.account(m_cycles[p.cycle].name);
   }
 }
 

@@ -1,3 +1,6 @@
+#define TLRECON_FUZZ_THROW  // fuzz::require_same_csv throws, for CHECK_NOTHROW
+#include "../fuzz/fuzz_harness.hpp"
+
 #include <unistd.h>
 
 #include <filesystem>
@@ -94,49 +97,6 @@ TEST_CASE("snapshot: a wrong directory is a SnapshotPathError that names no opti
 }
 
 
-namespace {
-
-// Rows as read, with each record's line and field count.
-struct ReadRows {
-  std::vector<std::pair<uint64_t, Row>> rows;
-  std::string error;
-};
-
-template <typename Reader>
-ReadRows read_all(Reader& reader) {
-  ReadRows out;
-  Row row;
-  try {
-    while (reader.next(row)) {
-      out.rows.emplace_back(reader.line(), Row(row.begin(), row.begin() + static_cast<std::ptrdiff_t>(reader.fields())));
-    }
-  } catch (const Error& e) {
-    out.error = e.what();
-  }
-  return out;
-}
-
-bool same_rows(const ReadRows& a, const ReadRows& b) {
-  if (a.error != b.error || a.rows.size() != b.rows.size()) {
-    return false;
-  }
-  for (size_t i = 0; i < a.rows.size(); ++i) {
-    if (a.rows[i].first != b.rows[i].first || a.rows[i].second.size() != b.rows[i].second.size()) {
-      return false;
-    }
-    for (size_t f = 0; f < a.rows[i].second.size(); ++f) {
-      const Field& x = a.rows[i].second[f];
-      const Field& y = b.rows[i].second[f];
-      if (x.null != y.null || x.text != y.text) {
-        return false;
-      }
-    }
-  }
-  return true;
-}
-
-}  // namespace
-
 TEST_CASE("CsvFileReader: the records of the file, as CsvReader reads them, and its SHA-256 however much was read") {
   std::string path = (std::filesystem::temp_directory_path() / ("tlrecon-csvfile-" + std::to_string(getpid()))).string();
   // Records across the 128 KiB blocks, quoted fields over lines with doubled
@@ -155,20 +115,20 @@ TEST_CASE("CsvFileReader: the records of the file, as CsvReader reads them, and 
   auto by_stream = [&] {
     std::ifstream in(path, std::ios::binary);
     CsvReader reader(in, path);
-    return read_all(reader);
+    return fuzz::read_records(reader);
   };
   write(content);
   const std::string expected = sha256_file(path);
   SUBCASE("read to the end") {
     CsvFileReader reader(path, true);
-    ReadRows rows = read_all(reader);
+    fuzz::CsvRead rows = fuzz::read_records(reader);
     CHECK(rows.error.empty());
     REQUIRE(rows.rows.size() > 50'000);
-    CHECK(rows.rows[1].second[1].text == "quoted, \"text\"\nover lines");
-    CHECK(rows.rows[1].second[2].null);
-    CHECK(rows.rows[1].first == 2);
-    CHECK(rows.rows[2].first == 4);
-    CHECK(same_rows(rows, by_stream()));
+    CHECK(rows.rows[1][1].text == "quoted, \"text\"\nover lines");
+    CHECK(rows.rows[1][2].null);
+    CHECK(rows.lines[1] == 2);
+    CHECK(rows.lines[2] == 4);
+    CHECK_NOTHROW(fuzz::require_same_csv(rows, by_stream(), "CsvFileReader against CsvReader"));
     Row again;
     CHECK_FALSE(reader.next(again));  // at the end it stays there
     CHECK_FALSE(reader.next(again));
@@ -176,10 +136,10 @@ TEST_CASE("CsvFileReader: the records of the file, as CsvReader reads them, and 
   }
   SUBCASE("without hashing, as read through a stream in tiny chunks") {
     CsvFileReader reader(path, false);
-    ReadRows rows = read_all(reader);
+    fuzz::CsvRead rows = fuzz::read_records(reader);
     std::ifstream in(path, std::ios::binary);
     CsvReader tiny(in, path, 7);
-    CHECK(same_rows(rows, read_all(tiny)));
+    CHECK_NOTHROW(fuzz::require_same_csv(rows, fuzz::read_records(tiny), "against 7-byte chunks"));
   }
   SUBCASE("read in part: the rest is hashed without being split") {
     CsvFileReader reader(path, true);
@@ -199,17 +159,17 @@ TEST_CASE("CsvFileReader: the records of the file, as CsvReader reads them, and 
     std::string bad = content.substr(0, at) + "1,x\"y\n" + content.substr(at);
     write(bad);
     CsvFileReader reader(path, true);
-    ReadRows rows = read_all(reader);
+    fuzz::CsvRead rows = fuzz::read_records(reader);
     CHECK(rows.error.find("a quote inside an unquoted field") != std::string::npos);
-    CHECK(same_rows(rows, by_stream()));
+    CHECK_NOTHROW(fuzz::require_same_csv(rows, by_stream(), "malformed"));
     CHECK(reader.digest() == sha256_file(path));
   }
   SUBCASE("a quote not closed before the end: the line it opened on") {
     write(content + "9,\"open\nmore\n");
     CsvFileReader reader(path, false);
-    ReadRows rows = read_all(reader);
+    fuzz::CsvRead rows = fuzz::read_records(reader);
     CHECK(rows.error.find("a quoted field is not closed before the end of the file") != std::string::npos);
-    CHECK(same_rows(rows, by_stream()));
+    CHECK_NOTHROW(fuzz::require_same_csv(rows, by_stream(), "not closed"));
   }
   std::filesystem::remove(path);
   CHECK_THROWS_AS(CsvFileReader("/nonexistent/tlrecon/file.csv", true), Error);

@@ -53,7 +53,7 @@ constexpr size_t k_max_csv_record = size_t(1) << 30;
 // on line `line`; `at_end`: nothing follows `text` in the file. A record
 // the bytes end inside is left for the next call (with more bytes), unless
 // `at_end`. `what` names the file in errors. The one CSV parser: both
-// readers below run it, and a field's text is `field_text`.
+// readers below run it; fill_field reads a span into a Field.
 void split_csv(std::string_view text, bool at_end, uint64_t line, const std::string& what, CsvRecords& out);
 void fill_field(Field& field, const char* text, const CsvSpan& span);
 

@@ -237,8 +237,9 @@ struct LifecycleRecord {
   EventType type = EventType::worker_created;  // worker_created, worker_promoted or worker_terminated
   Event::Place place = Event::Place::inside;
   const WorkerLife* life = nullptr;
-  // The orchestrator instances that accounted for it: one almost always,
-  // rarely more (8,640 records a day on the fleet).
+  // The orchestrator instances that accounted for it (their cycles' names,
+  // one pointer per instance): one almost always, rarely more (8,640
+  // records a day on the fleet).
   const std::string* source = nullptr;
   std::unique_ptr<std::vector<const std::string*>> more_sources;
   bool named_as_failed = false;             // a creation whose spawn a line naming it said failed
@@ -304,7 +305,6 @@ class FleetAccounting {
   size_t m_open_from = 0;               // records still within the tolerance of now
   std::deque<Cycle> m_cycles;
   std::map<std::string, size_t> m_current;  // each instance's cycle in m_cycles
-  std::set<std::string> m_sources;          // the instances' names, which records point to
 };
 
 }  // namespace tlrecon
