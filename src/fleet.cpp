@@ -11,9 +11,12 @@ LogSource& LogSources::of(Event& e, const Catalogue& catalogue) {
   auto it = m_index.find(m_key);
   LogSource* s = it != m_index.end() ? it->second : nullptr;
   if (s == nullptr) {
-    s = &m_sources.emplace_back();
+    if (m_count % k_chunk == 0) {
+      m_chunks.push_back(std::make_unique<LogSource[]>(k_chunk));
+    }
+    s = &m_chunks.back()[m_count % k_chunk];
     s->name = m_key;
-    s->index = static_cast<uint32_t>(m_sources.size() - 1);
+    s->index = m_count++;
     s->type_size = static_cast<uint32_t>(e.source_type.size());
     s->role = catalogue.role_of(e.source_type);
     s->withheld = std::binary_search(m_withheld_types.begin(), m_withheld_types.end(), e.source_type);
@@ -38,10 +41,19 @@ void LogSources::seen(LogSource& s, Event& e) const {
   l.cycle = e.cycle;
   l.key = std::move(e.key);
   l.status = std::move(e.status);
-  l.message = std::move(e.message);
+  if (e.message_withheld) {
+    // Nothing to keep: taking the event's buffer would hold a buffer some
+    // earlier line filled, for each of thousands of workers.
+    std::string().swap(l.message);
+  } else {
+    l.message = std::move(e.message);
+  }
   if (m_whole_lines) {
-    l.task_id = std::move(e.task_id);
-    l.worker_id = std::move(e.worker_id);
+    if (!l.ids) {
+      l.ids = std::make_unique<LogSource::Line::Ids>();
+    }
+    l.ids->task_id = std::move(e.task_id);
+    l.ids->worker_id = std::move(e.worker_id);
   }
   s.logged = true;
 }
@@ -59,8 +71,10 @@ Event LogSource::event() const {
   e.source_id = source_id();
   e.status = last.status;
   e.message = last.message;
-  e.task_id = last.task_id;
-  e.worker_id = last.worker_id;
+  if (last.ids) {
+    e.task_id = last.ids->task_id;
+    e.worker_id = last.ids->worker_id;
+  }
   return e;
 }
 
@@ -84,7 +98,7 @@ void FleetAccounting::check(LifecycleRecord& record, const RecentLog& log) {
   }
   record.account(log.source);
   if (!record.named_in && log.cycle) {
-    record.named_in = log.cycle;
+    record.named_in = static_cast<uint32_t>(*log.cycle);
   }
 }
 
@@ -170,7 +184,7 @@ void FleetAccounting::on_event(const Observation& o) {
   } else if ((e.type == EventType::worker_created || e.type == EventType::worker_promoted ||
               e.type == EventType::worker_terminated) &&
              m_catalogue.managed(e.name)) {
-    LifecycleRecord record{e.time, e.type, e.place, m_workers.find(e.worker_id), nullptr, nullptr, false, std::nullopt};
+    LifecycleRecord record{e.time, m_workers.find(e.worker_id), nullptr, nullptr, std::nullopt, e.type, e.place, false};
     for (const RecentLog& log : m_recent) {
       check(record, log);
     }
@@ -179,18 +193,22 @@ void FleetAccounting::on_event(const Observation& o) {
 }
 
 CycleLine CycleLine::of(const Event& e) {
-  return CycleLine{e.time, e.place, static_cast<uint32_t>(e.source_type.size()), e.key, e.status, e.message};
+  CycleLine l{e.time, e.place, static_cast<uint32_t>(e.source_type.size()), static_cast<uint32_t>(e.key.size()),
+              static_cast<uint32_t>(e.status.size()), {}};
+  l.text.reserve(e.key.size() + e.status.size() + e.message.size());
+  l.text.append(e.key).append(e.status).append(e.message);
+  return l;
 }
 
 Event CycleLine::event(const std::string& instance) const {
   Event e;
   e.time = time;
   e.place = place;
-  e.key = key;
+  e.key = text.substr(0, key_size);
   e.source_type = instance.substr(0, type_size);
   e.source_id = instance.substr(type_size + 1);
-  e.status = status;
-  e.message = message;
+  e.status = text.substr(key_size, status_size);
+  e.message = text.substr(key_size + status_size);
   return e;
 }
 
@@ -272,19 +290,19 @@ const WorkerLife* WorkerTracker::on_event(const Event& e) {
   WorkerStage stage{e.time, e.place};
   switch (e.type) {
     case EventType::worker_created:
-      w.created = stage;
+      w.set(e.type, stage);
       w.m_detail = e.detail;
       break;
-    case EventType::worker_promoted: w.promoted = stage; break;
+    case EventType::worker_promoted: w.set(e.type, stage); break;
     case EventType::worker_terminated:
-      w.terminated = stage;
+      w.set(e.type, stage);
       w.m_terminated_message = intern(e.message);
       break;
     case EventType::worker_error:
-      w.error = stage;
+      w.set(e.type, stage);
       w.m_error_message = intern(e.message);
       break;
-    case EventType::worker_heartbeat: w.heartbeat = stage; break;
+    case EventType::worker_heartbeat: w.set(e.type, stage); break;
     default: break;
   }
   return &w;
@@ -368,19 +386,9 @@ const WorkerLife* WorkerTracker::find(const std::string& worker_id) const {
   return it == m_workers.end() ? nullptr : &it->second;
 }
 
-const std::optional<WorkerStage>& WorkerLife::stage(EventType type) const {
-  switch (type) {
-    case EventType::worker_created: return created;
-    case EventType::worker_promoted: return promoted;
-    case EventType::worker_terminated: return terminated;
-    case EventType::worker_error: return error;
-    default: return heartbeat;
-  }
-}
-
 Event WorkerLife::event(EventType type) const {
   // As RowDecoder::decode_worker() makes them.
-  const WorkerStage& s = *stage(type);
+  const WorkerStage s = *stage(type);
   Event e;
   e.time = s.time;
   e.type = type;
@@ -401,10 +409,10 @@ Event WorkerLife::event(EventType type) const {
 }
 
 std::optional<Event> WorkerLife::stop() const {
-  if (error) {
+  if (error()) {
     return event(EventType::worker_error);
   }
-  if (terminated) {
+  if (terminated()) {
     return event(EventType::worker_terminated);
   }
   return std::nullopt;
@@ -412,11 +420,11 @@ std::optional<Event> WorkerLife::stop() const {
 
 std::optional<Time> WorkerLife::end() const {
   std::optional<Time> t;
-  if (terminated) {
-    t = terminated->time;
+  if (std::optional<WorkerStage> s = terminated()) {
+    t = s->time;
   }
-  if (error && (!t || error->time < *t)) {
-    t = error->time;
+  if (std::optional<WorkerStage> s = error(); s && (!t || s->time < *t)) {
+    t = s->time;
   }
   return t;
 }

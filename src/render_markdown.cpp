@@ -108,11 +108,11 @@ std::string mermaid_chart(const Analysis& a, const Window& w) {
   // Workers alive inside the window: those in findings first, at most 40.
   std::vector<std::pair<std::string, const WorkerLife*>> shown;
   for (const auto& [id, life] : a.workers.workers()) {
-    if (!life.created) {
+    if (!life.created()) {
       continue;
     }
     std::optional<Time> end = life.end();
-    if (life.created->time >= w.until || (end && *end < w.since)) {
+    if (life.created()->time >= w.until || (end && *end < w.since)) {
       continue;
     }
     shown.emplace_back(id, &life);
@@ -124,18 +124,18 @@ std::string mermaid_chart(const Analysis& a, const Window& w) {
   size_t omitted = shown.size() > k_max_workers ? shown.size() - k_max_workers : 0;
   shown.resize(std::min(shown.size(), k_max_workers));
   std::sort(shown.begin(), shown.end(), [](const auto& x, const auto& y) {
-    return std::tie(x.second->created->time, x.first) < std::tie(y.second->created->time, y.first);
+    return std::tie(x.second->created()->time, x.first) < std::tie(y.second->created()->time, y.first);
   });
   if (!shown.empty()) {
     out << "    section Workers" << (omitted > 0 ? " (" + std::to_string(omitted) + " more not drawn)" : "") << "\n";
     for (const auto& [id, life] : shown) {
       std::optional<Time> end = life->end();
       Time stop = end ? *end : w.until;
-      if (life->promoted && life->promoted->time <= stop) {
-        bar(id + " spawning", "", life->created->time, life->promoted->time);
-        bar(id + " active", "active", life->promoted->time, stop);
+      if (life->promoted() && life->promoted()->time <= stop) {
+        bar(id + " spawning", "", life->created()->time, life->promoted()->time);
+        bar(id + " active", "active", life->promoted()->time, stop);
       } else {
-        bar(id + " never active", "crit", life->created->time, stop);
+        bar(id + " never active", "crit", life->created()->time, stop);
       }
     }
   }

@@ -341,5 +341,5 @@ TEST_CASE("fleet: a worker's events rebuilt from its lifecycle are the events th
   REQUIRE(w2 != nullptr);
   CHECK(w2->stop()->type == EventType::worker_error);
   CHECK(w2->stop()->message == "CUDA out of memory");
-  CHECK(workers.find("w3")->heartbeat->place == Event::Place::after);
+  CHECK(workers.find("w3")->heartbeat()->place == Event::Place::after);
 }

@@ -96,7 +96,7 @@ class ClockSkew : public Detector {
     for (const auto& [id, w] : ctx.workers.workers()) {
       for (EventType type : {EventType::worker_promoted, EventType::worker_terminated}) {
         const std::optional<WorkerStage>& s = w.stage(type);
-        if (w.created && s && s->time < w.created->time) {
+        if (w.created() && s && s->time < w.created()->time) {
           out.push_back(WorkerEvent{s->time, type, &w});
         }
       }

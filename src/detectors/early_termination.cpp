@@ -17,24 +17,24 @@ class EarlyTermination : public Detector {
 
   void finish(const DetectorContext& ctx, std::vector<Finding>& out) override {
     for (const auto& [id, w] : ctx.workers.workers()) {
-      if (!w.promoted || !w.terminated || w.terminated->place != Event::Place::inside) {
+      if (!w.promoted() || !w.terminated() || w.terminated()->place != Event::Place::inside) {
         continue;
       }
-      Micros lived = w.terminated->time - w.promoted->time;
+      Micros lived = w.terminated()->time - w.promoted()->time;
       if (lived < Micros(0) || lived > m_limit) {
         continue;
       }
-      Finding f = new_finding("early_termination", Severity::low, w.promoted->time, w.terminated->time, {id});
-      if (w.created) {
+      Finding f = new_finding("early_termination", Severity::low, w.promoted()->time, w.terminated()->time, {id});
+      if (w.created()) {
         add_evidence(f, w.event(EventType::worker_created));
       }
       add_evidence(f, w.event(EventType::worker_promoted));
       Event terminated = w.event(EventType::worker_terminated);
       add_evidence(f, terminated);
       f.title = "worker " + id + " terminated " + format_duration(lived) + " after its promotion";
-      f.detail = "Promoted to active at " + format_utc(w.promoted->time) + " and terminated at " +
-                 format_utc(w.terminated->time) + " (" + terminated.message + ")" +
-                 (w.created ? ", " + format_duration(w.terminated->time - w.created->time) +
+      f.detail = "Promoted to active at " + format_utc(w.promoted()->time) + " and terminated at " +
+                 format_utc(w.terminated()->time) + " (" + terminated.message + ")" +
+                 (w.created() ? ", " + format_duration(w.terminated()->time - w.created()->time) +
                                   " after its creation"
                             : "") +
                  ". A worker that lives this briefly usually means the scale-up overshot (an "

@@ -123,7 +123,7 @@ class WorkerLost : public Detector {
   // Heartbeats and logs both stopped, within the staleness limit of each
   // other and older than it at the window's end; nothing ended the worker.
   bool lost(const DetectorContext& ctx, const WorkerLife& w, Time last_log) const {
-    if (!w.heartbeat || w.end()) {
+    if (!w.heartbeat() || w.end()) {
       return false;
     }
     std::string status;
@@ -133,7 +133,7 @@ class WorkerLost : public Detector {
     if (status == "terminated" || status == "terminating" || status == "error" || status == "inactive") {
       return false;
     }
-    Time beat = w.heartbeat->time;
+    Time beat = w.heartbeat()->time;
     Micros apart = beat > last_log ? beat - last_log : last_log - beat;
     return apart <= m_limit && ctx.window.until - beat > m_limit && ctx.window.until - last_log > m_limit &&
            std::max(beat, last_log) >= ctx.window.since - m_limit;

@@ -17,7 +17,7 @@ class WorkerNeverPromoted : public Detector {
 
   void finish(const DetectorContext& ctx, std::vector<Finding>& out) override {
     for (const auto& [id, w] : ctx.workers.workers()) {
-      if (!w.created || w.promoted || !ctx.catalogue.managed(w.name())) {
+      if (!w.created() || w.promoted() || !ctx.catalogue.managed(w.name())) {
         continue;  // promoted, or not one the orchestrator promotes
       }
       std::optional<Time> end = w.end();
@@ -26,13 +26,13 @@ class WorkerNeverPromoted : public Detector {
       // is an abandoned row, not news of this window (every worker alive in
       // the window is read, however old: zombie rows come with them).
       bool still_waiting = (!end || *end >= ctx.window.until) &&
-                           ctx.window.until - w.created->time > m_timeout &&
-                           w.created->time < ctx.window.until &&
-                           w.created->time >= ctx.window.since - ctx.mapping.thresholds.lookback;
+                           ctx.window.until - w.created()->time > m_timeout &&
+                           w.created()->time < ctx.window.until &&
+                           w.created()->time >= ctx.window.since - ctx.mapping.thresholds.lookback;
       if (!ended_inside && !still_waiting) {
         continue;
       }
-      Finding f = new_finding("worker_never_promoted", Severity::medium, w.created->time,
+      Finding f = new_finding("worker_never_promoted", Severity::medium, w.created()->time,
                               ended_inside ? *end : ctx.window.until, {id});
       f.open = !ended_inside;
       add_evidence(f, w.event(EventType::worker_created));
@@ -41,16 +41,16 @@ class WorkerNeverPromoted : public Detector {
         add_evidence(f, *stop);
       }
       if (ended_inside) {
-        f.title = "worker " + id + " ended after " + format_duration(*end - w.created->time) +
+        f.title = "worker " + id + " ended after " + format_duration(*end - w.created()->time) +
                   " without ever becoming active";
-        f.detail = "Created at " + format_utc(w.created->time) + ", it ended at " + format_utc(*end) +
+        f.detail = "Created at " + format_utc(w.created()->time) + ", it ended at " + format_utc(*end) +
                    (stop && !stop->message.empty() ? " (" + stop->message + ")" : "") +
                    " and was never promoted to active. Spawn failures like this cost capacity and "
                    "often repeat: look for the same reason on other workers.";
       } else {
-        f.title = "worker " + id + " still not active " + format_duration(ctx.window.until - w.created->time) +
+        f.title = "worker " + id + " still not active " + format_duration(ctx.window.until - w.created()->time) +
                   " after its creation";
-        f.detail = "Created at " + format_utc(w.created->time) + ", it has no promotion by the window's "
+        f.detail = "Created at " + format_utc(w.created()->time) + ", it has no promotion by the window's "
                    "end, past the promotion timeout of " + format_duration(m_timeout) + ".";
       }
       out.push_back(std::move(f));
