@@ -31,10 +31,9 @@ class MarkQueue {
       ++m_head;
     }
     if (m_head == m_marks.size()) {
-      if (m_marks.capacity() > 16) {
-        std::vector<TaskMark>().swap(m_marks);  // a long silence's marks, released
-      }
-      m_marks.clear();
+      // Released, not cleared: a worker's few marks go as soon as it logs
+      // again, and an ended worker's room (3,000 a day) would stay.
+      std::vector<TaskMark>().swap(m_marks);
       m_head = 0;
     } else if (m_head >= 16 && m_head * 2 >= m_marks.size()) {
       m_marks.erase(m_marks.begin(), m_marks.begin() + static_cast<std::ptrdiff_t>(m_head));
