@@ -1,10 +1,11 @@
 // unexplained_scale_up: workers created together (one burst) with no
 // orchestrator log near them that names one of them or reports a scale-up
 // or spawn. High when the burst falls inside an orchestrator's logging gap.
+#include <algorithm>
 #include <array>
+#include <functional>
 #include <memory>
 #include <set>
-#include <unordered_map>
 
 #include "tlrecon/detector.hpp"
 
@@ -56,7 +57,7 @@ class UnexplainedScaleUp : public Detector {
         if (m_examples.empty() || m_examples.back() != examples) {
           m_examples.push_back(std::move(examples));
         }
-        m_demand.emplace(&o.life->id(), Demand{m_queued.size(), m_examples.size() - 1});
+        m_demand.push_back({&o.life->id(), Demand{m_queued.size(), m_examples.size() - 1}});
         break;
       }
       default: break;
@@ -66,6 +67,9 @@ class UnexplainedScaleUp : public Detector {
   bool reads_worker_logs() const override { return false; }  // tasks and workers only
 
   void finish(const DetectorContext& ctx, std::vector<Finding>& out) override {
+    // By worker, each worker's first creation first (it is the one kept).
+    std::stable_sort(m_demand.begin(), m_demand.end(),
+                     [](const auto& a, const auto& b) { return std::less<>()(a.first, b.first); });
     // What the accounting left over, grouped into bursts.
     std::vector<std::vector<const LifecycleRecord*>> bursts;
     for (const LifecycleRecord& r : ctx.fleet.records()) {
@@ -149,7 +153,12 @@ class UnexplainedScaleUp : public Detector {
                " or reports a scale-up that is not already spent on other workers.";
     f.detail += nearby_cycles(ctx, f);
     const WorkerLife* life = ctx.workers.find(burst.front()->worker_id());
-    auto d = life != nullptr ? m_demand.find(&life->id()) : m_demand.end();
+    auto d = m_demand.end();
+    if (life != nullptr) {
+      d = std::lower_bound(m_demand.begin(), m_demand.end(), &life->id(),
+                           [](const auto& a, const std::string* id) { return std::less<>()(a.first, id); });
+      d = d != m_demand.end() && d->first == &life->id() ? d : m_demand.end();
+    }
     if (d != m_demand.end() && ctx.table_ok(TableId::tasks)) {
       f.detail += " Demand at that moment: " + std::to_string(d->second.queued) +
                   " task(s) queued and not yet claimed.";
@@ -189,7 +198,9 @@ class UnexplainedScaleUp : public Detector {
 
   Thresholds m_th;
   std::map<std::string, std::shared_ptr<const Evidence>> m_queued;  // queued and not yet claimed
-  std::unordered_map<const std::string*, Demand> m_demand;  // by the tracker's worker id
+  // By the tracker's worker id, in creation order until finish() sorts it:
+  // a vector, not a hash map's node per worker (3,000 a day).
+  std::vector<std::pair<const std::string*, Demand>> m_demand;
   std::vector<Examples> m_examples;
 };
 
