@@ -43,8 +43,12 @@ void LogSources::seen(LogSource& s, Event& e) const {
   l.status = std::move(e.status);
   if (e.message_withheld) {
     // Nothing to keep: taking the event's buffer would hold a buffer some
-    // earlier line filled, for each of thousands of workers.
-    std::string().swap(l.message);
+    // earlier line filled, for each of thousands of workers. Released once
+    // (a line before the window came whole), then only cleared.
+    l.message.clear();
+    if (l.message.capacity() > std::string().capacity()) {
+      std::string().swap(l.message);
+    }
   } else {
     l.message = std::move(e.message);
   }

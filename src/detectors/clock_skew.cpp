@@ -95,8 +95,9 @@ class ClockSkew : public Detector {
     std::vector<WorkerEvent> out;
     for (const auto& [id, w] : ctx.workers.workers()) {
       for (EventType type : {EventType::worker_promoted, EventType::worker_terminated}) {
-        const std::optional<WorkerStage>& s = w.stage(type);
-        if (w.created() && s && s->time < w.created()->time) {
+        const std::optional<WorkerStage> s = w.stage(type);
+        const std::optional<WorkerStage> created = w.created();
+        if (created && s && s->time < created->time) {
           out.push_back(WorkerEvent{s->time, type, &w});
         }
       }

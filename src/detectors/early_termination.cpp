@@ -17,26 +17,27 @@ class EarlyTermination : public Detector {
 
   void finish(const DetectorContext& ctx, std::vector<Finding>& out) override {
     for (const auto& [id, w] : ctx.workers.workers()) {
-      if (!w.promoted() || !w.terminated() || w.terminated()->place != Event::Place::inside) {
+      const std::optional<WorkerStage> promoted = w.promoted();
+      const std::optional<WorkerStage> ended = w.terminated();
+      if (!promoted || !ended || ended->place != Event::Place::inside) {
         continue;
       }
-      Micros lived = w.terminated()->time - w.promoted()->time;
+      Micros lived = ended->time - promoted->time;
       if (lived < Micros(0) || lived > m_limit) {
         continue;
       }
-      Finding f = new_finding("early_termination", Severity::low, w.promoted()->time, w.terminated()->time, {id});
-      if (w.created()) {
+      const std::optional<WorkerStage> created = w.created();
+      Finding f = new_finding("early_termination", Severity::low, promoted->time, ended->time, {id});
+      if (created) {
         add_evidence(f, w.event(EventType::worker_created));
       }
       add_evidence(f, w.event(EventType::worker_promoted));
       Event terminated = w.event(EventType::worker_terminated);
       add_evidence(f, terminated);
       f.title = "worker " + id + " terminated " + format_duration(lived) + " after its promotion";
-      f.detail = "Promoted to active at " + format_utc(w.promoted()->time) + " and terminated at " +
-                 format_utc(w.terminated()->time) + " (" + terminated.message + ")" +
-                 (w.created() ? ", " + format_duration(w.terminated()->time - w.created()->time) +
-                                  " after its creation"
-                            : "") +
+      f.detail = "Promoted to active at " + format_utc(promoted->time) + " and terminated at " +
+                 format_utc(ended->time) + " (" + terminated.message + ")" +
+                 (created ? ", " + format_duration(ended->time - created->time) + " after its creation" : "") +
                  ". A worker that lives this briefly usually means the scale-up overshot (an "
                  "idle worker scaled down) or the worker failed right after starting.";
       out.push_back(std::move(f));

@@ -31,6 +31,9 @@ class MarkQueue {
       ++m_head;
     }
     if (m_head == m_marks.size()) {
+      if (m_marks.empty()) {
+        return;  // most calls: one a log line
+      }
       // Released, not cleared: a worker's few marks go as soon as it logs
       // again, and an ended worker's room (3,000 a day) would stay.
       std::vector<TaskMark>().swap(m_marks);

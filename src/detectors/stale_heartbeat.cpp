@@ -17,7 +17,8 @@ class StaleHeartbeat : public Detector {
 
   void finish(const DetectorContext& ctx, std::vector<Finding>& out) override {
     for (const auto& [id, w] : ctx.workers.workers()) {
-      if (!w.heartbeat() || !w.promoted() || w.heartbeat()->place == Event::Place::after) {
+      const std::optional<WorkerStage> beat = w.heartbeat();
+      if (!beat || !w.promoted() || beat->place == Event::Place::after) {
         continue;
       }
       std::optional<Time> end = w.end();
@@ -30,16 +31,16 @@ class StaleHeartbeat : public Detector {
       if (lost(ctx, id)) {
         continue;
       }
-      Micros age = ctx.window.until - w.heartbeat()->time;
+      Micros age = ctx.window.until - beat->time;
       // Silent since before the lookback: an abandoned row, not news of this window.
-      if (age <= m_limit || w.heartbeat()->time < ctx.window.since - ctx.mapping.thresholds.lookback) {
+      if (age <= m_limit || beat->time < ctx.window.since - ctx.mapping.thresholds.lookback) {
         continue;
       }
-      Finding f = new_finding("stale_heartbeat", Severity::medium, w.heartbeat()->time, ctx.window.until, {id});
+      Finding f = new_finding("stale_heartbeat", Severity::medium, beat->time, ctx.window.until, {id});
       f.open = true;
       add_evidence(f, w.event(EventType::worker_heartbeat));
       f.title = "worker " + id + " has not sent a heartbeat for " + format_duration(age);
-      f.detail = "Its last heartbeat is at " + format_utc(w.heartbeat()->time) +
+      f.detail = "Its last heartbeat is at " + format_utc(beat->time) +
                  ", yet it is not terminated at the window's end (status " + w.status() +
                  "). It may be hung or gone while still counted as capacity.";
       out.push_back(std::move(f));
