@@ -117,7 +117,8 @@ class CsvFileReader {
   void run();
   void read_blocks();
   static constexpr size_t k_block_size = 128 << 10;
-  static constexpr size_t k_blocks_ahead = 3;
+  static constexpr size_t k_blocks_ahead = 6;
+  static constexpr size_t k_resume_at = 2;  // a full queue is filled again from this many
   std::string m_path;
   bool m_hash;
   std::FILE* m_file = nullptr;
