@@ -1,5 +1,7 @@
 #include "tlrecon/report.hpp"
 
+#include <unistd.h>
+
 #include <algorithm>
 #include <string_view>
 
@@ -65,14 +67,7 @@ Event trimmed(const Event& e) {
   return t;
 }
 
-// `e` trimmed, serialized into `out` in place of what it held. Through a
-// scratch buffer: `out` then grows to the sizes it holds, not by doubling
-// (2,942 sources' last logs on the fleet day).
-void keep(const Event& e, std::vector<char>& out, std::vector<char>& scratch) {
-  scratch.clear();
-  serialize_event(e.message.size() > k_max_message ? trimmed(e) : e, scratch);
-  out.assign(scratch.begin(), scratch.end());
-}
+constexpr const char* k_firsts_purpose = "the report's first log lines";
 
 }  // namespace
 
@@ -89,6 +84,27 @@ ReportCollector::~ReportCollector() {
   if (m_spool != nullptr) {
     std::fclose(m_spool);
   }
+  if (m_firsts_fd >= 0) {
+    ::close(m_firsts_fd);
+  }
+}
+
+void ReportCollector::keep_first(PerSource& ps, const Event& e) {
+  m_scratch.clear();
+  serialize_event(e.message.size() > k_max_message ? trimmed(e) : e, m_scratch);
+  if (m_firsts.size() + m_scratch.size() > k_firsts_buffer && !m_firsts.empty()) {
+    if (m_firsts_fd < 0) {
+      m_firsts_fd = open_temporary_file(k_firsts_purpose);
+    }
+    write_all(m_firsts_fd, m_firsts.data(), m_firsts.size(),
+              std::string("cannot write the temporary file for ") + k_firsts_purpose);
+    m_firsts_written += m_firsts.size();
+    m_firsts.clear();
+  }
+  ps.logged = true;
+  ps.first_at = m_firsts_written + m_firsts.size();
+  ps.first_size = static_cast<uint32_t>(m_scratch.size());
+  m_firsts.insert(m_firsts.end(), m_scratch.begin(), m_scratch.end());
 }
 
 ReportCollector::PerSource& ReportCollector::source_of(const Observation& o) {
@@ -136,8 +152,7 @@ void ReportCollector::on_event(const Observation& o) {
       }
       ++*ps.count;
       if (!ps.logged) {
-        ps.logged = true;
-        keep(e, ps.first_last.first, m_scratch);
+        keep_first(ps, e);
       }
       // The last is analyze's: kept (serialized) by finish().
       break;
@@ -169,13 +184,30 @@ void ReportCollector::on_event(const Observation& o) {
 }
 
 void ReportCollector::finish() {
-  // A source with a log inside the window has its last one inside it: lines
-  // come in time order, those before the window first.
-  for (PerSource& ps : m_sources) {
-    if (ps.logged) {
-      keep(ps.source->event(), ps.first_last.last, m_scratch);
-    }
+  // The first lines back: the file's, then what followed them in m_firsts.
+  std::vector<char> written(m_firsts_written);
+  if (m_firsts_fd >= 0) {
+    read_all_at(m_firsts_fd, written.data(), written.size(), 0,
+                std::string("cannot read back the temporary file for ") + k_firsts_purpose);
+    ::close(m_firsts_fd);
+    m_firsts_fd = -1;
   }
+  for (PerSource& ps : m_sources) {
+    if (!ps.logged) {
+      continue;
+    }
+    const char* at = ps.first_at < m_firsts_written ? written.data() + ps.first_at
+                                                    : m_firsts.data() + (ps.first_at - m_firsts_written);
+    ps.first.assign(at, at + ps.first_size);
+    // A source with a log inside the window has its last one inside it:
+    // lines come in time order, those before the window first.
+    Event e = ps.source->event();
+    m_scratch.clear();
+    serialize_event(e.message.size() > k_max_message ? trimmed(e) : e, m_scratch);
+    ps.last.assign(m_scratch.begin(), m_scratch.end());
+  }
+  std::vector<char>().swap(m_firsts);
+  m_firsts_written = 0;
 }
 
 Event ReportCollector::event_of(const LifeEvent& l) {
@@ -183,7 +215,7 @@ Event ReportCollector::event_of(const LifeEvent& l) {
   return e.message.size() > k_max_message ? trimmed(e) : e;
 }
 
-std::vector<const ReportCollector::FirstLast*> ReportCollector::first_last() const {
+std::vector<ReportCollector::FirstLast> ReportCollector::first_last() const {
   std::vector<const PerSource*> logged;
   for (const PerSource& ps : m_sources) {
     if (ps.logged) {
@@ -192,10 +224,10 @@ std::vector<const ReportCollector::FirstLast*> ReportCollector::first_last() con
   }
   std::sort(logged.begin(), logged.end(),
             [](const PerSource* a, const PerSource* b) { return a->source->name < b->source->name; });
-  std::vector<const FirstLast*> out;
+  std::vector<FirstLast> out;
   out.reserve(logged.size());
   for (const PerSource* ps : logged) {
-    out.push_back(&ps->first_last);
+    out.push_back(FirstLast{ps->first.data(), ps->last.data()});
   }
   return out;
 }

@@ -44,7 +44,7 @@ TimelineRows::TimelineRows(const Analysis& a, const ReportCollector& r) {
   for (const Finding& f : a.findings) {
     evidence += f.evidence.size();
   }
-  const std::vector<const ReportCollector::FirstLast*> first_last = r.first_last();
+  const std::vector<ReportCollector::FirstLast> first_last = r.first_last();
   m_refs.reserve(r.timeline().size() + r.lives().size() + 2 * first_last.size() + evidence);
   auto kept = [&](const char* p) {
     m_refs.push_back(Ref{serialized_time(p), p, static_cast<uint8_t>(table_rank(origin_name(serialized_origin(p)))),
@@ -59,9 +59,9 @@ TimelineRows::TimelineRows(const Analysis& a, const ReportCollector& r) {
   for (const ReportCollector::LifeEvent& l : r.lives()) {
     m_refs.push_back(Ref{l.life->stage(l.type)->time, &l, workers_rank, From::life, static_cast<uint32_t>(m_refs.size())});
   }
-  for (const ReportCollector::FirstLast* fl : first_last) {
-    kept(fl->first.data());
-    kept(fl->last.data());
+  for (const ReportCollector::FirstLast& fl : first_last) {
+    kept(fl.first);
+    kept(fl.last);
   }
   for (const Finding& f : a.findings) {
     for (const Evidence& e : f.evidence) {

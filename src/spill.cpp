@@ -20,6 +20,8 @@ std::string temp_dir() {
   return dir != nullptr && *dir != '\0' ? dir : "/tmp";
 }
 
+constexpr const char* k_write_failed = "cannot write the temporary file that sorts events";
+
 Error temp_error(const std::string& what) {
   return Error(k_exit_internal, what + " in " + temp_dir() + ": " + std::strerror(errno) +
                                     " (set TMPDIR to a directory with room)");
@@ -164,19 +166,6 @@ bool record_before(const char* a, const char* b) {
   return std::string_view(a + k_key_at + 4, na) < std::string_view(b + k_key_at + 4, nb);
 }
 
-void write_all(int fd, const char* p, size_t left) {
-  while (left > 0) {
-    ssize_t n = ::write(fd, p, left);
-    if (n < 0 && errno == EINTR) {
-      continue;
-    }
-    if (n <= 0) {
-      throw temp_error("cannot write the temporary file that sorts events");
-    }
-    p += n;
-    left -= static_cast<size_t>(n);
-  }
-}
 
 // The events that fit in memory, handed out in sorted order.
 class ArenaStream : public EventStream {
@@ -272,6 +261,38 @@ int open_temporary_file(const std::string& purpose) {
   return fd;
 }
 
+void write_all(int fd, const char* p, size_t left, const std::string& failure) {
+  while (left > 0) {
+    ssize_t n = ::write(fd, p, left);
+    if (n < 0 && errno == EINTR) {
+      continue;
+    }
+    if (n <= 0) {
+      throw temp_error(failure);
+    }
+    p += n;
+    left -= static_cast<size_t>(n);
+  }
+}
+
+void read_all_at(int fd, char* p, size_t left, uint64_t offset, const std::string& failure) {
+  while (left > 0) {
+    ssize_t n = ::pread(fd, p, left, static_cast<off_t>(offset));
+    if (n < 0 && errno == EINTR) {
+      continue;
+    }
+    if (n <= 0) {
+      if (n == 0) {
+        errno = EIO;  // shorter than written
+      }
+      throw temp_error(failure);
+    }
+    p += n;
+    offset += static_cast<uint64_t>(n);
+    left -= static_cast<size_t>(n);
+  }
+}
+
 size_t SpillSorter::default_budget() {
   if (const char* v = std::getenv("TLRECON_SORT_MEMORY"); v != nullptr && *v != '\0') {
     char* end = nullptr;
@@ -330,11 +351,11 @@ void SpillSorter::write_run() {
   auto emit = [&](const char* p, size_t n) {
     bytes += n;
     if (used + n > k_out) {
-      write_all(*m_fd, m_out.data(), used);
+      write_all(*m_fd, m_out.data(), used, k_write_failed);
       used = 0;
     }
     if (n > k_out) {
-      write_all(*m_fd, p, n);
+      write_all(*m_fd, p, n, k_write_failed);
       return;
     }
     std::memcpy(m_out.data() + used, p, n);
@@ -344,7 +365,7 @@ void SpillSorter::write_run() {
     emit(reinterpret_cast<const char*>(&r.bytes), sizeof r.bytes);
     emit(m_arena.data() + r.offset, r.bytes);
   }
-  write_all(*m_fd, m_out.data(), used);
+  write_all(*m_fd, m_out.data(), used, k_write_failed);
   m_runs.push_back(Run{m_end, bytes});
   m_end += bytes;
   // The buffers keep their capacity for the next run.

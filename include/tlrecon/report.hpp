@@ -69,13 +69,14 @@ class ReportCollector {
   // every kept event's is.
   static Event event_of(const LifeEvent& l);
   uint64_t timeline_dropped() const { return m_dropped; }
-  // The first and last log of each source, serialized.
+  // The first and last log of each source, serialized; valid while the
+  // collector lives, once finish() has run.
   struct FirstLast {
-    std::vector<char> first;
-    std::vector<char> last;
+    const char* first;
+    const char* last;
   };
   // Those of the sources that logged, in the order of the sources' names.
-  std::vector<const FirstLast*> first_last() const;
+  std::vector<FirstLast> first_last() const;
   // With --full: every event inside the window, spooled to a temporary file.
   std::FILE* spool() const { return m_spool; }
   uint64_t events() const { return m_events; }
@@ -85,18 +86,24 @@ class ReportCollector {
   }
 
  private:
-  // What is kept per log source: its column and its first and last log.
-  // Looked up by hash, once per log line (issue 14: on the fleet shape,
-  // 3,000 sources whose names share a long prefix, a std::map's compares
-  // were 14% of report's CPU as memcmp).
+  // What is kept per log source: its column and where its first and last
+  // log are (indexed by source, not in a map by name: 3,000 sources' names
+  // and nodes were 0.3 MB).
   struct PerSource {
     std::string column;
     const LogSource* source = nullptr;  // analyze's entry: its name and, at the end, its last log
-    bool logged = false;                // first_last is filled
-    FirstLast first_last;  // here, not in a map by name: 3,000 sources' names and nodes were 0.3 MB
-    int64_t bucket = -1;              // the activity row `count` is in
-    uint64_t* count = nullptr;        // its lines in that row, in the row's map
+    bool logged = false;                // its first log is kept
+    uint32_t first_size = 0;
+    uint64_t first_at = 0;              // in the file, or in m_firsts after what the file holds
+    // Serialized by finish(), each in an allocation of its own: with the
+    // detectors' state gone by then, they fill its holes (one buffer of
+    // them all took new pages, and the peak RSS with them).
+    std::vector<char> first;
+    std::vector<char> last;
+    int64_t bucket = -1;                // the activity row `count` is in
+    uint64_t* count = nullptr;          // its lines in that row, in the row's map
   };
+  void keep_first(PerSource& ps, const Event& e);
   // By LogSource::index: no hashing of the source's name per line.
   PerSource& source_of(const Observation& o);
   Window m_window;
@@ -110,6 +117,15 @@ class ReportCollector {
   std::array<uint64_t, 32> m_listed{};  // timeline entries so far, by event type
   uint64_t m_dropped = 0;
   std::vector<char> m_scratch;  // an event being serialized
+  // Each source's first log, serialized, goes to a temporary file until
+  // finish() reads them back: held while the logs stream, 3,000 sources'
+  // first lines were 0.75 MB of the report's peak on a fleet's day (its
+  // growth with the sources, issue 14). A day with few sources never
+  // touches the disk: m_firsts holds up to k_firsts_buffer bytes.
+  static constexpr size_t k_firsts_buffer = size_t(64) << 10;
+  int m_firsts_fd = -1;
+  uint64_t m_firsts_written = 0;  // to the file; m_firsts holds what follows
+  std::vector<char> m_firsts;
   std::FILE* m_spool = nullptr;
   uint64_t m_events = 0;
   ReliabilityCollector m_reliability;

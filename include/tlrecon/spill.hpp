@@ -24,6 +24,10 @@ namespace tlrecon {
 // away with the process however that ends. Throws an internal Error naming
 // `purpose` when it cannot be made.
 int open_temporary_file(const std::string& purpose);
+// All of [p, p + n) written to / read at `offset` from such a file; when
+// that fails, an internal Error: `failure`, where and why.
+void write_all(int fd, const char* p, size_t n, const std::string& failure);
+void read_all_at(int fd, char* p, size_t n, uint64_t offset, const std::string& failure);
 
 // An event serialized as the sorter holds it, appended to `out`; parsed
 // back whole, or read in place: its time, table, type and key.
