@@ -6,6 +6,7 @@
 #include <iostream>
 
 #include <fcntl.h>
+#include <malloc.h>
 #include <unistd.h>
 
 #include <CLI/CLI.hpp>
@@ -307,6 +308,13 @@ int main(int argc, char** argv) {
   }
   // Output is large and written line by line: no need to share C stdio's buffers.
   std::ios::sync_with_stdio(false);
+  // Buffers of 128 KiB and more always from mmap, given back when freed.
+  // glibc's threshold otherwise slides up to the largest such buffer freed
+  // (the 4 MiB sort budget, a snapshot's read blocks), and the buffers after
+  // it came from the top of the heap and stayed resident: peak RSS of check
+  // --from on the fleet day 24.6 -> 23.1 MiB, report 26.2 -> 25.8 MiB, time
+  // unchanged (issue 14).
+  mallopt(M_MMAP_THRESHOLD, 128 << 10);
   CLI::App app{"tlrecon: reconstruct an incident's timeline from an orchestrator's tables"};
   app.set_version_flag("--version", std::string("tlrecon ") + TLRECON_VERSION);
   app.require_subcommand(1);
