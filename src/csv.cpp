@@ -7,6 +7,7 @@
 
 #include "tlrecon/error.hpp"
 #include "tlrecon/sha256.hpp"
+#include "tlrecon/time.hpp"
 
 namespace tlrecon {
 
@@ -75,17 +76,36 @@ uint64_t count_lines(const char* p, size_t n) {
   return lines;
 }
 
-// The i-th record of `records` into `row`; returns its field count.
-size_t fill_row(Row& row, const char* text, const CsvRecords& records, size_t i) {
+// The i-th record of `records` into `row`; returns its field count. Field
+// `skip` (when there is one) is left as it is.
+size_t fill_row(Row& row, const char* text, const CsvRecords& records, size_t i, size_t skip = SIZE_MAX) {
   size_t first = i == 0 ? 0 : records.ends[i - 1];
   size_t count = records.ends[i] - first;
   if (row.size() < count) {
     row.resize(count);
   }
   for (size_t f = 0; f < count; ++f) {
-    fill_field(row[f], text, records.spans[first + f]);
+    if (f != skip) {
+      fill_field(row[f], text, records.spans[first + f]);
+    }
   }
   return count;
+}
+
+// The time column of each record of `records`, parsed where it can be.
+void parse_times(const char* text, const CsvRecords& records, const CsvFileReader::TimeColumn& column,
+                 std::vector<std::optional<Time>>& out) {
+  out.assign(records.ends.size(), std::nullopt);
+  for (size_t i = 0; i < records.ends.size(); ++i) {
+    size_t first = i == 0 ? 0 : records.ends[i - 1];
+    if (records.ends[i] - first <= column.index) {
+      continue;
+    }
+    const CsvSpan& span = records.spans[first + column.index];
+    if (span.kind == CsvSpan::text) {
+      out[i] = parse_time(std::string_view(text + span.begin, span.size), column.zone);
+    }
+  }
 }
 
 }  // namespace
@@ -246,7 +266,8 @@ bool CsvReader::next(Row& row) {
   return true;
 }
 
-CsvFileReader::CsvFileReader(const std::string& path, bool hash) : m_path(path), m_hash(hash) {
+CsvFileReader::CsvFileReader(const std::string& path, bool hash, std::optional<TimeColumn> time)
+    : m_path(path), m_hash(hash), m_time(std::move(time)) {
   m_file = std::fopen(path.c_str(), "rb");
   if (m_file == nullptr) {
     throw source_error("cannot read snapshot file '" + path + "'");
@@ -336,6 +357,9 @@ void CsvFileReader::read_blocks() {
         block.records.error = failed;
       }
       split = block.records.error.empty();
+      if (m_time) {
+        parse_times(block.bytes.data(), block.records, *m_time, block.times);
+      }
     }
     const bool ended = at_end || (!split && !m_hash);
     std::lock_guard<std::mutex> lock(m_mutex);
@@ -384,7 +408,15 @@ bool CsvFileReader::next(Row& row) {
     m_next = 0;
   }
   m_record_line = m_current.records.lines[m_next];
-  m_fields = fill_row(row, m_current.bytes.data(), m_current.records, m_next);
+  if (m_time && m_current.times[m_next]) {
+    m_fields = fill_row(row, m_current.bytes.data(), m_current.records, m_next, m_time->index);
+    Field& f = row[m_time->index];
+    f.text.clear();
+    f.null = false;
+    f.time = m_current.times[m_next];
+  } else {
+    m_fields = fill_row(row, m_current.bytes.data(), m_current.records, m_next);
+  }
   ++m_next;
   return true;
 }

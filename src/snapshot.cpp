@@ -460,7 +460,7 @@ class LogsBeforeWindow {
 
  private:
   std::optional<Time> time_of(const Row& row) const {
-    return row[field::l_time].null ? std::nullopt : parse_time(row[field::l_time].text, m_zone);
+    return field_time(row[field::l_time], m_zone);
   }
 
   std::string m_zone;
@@ -471,8 +471,8 @@ class LogsBeforeWindow {
 class FilteredLogs : public RowStream {
  public:
   FilteredLogs(const std::string& path, const Mapping& mapping, const Window& window,
-               std::shared_ptr<CsvFileReader> hashing)
-      : m_filter(path, mapping, window), m_rows(path, TableId::system_logs, std::move(hashing)) {}
+               std::shared_ptr<CsvFileReader> reader)
+      : m_filter(path, mapping, window), m_rows(path, TableId::system_logs, std::move(reader)) {}
 
   bool next(Row& row) override {
     while (m_rows.next(row)) {
@@ -534,12 +534,16 @@ class SnapshotSource : public Source {
   std::unique_ptr<RowStream> open(TableId table) override {
     const std::string& path = m_files[static_cast<int>(table)];
     if (table == TableId::system_logs && m_reading) {
-      // Hashed on a second thread when it is checked while read.
+      // Read, split and its times parsed on a second thread; hashed there
+      // too when it is checked while read.
+      CsvFileReader::TimeColumn time{static_cast<size_t>(field::l_time),
+                                     m_reading->first[TableId::system_logs].columns[field::l_time].zone};
+      auto reader = std::make_shared<CsvFileReader>(path, !m_logs_sha256.empty(), std::move(time));
       if (!m_logs_sha256.empty()) {
-        m_hashing = std::make_shared<CsvFileReader>(path, true);
+        m_hashing = reader;
       }
       return read_ahead_if_asked(
-          std::make_unique<FilteredLogs>(path, m_reading->first, m_reading->second, m_hashing));
+          std::make_unique<FilteredLogs>(path, m_reading->first, m_reading->second, std::move(reader)));
     }
     return std::make_unique<SnapshotStream>(path, table);
   }

@@ -175,6 +175,52 @@ TEST_CASE("CsvFileReader: the records of the file, as CsvReader reads them, and 
   CHECK_THROWS_AS(CsvFileReader("/nonexistent/tlrecon/file.csv", true), Error);
 }
 
+TEST_CASE("CsvFileReader: a time column comes parsed, as the same text parsed later would; what does not parse, as text") {
+  std::string path = (std::filesystem::temp_directory_path() / ("tlrecon-csvtime-" + std::to_string(getpid()))).string();
+  // Across many 128 KiB blocks: times with an offset, without one (the
+  // zone's), quoted, NULL, not a time; and the header, which is no time.
+  const std::vector<std::string> times = {"2025-10-16 17:00:01.5+00", "2025-10-16T19:00:02", "\"2025-10-16 17:00:03+02\"",
+                                          "", "yesterday", "2025-10-16 17:00:04.123456+00"};
+  std::string content = "id,timestamp,message\n";
+  for (int i = 0; content.size() < 1'000'000; ++i) {
+    content += std::to_string(i) + "," + times[i % times.size()] + ",line " + std::to_string(i) + "\n";
+  }
+  {
+    std::ofstream out(path, std::ios::binary | std::ios::trunc);
+    out << content;
+  }
+  const std::string zone = "Europe/Paris";
+  CsvFileReader reader(path, false, CsvFileReader::TimeColumn{1, zone});
+  std::ifstream in(path, std::ios::binary);
+  CsvReader text(in, path);
+  Row row;
+  Row expected;
+  size_t parsed = 0;
+  size_t rows = 0;
+  while (text.next(expected)) {
+    REQUIRE(reader.next(row));
+    REQUIRE(reader.fields() == text.fields());
+    CHECK(row[0].text == expected[0].text);
+    CHECK(row[2].text == expected[2].text);
+    CHECK(row[1].null == expected[1].null);
+    std::optional<Time> want = expected[1].null ? std::nullopt : parse_time(expected[1].text, zone);
+    if (want) {
+      ++parsed;
+      CHECK(row[1].time == want);
+      CHECK(row[1].text.empty());
+    } else {
+      CHECK_FALSE(row[1].time);
+      CHECK(row[1].text == expected[1].text);  // the header's name, "yesterday", or NULL's ""
+    }
+    CHECK(field_time(row[1], zone) == want);
+    ++rows;
+  }
+  CHECK_FALSE(reader.next(row));
+  CHECK(rows > 25'000);  // about 1 MB: eight blocks
+  CHECK(parsed > rows / 2);
+  std::filesystem::remove(path);
+}
+
 TEST_CASE("HashingWriter: writes what it is given, in order, and hashes it") {
   std::string path = (std::filesystem::temp_directory_path() / ("tlrecon-writer-" + std::to_string(getpid()))).string();
   std::string content;
