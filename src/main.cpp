@@ -311,9 +311,10 @@ int main(int argc, char** argv) {
   // Buffers of 128 KiB and more always from mmap, given back when freed.
   // glibc's threshold otherwise slides up to the largest such buffer freed
   // (the 4 MiB sort budget, a snapshot's read blocks), and the buffers after
-  // it came from the top of the heap and stayed resident: peak RSS of check
-  // --from on the fleet day 24.6 -> 23.1 MiB, report 26.2 -> 25.8 MiB, time
-  // unchanged (issue 14).
+  // it came from the top of the heap and stayed resident: peak RSS on the
+  // fleet day at 2M rows, medians of 5: check --from 24.2 -> 23.2 MiB,
+  // report --from 28.7 -> 25.8 MiB, report from PostgreSQL 26.3 -> 26.0 MiB;
+  // time unchanged (issue 14).
   mallopt(M_MMAP_THRESHOLD, 128 << 10);
   CLI::App app{"tlrecon: reconstruct an incident's timeline from an orchestrator's tables"};
   app.set_version_flag("--version", std::string("tlrecon ") + TLRECON_VERSION);

@@ -92,14 +92,21 @@ ReportCollector::~ReportCollector() {
 void ReportCollector::keep_first(PerSource& ps, const Event& e) {
   m_scratch.clear();
   serialize_event(e.message.size() > k_max_message ? trimmed(e) : e, m_scratch);
-  if (m_firsts.size() + m_scratch.size() > k_firsts_buffer && !m_firsts.empty()) {
-    if (m_firsts_fd < 0) {
-      m_firsts_fd = open_temporary_file(k_firsts_purpose);
+  if (m_firsts.size() + m_scratch.size() > k_firsts_buffer && !m_firsts.empty() && !m_firsts_in_memory) {
+    // Without a temporary file (no TMPDIR, a full disk) they stay in memory:
+    // the report costs more memory, it does not fail. A failed write leaves
+    // what it wrote past m_firsts_written, which is never read.
+    try {
+      if (m_firsts_fd < 0) {
+        m_firsts_fd = open_temporary_file(k_firsts_purpose);
+      }
+      write_all(m_firsts_fd, m_firsts.data(), m_firsts.size(),
+                std::string("cannot write the temporary file of ") + k_firsts_purpose);
+      m_firsts_written += m_firsts.size();
+      m_firsts.clear();
+    } catch (const Error&) {
+      m_firsts_in_memory = true;
     }
-    write_all(m_firsts_fd, m_firsts.data(), m_firsts.size(),
-              std::string("cannot write the temporary file for ") + k_firsts_purpose);
-    m_firsts_written += m_firsts.size();
-    m_firsts.clear();
   }
   ps.logged = true;
   ps.first_at = m_firsts_written + m_firsts.size();
@@ -184,21 +191,23 @@ void ReportCollector::on_event(const Observation& o) {
 }
 
 void ReportCollector::finish() {
-  // The first lines back: the file's, then what followed them in m_firsts.
-  std::vector<char> written(m_firsts_written);
-  if (m_firsts_fd >= 0) {
-    read_all_at(m_firsts_fd, written.data(), written.size(), 0,
-                std::string("cannot read back the temporary file for ") + k_firsts_purpose);
-    ::close(m_firsts_fd);
-    m_firsts_fd = -1;
+  if (m_finished) {
+    return;
   }
+  m_finished = true;
+  const std::string failure = std::string("cannot read back the temporary file of ") + k_firsts_purpose;
   for (PerSource& ps : m_sources) {
     if (!ps.logged) {
       continue;
     }
-    const char* at = ps.first_at < m_firsts_written ? written.data() + ps.first_at
-                                                    : m_firsts.data() + (ps.first_at - m_firsts_written);
-    ps.first.assign(at, at + ps.first_size);
+    // The first line from the file, or from what followed it in m_firsts.
+    ps.first.resize(ps.first_size);
+    if (ps.first_at < m_firsts_written) {
+      read_all_at(m_firsts_fd, ps.first.data(), ps.first.size(), ps.first_at, failure);
+    } else {
+      const char* at = m_firsts.data() + (ps.first_at - m_firsts_written);
+      std::copy(at, at + ps.first_size, ps.first.begin());
+    }
     // A source with a log inside the window has its last one inside it:
     // lines come in time order, those before the window first.
     Event e = ps.source->event();
@@ -207,7 +216,10 @@ void ReportCollector::finish() {
     ps.last.assign(m_scratch.begin(), m_scratch.end());
   }
   std::vector<char>().swap(m_firsts);
-  m_firsts_written = 0;
+  if (m_firsts_fd >= 0) {
+    ::close(m_firsts_fd);
+    m_firsts_fd = -1;
+  }
 }
 
 Event ReportCollector::event_of(const LifeEvent& l) {

@@ -282,10 +282,9 @@ void read_all_at(int fd, char* p, size_t left, uint64_t offset, const std::strin
       continue;
     }
     if (n <= 0) {
-      if (n == 0) {
-        errno = EIO;  // shorter than written
-      }
-      throw temp_error(failure);
+      // Not "set TMPDIR": what was written cannot be read.
+      throw Error(k_exit_internal, failure + " in " + temp_dir() + ": " +
+                                       (n == 0 ? "it is shorter than what was written" : std::strerror(errno)));
     }
     p += n;
     offset += static_cast<uint64_t>(n);

@@ -1,5 +1,6 @@
 #include <doctest/doctest.h>
 
+#include <cstdlib>
 #include <string>
 
 #include "fake_source.hpp"
@@ -16,7 +17,7 @@ const Window k_window{*parse_time("2025-10-16T17:00:00Z"), *parse_time("2025-10-
 // `sources` workers logging a first and a last line each, with messages long
 // enough that `sources` x ~300 bytes of first lines say whether the
 // collector's first-line buffer went to its temporary file.
-void first_and_last(int sources) {
+void first_and_last(int sources, bool spilled) {
   FakeSource src;
   src.declare(TableId::system_logs);
   const std::string padding(200, 'x');
@@ -37,6 +38,8 @@ void first_and_last(int sources) {
   ReportCollector collector(k_window, false);
   Analysis a = analyze(src, default_mapping(), k_window, [&](const Observation& o) { collector.on_event(o); });
   collector.finish();
+  CHECK(collector.first_lines_spilled() == spilled);
+  collector.finish();  // again: nothing more
   std::vector<ReportCollector::FirstLast> kept = collector.first_last();
   REQUIRE(kept.size() == static_cast<size_t>(sources));
   for (int i = 0; i < sources; ++i) {
@@ -60,11 +63,23 @@ void first_and_last(int sources) {
 TEST_SUITE_BEGIN("report");
 
 TEST_CASE("report: each source's first and last line, kept in memory for a few sources") {
-  first_and_last(20);  // ~6 KB of first lines: the buffer only
+  first_and_last(20, false);  // ~6 KB of first lines: the buffer only
 }
 
 TEST_CASE("report: each source's first and last line, through the temporary file for thousands of sources") {
-  first_and_last(3000);  // ~0.9 MB of first lines: most went to the file and came back
+  first_and_last(3000, true);  // ~0.9 MB of first lines: most went to the file and came back
+}
+
+TEST_CASE("report: without a temporary file, the first lines stay in memory and the report is the same") {
+  const char* was = std::getenv("TMPDIR");
+  std::string saved = was != nullptr ? was : "";
+  ::setenv("TMPDIR", "/nonexistent/tlrecon-no-such-dir", 1);
+  first_and_last(3000, false);
+  if (was != nullptr) {
+    ::setenv("TMPDIR", saved.c_str(), 1);
+  } else {
+    ::unsetenv("TMPDIR");
+  }
 }
 
 TEST_SUITE_END();

@@ -46,8 +46,11 @@ class ReportCollector {
   ~ReportCollector();
   void on_event(const Observation& o);
   // Once the read is over, and while its Analysis lives: keeps the last log
-  // of each source (Analysis::log_sources holds it until then).
+  // of each source (Analysis::log_sources holds it until then) and reads
+  // the first ones back from the temporary file. Again: nothing more.
   void finish();
+  // Whether first lines went to the temporary file (tests).
+  bool first_lines_spilled() const { return m_firsts_written > 0; }
 
   static constexpr Micros k_bucket = std::chrono::minutes(5);
   const Window& window() const { return m_window; }
@@ -95,9 +98,10 @@ class ReportCollector {
     bool logged = false;                // its first log is kept
     uint32_t first_size = 0;
     uint64_t first_at = 0;              // in the file, or in m_firsts after what the file holds
-    // Serialized by finish(), each in an allocation of its own: with the
-    // detectors' state gone by then, they fill its holes (one buffer of
-    // them all took new pages, and the peak RSS with them).
+    // Filled by finish() (the first read back, the last serialized), each
+    // in an allocation of its own: with the detectors' state gone by then,
+    // they fill its holes (one buffer of them all took new pages, and the
+    // peak RSS with them).
     std::vector<char> first;
     std::vector<char> last;
     int64_t bucket = -1;                // the activity row `count` is in
@@ -125,6 +129,8 @@ class ReportCollector {
   static constexpr size_t k_firsts_buffer = size_t(64) << 10;
   int m_firsts_fd = -1;
   uint64_t m_firsts_written = 0;  // to the file; m_firsts holds what follows
+  bool m_firsts_in_memory = false;  // the file could not be made or written: no more tries
+  bool m_finished = false;
   std::vector<char> m_firsts;
   std::FILE* m_spool = nullptr;
   uint64_t m_events = 0;

@@ -19,11 +19,12 @@ namespace tlrecon {
 struct Field {
   std::string text;
   bool null = true;
-  // The value of a timestamptz read in binary, with `text` left empty:
+  // The value of a timestamptz read in binary, or parsed on a snapshot's
+  // reader thread (CsvFileReader::TimeColumn), with `text` left empty:
   // formatting it as text to parse it again was 11% of check's instructions
-  // (issue 14). Set only for system_logs' row time and years 1 to 9999 (what
-  // parse_time reads back); readers of text reset it. field_time() and
-  // append_field_text() read a field either way.
+  // (issue 14). Set only for system_logs' row time, and in binary for years
+  // 1 to 9999 (what parse_time reads back); readers of text otherwise reset
+  // it. field_time() and append_field_text() read a field either way.
   std::optional<Time> time;
 };
 using Row = std::vector<Field>;

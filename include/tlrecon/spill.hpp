@@ -25,7 +25,8 @@ namespace tlrecon {
 // `purpose` when it cannot be made.
 int open_temporary_file(const std::string& purpose);
 // All of [p, p + n) written to / read at `offset` from such a file; when
-// that fails, an internal Error: `failure`, where and why.
+// that fails, an internal Error: `failure`, where and why (and, writing,
+// that TMPDIR may name a directory with room).
 void write_all(int fd, const char* p, size_t n, const std::string& failure);
 void read_all_at(int fd, char* p, size_t n, uint64_t offset, const std::string& failure);
 
