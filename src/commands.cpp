@@ -416,9 +416,7 @@ int run_check(const CommonOptions& common, const CheckOptions& options, std::ost
   // 3. Findings only; the exit code says whether any reaches --fail-on.
   switch (options.format) {
     case CheckFormat::json:
-      out << analysis_to_json(a, "check", min_severity)
-                 .dump(2, ' ', false, nlohmann::ordered_json::error_handler_t::replace)
-          << "\n";
+      write_analysis_json(out, a, "check", min_severity);
       break;
     case CheckFormat::junit: write_check_junit(out, a, fail_on); break;
     case CheckFormat::github: write_check_github(out, a, min_severity, fail_on); break;

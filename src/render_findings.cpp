@@ -1,5 +1,7 @@
 #include "tlrecon/render_findings.hpp"
 
+#include <algorithm>
+
 #include "tlrecon/render_timeline.hpp"
 #include "tlrecon/text.hpp"
 
@@ -29,7 +31,31 @@ ojson finding_to_json(const Finding& f) {
   return j;
 }
 
-ojson analysis_to_json(const Analysis& a, const std::string& command, Severity min_severity) {
+std::string dumped(const ojson& j) { return j.dump(2, ' ', false, ojson::error_handler_t::replace); }
+
+std::string indented(const std::string& text) {
+  std::string out = "    ";
+  for (char c : text) {
+    out += c;
+    if (c == '\n') {
+      out += "    ";
+    }
+  }
+  return out;
+}
+
+namespace {
+
+// The findings at or above `min_severity`, most severe first.
+std::vector<const Finding*> shown(const Analysis& a, Severity min_severity) {
+  std::vector<const Finding*> out = by_severity(a.findings);
+  out.erase(std::remove_if(out.begin(), out.end(), [&](const Finding* f) { return f->severity < min_severity; }),
+            out.end());
+  return out;
+}
+
+// The document but its findings.
+ojson head_json(const Analysis& a, const std::string& command) {
   ojson j;
   j["tool"] = "tlrecon";
   j["version"] = TLRECON_VERSION;
@@ -46,14 +72,21 @@ ojson analysis_to_json(const Analysis& a, const std::string& command, Severity m
     detectors.push_back({{"name", d.name}, {"status", d.ran ? "ran" : "skipped"}, {"reason", d.reason}});
   }
   j["detectors"] = detectors;
-  ojson findings = ojson::array();
-  for (const Finding* f : by_severity(a.findings)) {
-    if (f->severity >= min_severity) {
-      findings.push_back(finding_to_json(*f));
-    }
-  }
-  j["findings"] = findings;
   return j;
+}
+
+}  // namespace
+
+void write_analysis_json(std::ostream& out, const Analysis& a, const std::string& command, Severity min_severity,
+                         bool open) {
+  std::string head = dumped(head_json(a, command));
+  head.resize(head.size() - 2);  // the closing "\n}": the findings follow
+  out << head << ",\n";
+  const std::vector<const Finding*> findings = shown(a, min_severity);
+  stream_array(out, "findings", findings.size(), [&](size_t i) { return finding_to_json(*findings[i]); });
+  if (!open) {
+    out << "\n}\n";
+  }
 }
 
 size_t count_at_or_above(const Analysis& a, Severity level) {

@@ -173,38 +173,6 @@ void write_report_text(std::ostream& out, const Analysis& a, const ReportCollect
 
 namespace {
 
-std::string dumped(const nlohmann::ordered_json& j) {
-  return j.dump(2, ' ', false, nlohmann::ordered_json::error_handler_t::replace);
-}
-
-// An array element as dump(2) indents it inside the document.
-std::string indented(const std::string& text) {
-  std::string out = "    ";
-  for (char c : text) {
-    out += c;
-    if (c == '\n') {
-      out += "    ";
-    }
-  }
-  return out;
-}
-
-// Writes `"name": [ … ]` one element at a time, indented as dump(2) would
-// indent it inside the document, so the output is the same bytes as the
-// whole document dumped at once, without holding it.
-template <class Each>
-void stream_array(std::ostream& out, const char* name, size_t count, Each&& element) {
-  out << "  \"" << name << "\": [";
-  if (count == 0) {
-    out << "]";
-    return;
-  }
-  for (size_t i = 0; i < count; ++i) {
-    out << (i == 0 ? "\n" : ",\n") << indented(dumped(element(i)));
-  }
-  out << "\n  ]";
-}
-
 nlohmann::ordered_json optional_number(const std::optional<double>& v) {
   return v ? nlohmann::ordered_json(*v) : nlohmann::ordered_json(nullptr);
 }
@@ -258,9 +226,8 @@ void write_json_timeline(std::ostream& out, const Analysis& a, const ReportColle
 }  // namespace
 
 void write_report_json(std::ostream& out, const Analysis& a, const ReportCollector& r) {
-  std::string head = dumped(analysis_to_json(a, "report", Severity::info));
-  head.resize(head.size() - 2);  // the closing "\n}": two more keys follow
-  out << head << ",\n";
+  write_analysis_json(out, a, "report", Severity::info, true);
+  out << ",\n";
   std::vector<std::pair<int64_t, const ActivityRow*>> rows;
   for (const auto& [bucket, row] : r.activity()) {
     rows.emplace_back(bucket, &row);
