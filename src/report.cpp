@@ -67,6 +67,13 @@ Event trimmed(const Event& e) {
   return t;
 }
 
+// `e` as the report keeps it, trimmed, serialized into `out` in place of
+// what it held.
+void serialize_kept(const Event& e, std::vector<char>& out) {
+  out.clear();
+  serialize_event(e.message.size() > k_max_message ? trimmed(e) : e, out);
+}
+
 constexpr const char* k_firsts_purpose = "the report's first log lines";
 
 }  // namespace
@@ -90,8 +97,7 @@ ReportCollector::~ReportCollector() {
 }
 
 void ReportCollector::keep_first(PerSource& ps, const Event& e) {
-  m_scratch.clear();
-  serialize_event(e.message.size() > k_max_message ? trimmed(e) : e, m_scratch);
+  serialize_kept(e, m_scratch);
   if (m_firsts.size() + m_scratch.size() > k_firsts_buffer && !m_firsts.empty() && !m_firsts_in_memory) {
     // Without a temporary file (no TMPDIR, a full disk) they stay in memory:
     // the report costs more memory, it does not fail. A failed write leaves
@@ -210,9 +216,7 @@ void ReportCollector::finish() {
     }
     // A source with a log inside the window has its last one inside it:
     // lines come in time order, those before the window first.
-    Event e = ps.source->event();
-    m_scratch.clear();
-    serialize_event(e.message.size() > k_max_message ? trimmed(e) : e, m_scratch);
+    serialize_kept(ps.source->event(), m_scratch);
     ps.last.assign(m_scratch.begin(), m_scratch.end());
   }
   std::vector<char>().swap(m_firsts);

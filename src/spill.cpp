@@ -166,7 +166,6 @@ bool record_before(const char* a, const char* b) {
   return std::string_view(a + k_key_at + 4, na) < std::string_view(b + k_key_at + 4, nb);
 }
 
-
 // The events that fit in memory, handed out in sorted order.
 class ArenaStream : public EventStream {
  public:
@@ -226,15 +225,9 @@ class RunStream : public EventStream {
     if (want == 0) {
       throw Error(k_exit_internal, "the temporary file that sorts events ends early");
     }
-    ssize_t n = ::pread(*m_fd, m_buffer.data(), want, static_cast<off_t>(m_pos));
-    if (n < 0 && errno == EINTR) {
-      return;
-    }
-    if (n <= 0) {
-      throw temp_error("cannot read back the temporary file that sorts events");
-    }
-    m_pos += static_cast<uint64_t>(n);
-    m_have = static_cast<size_t>(n);
+    read_all_at(*m_fd, m_buffer.data(), want, m_pos, "cannot read back the temporary file that sorts events");
+    m_pos += want;
+    m_have = want;
     m_used = 0;
   }
 

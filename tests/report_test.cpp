@@ -71,15 +71,14 @@ TEST_CASE("report: each source's first and last line, through the temporary file
 }
 
 TEST_CASE("report: without a temporary file, the first lines stay in memory and the report is the same") {
-  const char* was = std::getenv("TMPDIR");
-  std::string saved = was != nullptr ? was : "";
-  ::setenv("TMPDIR", "/nonexistent/tlrecon-no-such-dir", 1);
+  // TMPDIR restored however the case ends: the cases after it spill too.
+  struct NoTemporaryFiles {
+    const char* was = std::getenv("TMPDIR");
+    std::string saved = was != nullptr ? was : "";
+    NoTemporaryFiles() { ::setenv("TMPDIR", "/nonexistent/tlrecon-no-such-dir", 1); }
+    ~NoTemporaryFiles() { was != nullptr ? ::setenv("TMPDIR", saved.c_str(), 1) : ::unsetenv("TMPDIR"); }
+  } no_temporary_files;
   first_and_last(3000, false);
-  if (was != nullptr) {
-    ::setenv("TMPDIR", saved.c_str(), 1);
-  } else {
-    ::unsetenv("TMPDIR");
-  }
 }
 
 TEST_SUITE_END();
