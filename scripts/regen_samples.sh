@@ -7,7 +7,7 @@ source "$(dirname "$0")/common.sh"
 install_packages
 build_release
 cd "$TLRECON_ROOT"
-pg_virtualenv bash -euo pipefail -c '
+pg_virtualenv -t bash -euo pipefail -c '
   tl=$1
   scripts/load_sample.sh orchestrator-2025-10-16 orchestrator
   scripts/load_sample.sh orchestrator-2026-05-redeploy redeploy
