@@ -3,6 +3,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <cstring>
 #include <string_view>
 
 #include "tlrecon/error.hpp"
@@ -74,7 +75,16 @@ void serialize_kept(const Event& e, std::vector<char>& out) {
   serialize_event(e.message.size() > k_max_message ? trimmed(e) : e, out);
 }
 
-constexpr const char* k_firsts_purpose = "the report's first log lines";
+constexpr const char* k_kept_purpose = "what the report keeps";
+
+// A kept record: its kind, its source (Kept::first) and its size, then its bytes.
+constexpr size_t k_record_header = 1 + 4 + 4;
+
+uint32_t get_u32(const char* p) {
+  uint32_t v;
+  std::memcpy(&v, p, sizeof v);
+  return v;
+}
 
 }  // namespace
 
@@ -91,33 +101,39 @@ ReportCollector::~ReportCollector() {
   if (m_spool != nullptr) {
     std::fclose(m_spool);
   }
-  if (m_firsts_fd >= 0) {
-    ::close(m_firsts_fd);
+  if (m_kept_fd >= 0) {
+    ::close(m_kept_fd);
   }
 }
 
-void ReportCollector::keep_first(PerSource& ps, const Event& e) {
-  serialize_kept(e, m_scratch);
-  if (m_firsts.size() + m_scratch.size() > k_firsts_buffer && !m_firsts.empty() && !m_firsts_in_memory) {
-    // Without a temporary file (no TMPDIR, a full disk) they stay in memory:
-    // the report costs more memory, it does not fail. A failed write leaves
-    // what it wrote past m_firsts_written, which is never read.
-    try {
-      if (m_firsts_fd < 0) {
-        m_firsts_fd = open_temporary_file(k_firsts_purpose);
-      }
-      write_all(m_firsts_fd, m_firsts.data(), m_firsts.size(),
-                std::string("cannot write the temporary file of ") + k_firsts_purpose);
-      m_firsts_written += m_firsts.size();
-      m_firsts.clear();
-    } catch (const Error&) {
-      m_firsts_in_memory = true;
-    }
+void ReportCollector::keep(Kept kind, uint32_t source, const char* p, size_t n) {
+  if (m_pending.size() + k_record_header + n > k_kept_buffer && !m_pending.empty() && !m_in_memory) {
+    flush_kept();
   }
-  ps.logged = true;
-  ps.first_at = m_firsts_written + m_firsts.size();
-  ps.first_size = static_cast<uint32_t>(m_scratch.size());
-  m_firsts.insert(m_firsts.end(), m_scratch.begin(), m_scratch.end());
+  auto size = static_cast<uint32_t>(n);
+  m_pending.push_back(static_cast<char>(kind));
+  m_pending.insert(m_pending.end(), reinterpret_cast<const char*>(&source),
+                   reinterpret_cast<const char*>(&source) + sizeof source);
+  m_pending.insert(m_pending.end(), reinterpret_cast<const char*>(&size),
+                   reinterpret_cast<const char*>(&size) + sizeof size);
+  m_pending.insert(m_pending.end(), p, p + n);
+}
+
+void ReportCollector::flush_kept() {
+  // Without a temporary file (no TMPDIR, a full disk) what is kept stays in
+  // memory: the report costs more memory, it does not fail. A failed write
+  // leaves what it wrote past m_written, which is never read.
+  try {
+    if (m_kept_fd < 0) {
+      m_kept_fd = open_temporary_file(k_kept_purpose);
+    }
+    write_all(m_kept_fd, m_pending.data(), m_pending.size(),
+              std::string("cannot write the temporary file of ") + k_kept_purpose);
+    m_written += m_pending.size();
+    m_pending.clear();
+  } catch (const Error&) {
+    m_in_memory = true;
+  }
 }
 
 ReportCollector::PerSource& ReportCollector::source_of(const Observation& o) {
@@ -129,9 +145,12 @@ ReportCollector::PerSource& ReportCollector::source_of(const Observation& o) {
   if (ps.source == nullptr) {
     ps.source = &source;
     // Orchestrators get a column each; other sources one per source type.
-    ps.column = o.role == Role::orchestrator ? source.name : o.event.source_type + " (all)";
-    if (std::find(m_columns.begin(), m_columns.end(), ps.column) == m_columns.end()) {
-      m_columns.insert(std::upper_bound(m_columns.begin(), m_columns.end(), ps.column), ps.column);
+    std::string column = o.role == Role::orchestrator ? source.name : o.event.source_type + " (all)";
+    auto named = std::find(m_column_names.begin(), m_column_names.end(), column);
+    ps.column = static_cast<uint32_t>(named - m_column_names.begin());
+    if (named == m_column_names.end()) {
+      m_columns.insert(std::upper_bound(m_columns.begin(), m_columns.end(), column), column);
+      m_column_names.push_back(std::move(column));
     }
   }
   return ps;
@@ -160,12 +179,14 @@ void ReportCollector::on_event(const Observation& o) {
     case EventType::log: {
       PerSource& ps = source_of(o);
       if (ps.bucket != bucket || ps.count == nullptr) {
-        ps.count = &row.logs[ps.column];
+        ps.count = &row.logs[m_column_names[ps.column]];
         ps.bucket = bucket;
       }
       ++*ps.count;
       if (!ps.logged) {
-        keep_first(ps, e);
+        ps.logged = true;
+        serialize_kept(e, m_scratch);
+        keep(Kept::first, o.source->index, m_scratch.data(), m_scratch.size());
       }
       // The last is analyze's: kept (serialized) by finish().
       break;
@@ -182,9 +203,16 @@ void ReportCollector::on_event(const Observation& o) {
       ++m_dropped;
     } else if (o.life != nullptr && e.key == e.worker_id) {
       // The life rebuilds it: a worker's row is its key (RowDecoder::decode_worker).
-      m_lives.push_back(LifeEvent{o.life, e.type});
+      // Its address and type, not the struct: no padding bytes to the file.
+      char life[sizeof(const WorkerLife*) + 1];
+      std::memcpy(life, &o.life, sizeof o.life);
+      life[sizeof o.life] = static_cast<char>(e.type);
+      keep(Kept::life, 0, life, sizeof life);
+      ++m_kept_lives;
     } else {
-      m_timeline.add(e.message.size() > k_max_message ? trimmed(e) : e);
+      serialize_kept(e, m_scratch);
+      keep(Kept::timeline, 0, m_scratch.data(), m_scratch.size());
+      ++m_kept_events;
     }
   }
   if (m_spool != nullptr) {
@@ -196,33 +224,76 @@ void ReportCollector::on_event(const Observation& o) {
   }
 }
 
+void ReportCollector::restore(Kept kind, uint32_t source, const char* p, size_t n) {
+  switch (kind) {
+    case Kept::timeline: m_timeline.add_serialized(p, n); break;
+    case Kept::life: {
+      LifeEvent l{};
+      std::memcpy(&l.life, p, sizeof l.life);
+      l.type = static_cast<EventType>(static_cast<uint8_t>(p[sizeof l.life]));
+      m_lives.push_back(l);
+      break;
+    }
+    case Kept::first: m_lines.at(source).first.assign(p, p + n); break;
+  }
+}
+
 void ReportCollector::finish() {
   if (m_finished) {
     return;
   }
   m_finished = true;
-  const std::string failure = std::string("cannot read back the temporary file of ") + k_firsts_purpose;
-  for (PerSource& ps : m_sources) {
+  m_lines.resize(m_sources.size());
+  m_timeline.reserve(m_kept_events);
+  m_lives.reserve(m_kept_lives);
+  // The records of `p`, [p, p + n), but an incomplete last one: how many bytes they took.
+  auto restore_all = [&](const char* p, size_t n) {
+    size_t at = 0;
+    while (n - at >= k_record_header) {
+      uint32_t size = get_u32(p + at + 5);
+      if (n - at - k_record_header < size) {
+        break;
+      }
+      restore(static_cast<Kept>(p[at]), get_u32(p + at + 1), p + at + k_record_header, size);
+      at += k_record_header + size;
+    }
+    return at;
+  };
+  if (m_kept_fd >= 0) {
+    // The file in chunks (a record may straddle two; one larger than a chunk grows it).
+    const std::string failure = std::string("cannot read back the temporary file of ") + k_kept_purpose;
+    std::vector<char> chunk(k_kept_buffer);
+    size_t have = 0;
+    uint64_t offset = 0;
+    while (offset < m_written) {
+      if (have == chunk.size()) {
+        chunk.resize(k_record_header + get_u32(chunk.data() + 5));
+      }
+      auto n = static_cast<size_t>(std::min<uint64_t>(chunk.size() - have, m_written - offset));
+      read_all_at(m_kept_fd, chunk.data() + have, n, offset, failure);
+      offset += n;
+      have += n;
+      size_t used = restore_all(chunk.data(), have);
+      std::memmove(chunk.data(), chunk.data() + used, have - used);
+      have -= used;
+    }
+    if (have != 0) {
+      throw Error(k_exit_internal, failure + ": it ends inside a record");
+    }
+    ::close(m_kept_fd);
+    m_kept_fd = -1;
+  }
+  restore_all(m_pending.data(), m_pending.size());
+  std::vector<char>().swap(m_pending);
+  for (size_t i = 0; i < m_sources.size(); ++i) {
+    const PerSource& ps = m_sources[i];
     if (!ps.logged) {
       continue;
-    }
-    // The first line from the file, or from what followed it in m_firsts.
-    ps.first.resize(ps.first_size);
-    if (ps.first_at < m_firsts_written) {
-      read_all_at(m_firsts_fd, ps.first.data(), ps.first.size(), ps.first_at, failure);
-    } else {
-      const char* at = m_firsts.data() + (ps.first_at - m_firsts_written);
-      std::copy(at, at + ps.first_size, ps.first.begin());
     }
     // A source with a log inside the window has its last one inside it:
     // lines come in time order, those before the window first.
     serialize_kept(ps.source->event(), m_scratch);
-    ps.last.assign(m_scratch.begin(), m_scratch.end());
-  }
-  std::vector<char>().swap(m_firsts);
-  if (m_firsts_fd >= 0) {
-    ::close(m_firsts_fd);
-    m_firsts_fd = -1;
+    m_lines[i].last.assign(m_scratch.begin(), m_scratch.end());
   }
 }
 
@@ -232,18 +303,18 @@ Event ReportCollector::event_of(const LifeEvent& l) {
 }
 
 std::vector<ReportCollector::FirstLast> ReportCollector::first_last() const {
-  std::vector<const PerSource*> logged;
-  for (const PerSource& ps : m_sources) {
-    if (ps.logged) {
-      logged.push_back(&ps);
+  std::vector<size_t> logged;
+  for (size_t i = 0; i < m_sources.size(); ++i) {
+    if (m_sources[i].logged) {
+      logged.push_back(i);
     }
   }
   std::sort(logged.begin(), logged.end(),
-            [](const PerSource* a, const PerSource* b) { return a->source->name < b->source->name; });
+            [&](size_t a, size_t b) { return m_sources[a].source->name < m_sources[b].source->name; });
   std::vector<FirstLast> out;
   out.reserve(logged.size());
-  for (const PerSource* ps : logged) {
-    out.push_back(FirstLast{ps->first.data(), ps->last.data()});
+  for (size_t i : logged) {
+    out.push_back(FirstLast{m_lines.at(i).first.data(), m_lines.at(i).last.data()});
   }
   return out;
 }

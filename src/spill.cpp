@@ -122,7 +122,10 @@ std::string_view serialized_key(const char* p) {
 const char* EventArena::add(const Event& e) {
   m_one.clear();
   serialize_event(e, m_one);
-  size_t n = m_one.size();
+  return add_serialized(m_one.data(), m_one.size());
+}
+
+const char* EventArena::add_serialized(const char* p, size_t n) {
   char* at = nullptr;
   if (n > k_block) {
     // A huge event has a block of its own; the next one starts a new block.
@@ -137,7 +140,7 @@ const char* EventArena::add(const Event& e) {
     at = m_blocks.back().get() + m_used;
     m_used += n;
   }
-  std::memcpy(at, m_one.data(), n);
+  std::memcpy(at, p, n);
   m_events.push_back(at);
   return at;
 }

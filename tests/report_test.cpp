@@ -38,7 +38,7 @@ void first_and_last(int sources, bool spilled) {
   ReportCollector collector(k_window, false);
   Analysis a = analyze(src, default_mapping(), k_window, [&](const Observation& o) { collector.on_event(o); });
   collector.finish();
-  CHECK(collector.first_lines_spilled() == spilled);
+  CHECK(collector.spilled() == spilled);
   collector.finish();  // again: nothing more
   std::vector<ReportCollector::FirstLast> kept = collector.first_last();
   REQUIRE(kept.size() == static_cast<size_t>(sources));
@@ -58,9 +58,120 @@ void first_and_last(int sources, bool spilled) {
   }
 }
 
+// No temporary file can be made while it lives; TMPDIR restored however
+// the case ends: the cases after it spill too.
+struct NoTemporaryFiles {
+  const char* was = std::getenv("TMPDIR");
+  std::string saved = was != nullptr ? was : "";
+  NoTemporaryFiles() { ::setenv("TMPDIR", "/nonexistent/tlrecon-no-such-dir", 1); }
+  ~NoTemporaryFiles() { was != nullptr ? ::setenv("TMPDIR", saved.c_str(), 1) : ::unsetenv("TMPDIR"); }
+  NoTemporaryFiles(const NoTemporaryFiles&) = delete;
+  NoTemporaryFiles& operator=(const NoTemporaryFiles&) = delete;
+};
+
+// What a collector kept of a day with `workers` workers (created, promoted
+// and terminated in the window) and `errors` ERROR lines (kept for the
+// timeline), one of them with a 100 KB id when there are more than 100 (a record larger than the
+// collector's buffer): the timeline's events serialized, and the lives.
+struct Kept {
+  std::vector<std::string> timeline;
+  std::vector<std::pair<std::string, EventType>> lives;
+  bool spilled = false;
+};
+
+Kept kept_of(int workers, int errors) {
+  FakeSource src;
+  src.declare(TableId::workers);
+  src.declare(TableId::system_logs);
+  char name[32];
+  for (int i = 0; i < workers; ++i) {
+    std::snprintf(name, sizeof name, "w%05d", i);
+    char created[32];
+    std::snprintf(created, sizeof created, "2025-10-16 17:%02d:%02d+00", i % 10, i % 60);
+    char promoted[32];
+    std::snprintf(promoted, sizeof promoted, "2025-10-16 17:%02d:%02d+00", 10 + i % 10, i % 60);
+    char terminated[32];
+    std::snprintf(terminated, sizeof terminated, "2025-10-16 17:%02d:%02d+00", 50 + i % 10, i % 60);
+    src.add(TableId::workers, {name, "RTX", "terminated", created, "\\N", "\\N", promoted, terminated});
+  }
+  const std::string padding(300, 'e');
+  for (int i = 0; i < errors; ++i) {
+    std::snprintf(name, sizeof name, "w%05d", i % workers);
+    char at[32];
+    std::snprintf(at, sizeof at, "2025-10-16 17:%02d:%02d.%06d+00", 20 + i % 30, i % 60, i);
+    std::string id = errors > 100 && i == errors / 2 ? std::string(100000, 'k') : "e" + std::to_string(i);
+    src.add(TableId::system_logs, {id, at, "worker", name, "ERROR", "failed " + std::to_string(i) + " " + padding});
+  }
+  ReportCollector collector(k_window, false);
+  Analysis a = analyze(src, default_mapping(), k_window, [&](const Observation& o) { collector.on_event(o); });
+  collector.finish();
+  Kept k;
+  k.spilled = collector.spilled();
+  for (size_t i = 0; i < collector.timeline().size(); ++i) {
+    Event e;
+    parse_event(collector.timeline()[i], e);
+    std::vector<char> bytes;
+    serialize_event(e, bytes);
+    k.timeline.emplace_back(bytes.begin(), bytes.end());
+  }
+  for (const ReportCollector::LifeEvent& l : collector.lives()) {
+    k.lives.emplace_back(ReportCollector::event_of(l).key, l.type);
+  }
+  return k;
+}
+
 }  // namespace
 
 TEST_SUITE_BEGIN("report");
+
+TEST_CASE("report: the timeline's events and the workers' lifecycle events come back from the temporary file") {
+  Kept k = kept_of(50, 1500);  // ~0.5 MB of ERROR lines: most went to the file
+  CHECK(k.spilled);
+  REQUIRE(k.timeline.size() == 1500);
+  size_t huge = 0;
+  for (size_t i = 0; i < k.timeline.size(); ++i) {
+    Event e;
+    parse_event(k.timeline[i].data(), e);
+    CHECK(e.type == EventType::log);
+    CHECK(e.status == "ERROR");
+    CHECK(e.message.rfind("failed ", 0) == 0);
+    if (e.key.size() == 100000) {
+      ++huge;
+    }
+    if (i > 0) {
+      Event before;
+      parse_event(k.timeline[i - 1].data(), before);
+      CHECK(before.time <= e.time);  // in the order kept: the stream's
+    }
+  }
+  CHECK(huge == 1);
+  // Each worker created, promoted and terminated in the window.
+  REQUIRE(k.lives.size() == 150);
+  int terminated = 0;
+  for (const auto& [key, type] : k.lives) {
+    CHECK(key.rfind("w", 0) == 0);
+    terminated += type == EventType::worker_terminated;
+  }
+  CHECK(terminated == 50);
+  // A day that keeps little never touches the disk, and keeps the same.
+  Kept few = kept_of(5, 10);
+  CHECK_FALSE(few.spilled);
+  CHECK(few.timeline.size() == 10);
+  CHECK(few.lives.size() == 15);
+}
+
+TEST_CASE("report: without a temporary file, what the collector keeps stays in memory, the same") {
+  Kept spilled = kept_of(50, 1500);
+  REQUIRE(spilled.spilled);
+  Kept in_memory;
+  {
+    NoTemporaryFiles no_temporary_files;
+    in_memory = kept_of(50, 1500);
+  }
+  CHECK_FALSE(in_memory.spilled);
+  CHECK(in_memory.timeline == spilled.timeline);
+  CHECK(in_memory.lives == spilled.lives);
+}
 
 TEST_CASE("report: each source's first and last line, kept in memory for a few sources") {
   first_and_last(20, false);  // ~6 KB of first lines: the buffer only
@@ -71,13 +182,7 @@ TEST_CASE("report: each source's first and last line, through the temporary file
 }
 
 TEST_CASE("report: without a temporary file, the first lines stay in memory and the report is the same") {
-  // TMPDIR restored however the case ends: the cases after it spill too.
-  struct NoTemporaryFiles {
-    const char* was = std::getenv("TMPDIR");
-    std::string saved = was != nullptr ? was : "";
-    NoTemporaryFiles() { ::setenv("TMPDIR", "/nonexistent/tlrecon-no-such-dir", 1); }
-    ~NoTemporaryFiles() { was != nullptr ? ::setenv("TMPDIR", saved.c_str(), 1) : ::unsetenv("TMPDIR"); }
-  } no_temporary_files;
+  NoTemporaryFiles no_temporary_files;
   first_and_last(3000, false);
 }
 

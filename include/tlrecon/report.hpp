@@ -45,12 +45,13 @@ class ReportCollector {
   ReportCollector(const Window& window, bool full);
   ~ReportCollector();
   void on_event(const Observation& o);
-  // Once the read is over, and while its Analysis lives: keeps the last log
-  // of each source (Analysis::log_sources holds it until then) and reads
-  // the first ones back from the temporary file. Again: nothing more.
+  // Once the read is over, and while its Analysis lives: reads back what
+  // was kept (the timeline's events, the workers' lifecycle events, each
+  // source's first log) and keeps the last log of each source (Analysis::
+  // log_sources holds it until then). Again: nothing more.
   void finish();
-  // Whether first lines went to the temporary file (tests).
-  bool first_lines_spilled() const { return m_firsts_written > 0; }
+  // Whether what was kept went to the temporary file (tests).
+  bool spilled() const { return m_written > 0; }
 
   static constexpr Micros k_bucket = std::chrono::minutes(5);
   const Window& window() const { return m_window; }
@@ -59,6 +60,7 @@ class ReportCollector {
   // The events that matter (lifecycles, decisions, executions, task claims
   // and failures, annotations, warnings and above), in timeline order,
   // serialized (spill.hpp); but workers' lifecycle events, in lives().
+  // Once finish() has run.
   const EventArena& timeline() const { return m_timeline; }
   // The workers' lifecycle events that matter, as the lives that rebuild
   // them (WorkerLife::event, valid while the Analysis lives): 16 bytes each,
@@ -89,49 +91,56 @@ class ReportCollector {
   }
 
  private:
-  // What is kept per log source: its column and where its first and last
-  // log are (indexed by source, not in a map by name: 3,000 sources' names
-  // and nodes were 0.3 MB).
+  // What is kept per log source while the logs stream: 32 bytes, indexed
+  // by source (LogSource::index), not in a map by name.
   struct PerSource {
-    std::string column;
     const LogSource* source = nullptr;  // analyze's entry: its name and, at the end, its last log
-    bool logged = false;                // its first log is kept
-    uint32_t first_size = 0;
-    uint64_t first_at = 0;              // in the file, or in m_firsts after what the file holds
-    // Filled by finish() (the first read back, the last serialized), each
-    // in an allocation of its own: with the detectors' state gone by then,
-    // they fill its holes (one buffer of them all took new pages, and the
-    // peak RSS with them).
+    uint64_t* count = nullptr;          // its lines in the activity row `bucket`, in the row's map
+    int64_t bucket = -1;
+    uint32_t column = 0;                // in m_column_names
+    bool logged = false;                // its first log was kept
+  };
+  // Each logging source's first and last log, serialized, filled by
+  // finish() (by source index), each in an allocation of its own: with the
+  // detectors' state gone by then, they fill its holes (one buffer of them
+  // all took new pages, and the peak RSS with them).
+  struct Lines {
     std::vector<char> first;
     std::vector<char> last;
-    int64_t bucket = -1;                // the activity row `count` is in
-    uint64_t* count = nullptr;          // its lines in that row, in the row's map
   };
-  void keep_first(PerSource& ps, const Event& e);
-  // By LogSource::index: no hashing of the source's name per line.
+  // What is kept goes to a temporary file as records, in the order kept,
+  // until finish() reads them back (Kept::first carries its source's index).
+  enum class Kept : uint8_t { timeline, life, first };
+  void keep(Kept kind, uint32_t source, const char* p, size_t n);
+  void flush_kept();
+  void restore(Kept kind, uint32_t source, const char* p, size_t n);
   PerSource& source_of(const Observation& o);
   Window m_window;
   std::map<int64_t, ActivityRow> m_activity;
   int64_t m_bucket = -1;           // the bucket of the last event, whose row is `m_row`
   ActivityRow* m_row = nullptr;
-  std::vector<std::string> m_columns;
+  std::vector<std::string> m_columns;       // sorted
+  std::vector<std::string> m_column_names;  // in the order the sources appeared
   std::vector<PerSource> m_sources;
+  std::vector<Lines> m_lines;
   EventArena m_timeline;
   std::vector<LifeEvent> m_lives;
+  uint64_t m_kept_events = 0;  // in the timeline, kept so far
+  uint64_t m_kept_lives = 0;
   std::array<uint64_t, 32> m_listed{};  // timeline entries so far, by event type
   uint64_t m_dropped = 0;
   std::vector<char> m_scratch;  // an event being serialized
-  // Each source's first log, serialized, goes to a temporary file until
-  // finish() reads them back: held while the logs stream, 3,000 sources'
-  // first lines were 0.75 MB of the report's peak on a fleet's day (its
-  // growth with the sources, issue 14). A day with few sources never
-  // touches the disk: m_firsts holds up to k_firsts_buffer bytes.
-  static constexpr size_t k_firsts_buffer = size_t(64) << 10;
-  int m_firsts_fd = -1;
-  uint64_t m_firsts_written = 0;  // to the file; m_firsts holds what follows
-  bool m_firsts_in_memory = false;  // the file could not be made or written: no more tries
+  // Held in memory while the logs stream, the timeline's events, the
+  // lifecycle events and the first lines took 2 MB of the report's peak on
+  // a fleet's day, and grew with the fleet (issue 14); read back once the
+  // detectors' state is gone, they fill its room. A day that keeps little
+  // never touches the disk: m_pending holds up to k_kept_buffer bytes.
+  static constexpr size_t k_kept_buffer = size_t(64) << 10;
+  int m_kept_fd = -1;
+  uint64_t m_written = 0;      // to the file; m_pending holds what follows
+  bool m_in_memory = false;    // the file could not be made or written: no more tries
   bool m_finished = false;
-  std::vector<char> m_firsts;
+  std::vector<char> m_pending;
   std::FILE* m_spool = nullptr;
   uint64_t m_events = 0;
   ReliabilityCollector m_reliability;

@@ -47,6 +47,9 @@ class EventArena {
  public:
   // Where the serialized event is: valid as long as the arena.
   const char* add(const Event& e);
+  // The same, of an event already serialized (serialize_event), `n` bytes.
+  const char* add_serialized(const char* p, size_t n);
+  void reserve(size_t events) { m_events.reserve(events); }
   size_t size() const { return m_events.size(); }
   const char* operator[](size_t i) const { return m_events[i]; }
 
