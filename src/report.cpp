@@ -106,10 +106,11 @@ ReportCollector::~ReportCollector() {
   }
 }
 
-void ReportCollector::keep(Kept kind, uint32_t source, const char* p, size_t n) {
+uint64_t ReportCollector::keep(Kept kind, uint32_t source, const char* p, size_t n) {
   if (m_pending.size() + k_record_header + n > k_kept_buffer && !m_pending.empty() && !m_in_memory) {
     flush_kept();
   }
+  uint64_t at = m_written + m_pending.size();
   auto size = static_cast<uint32_t>(n);
   m_pending.push_back(static_cast<char>(kind));
   m_pending.insert(m_pending.end(), reinterpret_cast<const char*>(&source),
@@ -117,6 +118,7 @@ void ReportCollector::keep(Kept kind, uint32_t source, const char* p, size_t n) 
   m_pending.insert(m_pending.end(), reinterpret_cast<const char*>(&size),
                    reinterpret_cast<const char*>(&size) + sizeof size);
   m_pending.insert(m_pending.end(), p, p + n);
+  return at;
 }
 
 void ReportCollector::flush_kept() {
@@ -186,9 +188,9 @@ void ReportCollector::on_event(const Observation& o) {
       if (!ps.logged) {
         ps.logged = true;
         serialize_kept(e, m_scratch);
-        keep(Kept::first, o.source->index, m_scratch.data(), m_scratch.size());
+        ps.first_at = keep(Kept::first, o.source->index, m_scratch.data(), m_scratch.size());
       }
-      // The last is analyze's: kept (serialized) by finish().
+      // The last is analyze's (LogSource::last): last_of() when rendered.
       break;
     }
     default: break;
@@ -224,42 +226,35 @@ void ReportCollector::on_event(const Observation& o) {
   }
 }
 
-void ReportCollector::restore(Kept kind, uint32_t source, const char* p, size_t n) {
-  switch (kind) {
-    case Kept::timeline: m_timeline.add_serialized(p, n); break;
-    case Kept::life: {
-      LifeEvent l{};
-      std::memcpy(&l.life, p, sizeof l.life);
-      l.type = static_cast<EventType>(static_cast<uint8_t>(p[sizeof l.life]));
-      m_lives.push_back(l);
-      break;
-    }
-    case Kept::first: m_lines.at(source).first.assign(p, p + n); break;
-  }
-}
-
-void ReportCollector::finish() {
-  if (m_finished) {
-    return;
-  }
-  m_finished = true;
-  m_lines.resize(m_sources.size());
-  m_timeline.reserve(m_kept_events);
-  m_lives.reserve(m_kept_lives);
-  // The records of `p`, [p, p + n), but an incomplete last one: how many bytes they took.
-  auto restore_all = [&](const char* p, size_t n) {
+void ReportCollector::for_each_kept(const std::function<void(const Spooled&)>& event,
+                                    const std::function<void(const WorkerLife&, EventType)>& life) const {
+  // The records of [p, p + n), at `base` in the file, but an incomplete
+  // last one: how many bytes they took.
+  auto each = [&](const char* p, size_t n, uint64_t base) {
     size_t at = 0;
     while (n - at >= k_record_header) {
       uint32_t size = get_u32(p + at + 5);
       if (n - at - k_record_header < size) {
         break;
       }
-      restore(static_cast<Kept>(p[at]), get_u32(p + at + 1), p + at + k_record_header, size);
+      const char* record = p + at + k_record_header;
+      switch (static_cast<Kept>(p[at])) {
+        case Kept::timeline:
+          event(Spooled{base + at, serialized_time(record), serialized_type(record), serialized_origin(record)});
+          break;
+        case Kept::life: {
+          const WorkerLife* l = nullptr;
+          std::memcpy(&l, record, sizeof l);
+          life(*l, static_cast<EventType>(static_cast<uint8_t>(record[sizeof l])));
+          break;
+        }
+        case Kept::first: break;  // PerSource::first_at
+      }
       at += k_record_header + size;
     }
     return at;
   };
-  if (m_kept_fd >= 0) {
+  if (m_written > 0) {
     // The file in chunks (a record may straddle two; one larger than a chunk grows it).
     const std::string failure = std::string("cannot read back the temporary file of ") + k_kept_purpose;
     std::vector<char> chunk(k_kept_buffer);
@@ -273,48 +268,65 @@ void ReportCollector::finish() {
       read_all_at(m_kept_fd, chunk.data() + have, n, offset, failure);
       offset += n;
       have += n;
-      size_t used = restore_all(chunk.data(), have);
+      size_t used = each(chunk.data(), have, offset - have);
       std::memmove(chunk.data(), chunk.data() + used, have - used);
       have -= used;
     }
     if (have != 0) {
       throw Error(k_exit_internal, failure + ": it ends inside a record");
     }
-    ::close(m_kept_fd);
-    m_kept_fd = -1;
   }
-  restore_all(m_pending.data(), m_pending.size());
-  std::vector<char>().swap(m_pending);
-  for (size_t i = 0; i < m_sources.size(); ++i) {
-    const PerSource& ps = m_sources[i];
-    if (!ps.logged) {
-      continue;
-    }
-    // A source with a log inside the window has its last one inside it:
-    // lines come in time order, those before the window first.
-    serialize_kept(ps.source->event(), m_scratch);
-    m_lines[i].last.assign(m_scratch.begin(), m_scratch.end());
-  }
+  each(m_pending.data(), m_pending.size(), m_written);
 }
 
-Event ReportCollector::event_of(const LifeEvent& l) {
-  Event e = l.life->event(l.type);
+const char* ReportCollector::read(uint64_t at, std::vector<char>& buffer) const {
+  if (at >= m_written) {
+    return m_pending.data() + (at - m_written) + k_record_header;
+  }
+  const std::string failure = std::string("cannot read back the temporary file of ") + k_kept_purpose;
+  // The header and, most often, the whole record in one read.
+  constexpr size_t k_most = 1024;
+  buffer.resize(std::max(buffer.size(), k_most));
+  auto n = static_cast<size_t>(std::min<uint64_t>(k_most, m_written - at));
+  if (n < k_record_header) {
+    throw Error(k_exit_internal, failure + ": it ends inside a record");
+  }
+  read_all_at(m_kept_fd, buffer.data(), n, at, failure);
+  size_t size = k_record_header + get_u32(buffer.data() + 5);
+  if (size > n) {
+    buffer.resize(size);
+    read_all_at(m_kept_fd, buffer.data() + n, size - n, at + n, failure);
+  }
+  return buffer.data() + k_record_header;
+}
+
+Event ReportCollector::event_of(const WorkerLife& life, EventType type) {
+  Event e = life.event(type);
+  return e.message.size() > k_max_message ? trimmed(e) : e;
+}
+
+Event ReportCollector::last_of(const LogSource& source) {
+  Event e = source.event();
   return e.message.size() > k_max_message ? trimmed(e) : e;
 }
 
 std::vector<ReportCollector::FirstLast> ReportCollector::first_last() const {
-  std::vector<size_t> logged;
-  for (size_t i = 0; i < m_sources.size(); ++i) {
-    if (m_sources[i].logged) {
-      logged.push_back(i);
+  std::vector<const PerSource*> logged;
+  for (const PerSource& ps : m_sources) {
+    if (ps.logged) {
+      logged.push_back(&ps);
     }
   }
   std::sort(logged.begin(), logged.end(),
-            [&](size_t a, size_t b) { return m_sources[a].source->name < m_sources[b].source->name; });
+            [](const PerSource* a, const PerSource* b) { return a->source->name < b->source->name; });
   std::vector<FirstLast> out;
   out.reserve(logged.size());
-  for (size_t i : logged) {
-    out.push_back(FirstLast{m_lines.at(i).first.data(), m_lines.at(i).last.data()});
+  std::vector<char> buffer;
+  for (const PerSource* ps : logged) {
+    const char* first = read(ps->first_at, buffer);
+    out.push_back(FirstLast{Spooled{ps->first_at, serialized_time(first), serialized_type(first),
+                                    serialized_origin(first)},
+                            ps->source});
   }
   return out;
 }

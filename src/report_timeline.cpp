@@ -21,71 +21,79 @@ int table_rank(const std::string& table) {
 
 }  // namespace
 
-std::string_view TimelineRows::Ref::type() const {
-  switch (kind) {
-    case From::kept: return event_type_name(serialized_type(static_cast<const char*>(from)));
-    case From::life: return event_type_name(static_cast<const ReportCollector::LifeEvent*>(from)->type);
+std::string_view TimelineRows::type_of(const Ref& ref) const {
+  switch (ref.kind) {
+    case From::kept: return event_type_name(ref.type);
+    case From::life: return event_type_name(ref.type);
+    case From::last: return event_type_name(EventType::log);
     case From::evidence: break;
   }
-  return static_cast<const Evidence*>(from)->type;
+  return address<Evidence>(ref)->type;
 }
 
-std::string_view TimelineRows::Ref::key() const {
-  switch (kind) {
-    case From::kept: return serialized_key(static_cast<const char*>(from));
-    case From::life: return static_cast<const ReportCollector::LifeEvent*>(from)->life->key();
+std::string_view TimelineRows::key_of(const Ref& ref, std::vector<char>& buffer) const {
+  switch (ref.kind) {
+    case From::kept: return serialized_key(m_collector->read(ref.from, buffer));
+    case From::life: return address<WorkerLife>(ref)->key();
+    case From::last: return address<LogSource>(ref)->last.key;
     case From::evidence: break;
   }
-  return static_cast<const Evidence*>(from)->key;
+  return address<Evidence>(ref)->key;
 }
 
-TimelineRows::TimelineRows(const Analysis& a, const ReportCollector& r) {
+TimelineRows::TimelineRows(const Analysis& a, const ReportCollector& r) : m_collector(&r) {
   size_t evidence = 0;
   for (const Finding& f : a.findings) {
     evidence += f.evidence.size();
   }
   const std::vector<ReportCollector::FirstLast> first_last = r.first_last();
-  m_refs.reserve(r.timeline().size() + r.lives().size() + 2 * first_last.size() + evidence);
-  auto kept = [&](const char* p) {
-    m_refs.push_back(Ref{serialized_time(p), p, static_cast<uint8_t>(table_rank(origin_name(serialized_origin(p)))),
-                         From::kept, static_cast<uint32_t>(m_refs.size())});
+  m_refs.reserve(r.kept() + 2 * first_last.size() + evidence);
+  auto add = [&](Time time, uint64_t from, const std::string& table, From kind, EventType type) {
+    m_refs.push_back(Ref{time, from, static_cast<uint32_t>(m_refs.size()), static_cast<uint8_t>(table_rank(table)),
+                         kind, type});
   };
-  const EventArena& timeline = r.timeline();
-  for (size_t i = 0; i < timeline.size(); ++i) {
-    kept(timeline[i]);
-  }
-  // Before any evidence: of a lifecycle event a finding cites, the whole one is kept.
-  const uint8_t workers_rank = static_cast<uint8_t>(table_rank("workers"));
-  for (const ReportCollector::LifeEvent& l : r.lives()) {
-    m_refs.push_back(Ref{l.life->stage(l.type)->time, &l, workers_rank, From::life, static_cast<uint32_t>(m_refs.size())});
-  }
+  auto kept = [&](const ReportCollector::Spooled& s) { add(s.time, s.at, origin_name(s.origin), From::kept, s.type); };
+  // The kept events, then the lives (two reads of the file): of equal rows the
+  // first added is kept. Before any evidence: of a lifecycle event a finding
+  // cites, the whole one is kept.
+  r.for_each_kept(kept, [](const WorkerLife&, EventType) {});
+  r.for_each_kept([](const ReportCollector::Spooled&) {}, [&](const WorkerLife& life, EventType type) {
+    add(life.stage(type)->time, from(&life), "workers", From::life, type);
+  });
   for (const ReportCollector::FirstLast& fl : first_last) {
     kept(fl.first);
-    kept(fl.last);
+    add(fl.last->last.time, from(fl.last), "system_logs", From::last, EventType::log);
   }
   for (const Finding& f : a.findings) {
     for (const Evidence& e : f.evidence) {
       if (a.window.contains(e.time)) {
-        m_refs.push_back(Ref{e.time, &e, static_cast<uint8_t>(table_rank(e.table)), From::evidence,
-                             static_cast<uint32_t>(m_refs.size())});
+        add(e.time, from(&e), e.table, From::evidence, EventType{});
       }
     }
   }
-  auto key = [](const Ref& x) { return std::make_tuple(x.time, x.rank, x.type(), x.key()); };
   // Of equal rows the first added is kept, one with its whole event: sorted
   // by the order they were added after the key, as a stable sort would,
-  // without its buffer of as many rows again.
-  std::sort(m_refs.begin(), m_refs.end(), [](const Ref& x, const Ref& y) {
+  // without its buffer of as many rows again. The keys of kept events are
+  // read from the collector's file, only for rows of one time, table and type.
+  std::vector<char> x_buffer;
+  std::vector<char> y_buffer;
+  auto same_until_key = [&](const Ref& x, const Ref& y) {
+    return x.time == y.time && x.rank == y.rank && type_of(x) == type_of(y);
+  };
+  std::sort(m_refs.begin(), m_refs.end(), [&](const Ref& x, const Ref& y) {
     if (x.time != y.time || x.rank != y.rank) {
       return std::tie(x.time, x.rank) < std::tie(y.time, y.rank);
     }
-    int c = x.type().compare(y.type());
+    int c = type_of(x).compare(type_of(y));
     if (c == 0) {
-      c = x.key().compare(y.key());
+      c = key_of(x, x_buffer).compare(key_of(y, y_buffer));
     }
     return c != 0 ? c < 0 : x.order < y.order;
   });
-  m_refs.erase(std::unique(m_refs.begin(), m_refs.end(), [&](const Ref& x, const Ref& y) { return key(x) == key(y); }),
+  m_refs.erase(std::unique(m_refs.begin(), m_refs.end(),
+                           [&](const Ref& x, const Ref& y) {
+                             return same_until_key(x, y) && key_of(x, x_buffer) == key_of(y, y_buffer);
+                           }),
                m_refs.end());
 }
 
@@ -93,15 +101,19 @@ TimelineRow TimelineRows::operator[](size_t i) const {
   const Ref& ref = m_refs[i];
   TimelineRow row;
   if (ref.kind == From::evidence) {
-    row.evidence = *static_cast<const Evidence*>(ref.from);
+    row.evidence = *address<Evidence>(ref);
     return row;
   }
-  std::shared_ptr<Event> e;
-  if (ref.kind == From::life) {
-    e = std::make_shared<Event>(ReportCollector::event_of(*static_cast<const ReportCollector::LifeEvent*>(ref.from)));
-  } else {
-    e = std::make_shared<Event>();
-    parse_event(static_cast<const char*>(ref.from), *e);
+  auto e = std::make_shared<Event>();
+  switch (ref.kind) {
+    case From::life: *e = ReportCollector::event_of(*address<WorkerLife>(ref), ref.type); break;
+    case From::last: *e = ReportCollector::last_of(*address<LogSource>(ref)); break;
+    case From::kept: {
+      std::vector<char> buffer;
+      parse_event(m_collector->read(ref.from, buffer), *e);
+      break;
+    }
+    case From::evidence: break;
   }
   row.evidence = evidence_of(*e);
   row.event = e.get();

@@ -5,6 +5,7 @@
 
 #include "fake_source.hpp"
 #include "tlrecon/report.hpp"
+#include "tlrecon/report_timeline.hpp"
 #include "tlrecon/spill.hpp"
 
 using namespace tlrecon;
@@ -37,17 +38,16 @@ void first_and_last(int sources, bool spilled) {
   }
   ReportCollector collector(k_window, false);
   Analysis a = analyze(src, default_mapping(), k_window, [&](const Observation& o) { collector.on_event(o); });
-  collector.finish();
   CHECK(collector.spilled() == spilled);
-  collector.finish();  // again: nothing more
   std::vector<ReportCollector::FirstLast> kept = collector.first_last();
   REQUIRE(kept.size() == static_cast<size_t>(sources));
+  std::vector<char> buffer;
   for (int i = 0; i < sources; ++i) {
     std::snprintf(name, sizeof name, "w%05d", i);
     Event first;
-    parse_event(kept[i].first, first);
-    Event last;
-    parse_event(kept[i].last, last);
+    parse_event(collector.read(kept[i].first.at, buffer), first);
+    CHECK(kept[i].first.time == first.time);
+    Event last = ReportCollector::last_of(*kept[i].last);
     REQUIRE(first.source_id == name);
     CHECK(first.key == std::string(name) + "-a");
     CHECK(first.message == std::string("first of ") + name + " " + padding);
@@ -104,19 +104,23 @@ Kept kept_of(int workers, int errors) {
   }
   ReportCollector collector(k_window, false);
   Analysis a = analyze(src, default_mapping(), k_window, [&](const Observation& o) { collector.on_event(o); });
-  collector.finish();
   Kept k;
   k.spilled = collector.spilled();
-  for (size_t i = 0; i < collector.timeline().size(); ++i) {
-    Event e;
-    parse_event(collector.timeline()[i], e);
-    std::vector<char> bytes;
-    serialize_event(e, bytes);
-    k.timeline.emplace_back(bytes.begin(), bytes.end());
-  }
-  for (const ReportCollector::LifeEvent& l : collector.lives()) {
-    k.lives.emplace_back(ReportCollector::event_of(l).key, l.type);
-  }
+  std::vector<char> buffer;
+  collector.for_each_kept(
+      [&](const ReportCollector::Spooled& s) {
+        Event e;
+        parse_event(collector.read(s.at, buffer), e);
+        CHECK(s.time == e.time);
+        CHECK(s.type == e.type);
+        CHECK(s.origin == e.origin);
+        std::vector<char> bytes;
+        serialize_event(e, bytes);
+        k.timeline.emplace_back(bytes.begin(), bytes.end());
+      },
+      [&](const WorkerLife& life, EventType type) {
+        k.lives.emplace_back(ReportCollector::event_of(life, type).key, type);
+      });
   return k;
 }
 
@@ -184,6 +188,43 @@ TEST_CASE("report: each source's first and last line, through the temporary file
 TEST_CASE("report: without a temporary file, the first lines stay in memory and the report is the same") {
   NoTemporaryFiles no_temporary_files;
   first_and_last(3000, false);
+}
+
+TEST_CASE("report: rows of one time are ordered by the keys read from the file, each once") {
+  // 3,000 sources each logging one ERROR line at one time, in no order of
+  // key: each line is its source's first and last, and (the first 2,000)
+  // a kept warning too. Ties on time, table and type are broken by the
+  // keys, read back from the collector's file; equal rows are shown once.
+  FakeSource src;
+  src.declare(TableId::system_logs);
+  const int n = 3000;
+  for (int i = 0; i < n; ++i) {
+    int k = (i * 7919) % n;  // a permutation of 0..n-1
+    char key[32];
+    std::snprintf(key, sizeof key, "k%05d", k);
+    char source[32];
+    std::snprintf(source, sizeof source, "w%05d", i);
+    src.add(TableId::system_logs, {key, "2025-10-16 17:30:00+00", "worker", source, "ERROR",
+                                   std::string("failed ") + key + " " + std::string(200, 'x')});
+  }
+  ReportCollector collector(k_window, false);
+  Analysis a = analyze(src, default_mapping(), k_window, [&](const Observation& o) { collector.on_event(o); });
+  REQUIRE(collector.spilled());
+  TimelineRows rows(a, collector);
+  std::vector<std::string> keys;
+  for (const TimelineRow& row : rows) {
+    if (row.evidence.type == "log") {
+      REQUIRE(row.event != nullptr);
+      CHECK(row.event->message.rfind("failed " + row.event->key, 0) == 0);
+      keys.push_back(row.evidence.key);
+    }
+  }
+  REQUIRE(keys.size() == static_cast<size_t>(n));
+  for (int k = 0; k < n; ++k) {
+    char key[32];
+    std::snprintf(key, sizeof key, "k%05d", k);
+    CHECK(keys[static_cast<size_t>(k)] == key);
+  }
 }
 
 TEST_SUITE_END();

@@ -5,6 +5,7 @@
 // (GitHub-flavoured, with a Mermaid gantt chart), text, or JSON.
 #include <array>
 #include <cstdio>
+#include <functional>
 #include <map>
 #include <memory>
 #include <ostream>
@@ -45,11 +46,6 @@ class ReportCollector {
   ReportCollector(const Window& window, bool full);
   ~ReportCollector();
   void on_event(const Observation& o);
-  // Once the read is over, and while its Analysis lives: reads back what
-  // was kept (the timeline's events, the workers' lifecycle events, each
-  // source's first log) and keeps the last log of each source (Analysis::
-  // log_sources holds it until then). Again: nothing more.
-  void finish();
   // Whether what was kept went to the temporary file (tests).
   bool spilled() const { return m_written > 0; }
 
@@ -57,28 +53,40 @@ class ReportCollector {
   const Window& window() const { return m_window; }
   const std::map<int64_t, ActivityRow>& activity() const { return m_activity; }
   const std::vector<std::string>& log_columns() const { return m_columns; }
-  // The events that matter (lifecycles, decisions, executions, task claims
-  // and failures, annotations, warnings and above), in timeline order,
-  // serialized (spill.hpp); but workers' lifecycle events, in lives().
-  // Once finish() has run.
-  const EventArena& timeline() const { return m_timeline; }
-  // The workers' lifecycle events that matter, as the lives that rebuild
-  // them (WorkerLife::event, valid while the Analysis lives): 16 bytes each,
-  // not a serialized event (11,500 a day on a fleet's day took 2.9 MB).
-  struct LifeEvent {
-    const WorkerLife* life;
+  // A kept event where it waits, serialized (spill.hpp): read(at) gives it
+  // back; its time, table and type are here for ordering.
+  struct Spooled {
+    uint64_t at;
+    Time time;
     EventType type;
+    Origin origin;
   };
-  const std::vector<LifeEvent>& lives() const { return m_lives; }
-  // The event as the timeline keeps it: rebuilt, a huge message cut as
-  // every kept event's is.
-  static Event event_of(const LifeEvent& l);
+  // Once the read is over, while its Analysis lives, each thing kept in the
+  // order kept (the stream's): the events that matter (lifecycles,
+  // decisions, executions, task claims and failures, annotations, warnings
+  // and above) where each waits in the file, but the workers' lifecycle
+  // events, as the lives that rebuild them (event_of(); 11,500 a day on a
+  // fleet's day took 2.9 MB serialized). They stay in the file until
+  // rendered: read back whole, with each source's first and last line,
+  // they took 2.5 MB more than the detectors left free (issue 14).
+  void for_each_kept(const std::function<void(const Spooled&)>& event,
+                     const std::function<void(const WorkerLife&, EventType)>& life) const;
+  uint64_t kept() const { return m_kept_events + m_kept_lives; }
+  // The serialized event kept at `at`, read into `buffer`: valid until the
+  // buffer's next use.
+  const char* read(uint64_t at, std::vector<char>& buffer) const;
+  // A worker's lifecycle event as the timeline keeps it: rebuilt, a huge
+  // message cut as every kept event's is.
+  static Event event_of(const WorkerLife& life, EventType type);
+  // A source's last log, as the timeline keeps it.
+  static Event last_of(const LogSource& source);
   uint64_t timeline_dropped() const { return m_dropped; }
-  // The first and last log of each source, serialized; valid while the
-  // collector lives, once finish() has run.
+  // The first and last log of a source: the first where it waits (read()),
+  // the last in analyze's entry (LogSource::last, last_of()), valid while
+  // the collector and the Analysis live.
   struct FirstLast {
-    const char* first;
-    const char* last;
+    Spooled first;
+    const LogSource* last;
   };
   // Those of the sources that logged, in the order of the sources' names.
   std::vector<FirstLast> first_last() const;
@@ -91,29 +99,23 @@ class ReportCollector {
   }
 
  private:
-  // What is kept per log source while the logs stream: 32 bytes, indexed
+  // What is kept per log source while the logs stream: 40 bytes, indexed
   // by source (LogSource::index), not in a map by name.
   struct PerSource {
     const LogSource* source = nullptr;  // analyze's entry: its name and, at the end, its last log
     uint64_t* count = nullptr;          // its lines in the activity row `bucket`, in the row's map
     int64_t bucket = -1;
+    uint64_t first_at = 0;              // its first log, in the file (read())
     uint32_t column = 0;                // in m_column_names
     bool logged = false;                // its first log was kept
   };
-  // Each logging source's first and last log, serialized, filled by
-  // finish() (by source index), each in an allocation of its own: with the
-  // detectors' state gone by then, they fill its holes (one buffer of them
-  // all took new pages, and the peak RSS with them).
-  struct Lines {
-    std::vector<char> first;
-    std::vector<char> last;
-  };
-  // What is kept goes to a temporary file as records, in the order kept,
-  // until finish() reads them back (Kept::first carries its source's index).
+  // What is kept goes to a temporary file as records, in the order kept
+  // (Kept::first carries its source's index).
   enum class Kept : uint8_t { timeline, life, first };
-  void keep(Kept kind, uint32_t source, const char* p, size_t n);
+  // Where the record goes: its offset in the file, past the file's end when
+  // m_pending holds it.
+  uint64_t keep(Kept kind, uint32_t source, const char* p, size_t n);
   void flush_kept();
-  void restore(Kept kind, uint32_t source, const char* p, size_t n);
   PerSource& source_of(const Observation& o);
   Window m_window;
   std::map<int64_t, ActivityRow> m_activity;
@@ -122,9 +124,6 @@ class ReportCollector {
   std::vector<std::string> m_columns;       // sorted
   std::vector<std::string> m_column_names;  // in the order the sources appeared
   std::vector<PerSource> m_sources;
-  std::vector<Lines> m_lines;
-  EventArena m_timeline;
-  std::vector<LifeEvent> m_lives;
   uint64_t m_kept_events = 0;  // in the timeline, kept so far
   uint64_t m_kept_lives = 0;
   std::array<uint64_t, 32> m_listed{};  // timeline entries so far, by event type
@@ -132,14 +131,12 @@ class ReportCollector {
   std::vector<char> m_scratch;  // an event being serialized
   // Held in memory while the logs stream, the timeline's events, the
   // lifecycle events and the first lines took 2 MB of the report's peak on
-  // a fleet's day, and grew with the fleet (issue 14); read back once the
-  // detectors' state is gone, they fill its room. A day that keeps little
-  // never touches the disk: m_pending holds up to k_kept_buffer bytes.
+  // a fleet's day, and grew with the fleet (issue 14). A day that keeps
+  // little never touches the disk: m_pending holds up to k_kept_buffer bytes.
   static constexpr size_t k_kept_buffer = size_t(64) << 10;
   int m_kept_fd = -1;
   uint64_t m_written = 0;      // to the file; m_pending holds what follows
   bool m_in_memory = false;    // the file could not be made or written: no more tries
-  bool m_finished = false;
   std::vector<char> m_pending;
   std::FILE* m_spool = nullptr;
   uint64_t m_events = 0;

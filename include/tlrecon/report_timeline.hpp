@@ -4,6 +4,7 @@
 // gap's last log before the silence is always there), and every finding's
 // evidence inside the window, once each, in timeline order. With --full,
 // every event, read back from the collector's spool.
+#include <cstdint>
 #include <functional>
 #include <memory>
 #include <string_view>
@@ -21,7 +22,8 @@ struct TimelineRow {
 
 // The rows in timeline order, each made when it is read: a busy fleet's
 // day has tens of thousands, and made all at once (an Evidence and an
-// Event each) they took more memory than the detectors (issue 14).
+// Event each) they took more memory than the detectors (issue 14). The
+// events the collector kept are read from its file when they are made.
 class TimelineRows {
  public:
   TimelineRows(const Analysis& a, const ReportCollector& r);
@@ -47,19 +49,33 @@ class TimelineRows {
   Iterator end() const { return Iterator(*this, m_refs.size()); }
 
  private:
-  // Where a row comes from: an event the collector kept (serialized), a
-  // worker's lifecycle event (rebuilt from its life), or a finding's
-  // evidence; 24 bytes, as there are tens of thousands.
-  enum class From : uint8_t { evidence, kept, life };
+  // Where a row comes from: an event the collector kept (in its file), a
+  // worker's lifecycle event (rebuilt from its life), a source's last log
+  // (rebuilt from its entry) or a finding's evidence; 24 bytes, as there
+  // are tens of thousands.
+  enum class From : uint8_t { evidence, kept, life, last };
   struct Ref {
     Time time{};
-    const void* from = nullptr;  // const Evidence*, const char* (kept), const ReportCollector::LifeEvent*
-    uint8_t rank = 0;            // of its table
+    // kept: where in the collector's file; else the address of an Evidence,
+    // a WorkerLife or a LogSource.
+    uint64_t from = 0;
+    uint32_t order = 0;  // in which it was added: of equal rows, the first is kept
+    uint8_t rank = 0;    // of its table
     From kind = From::evidence;
-    uint32_t order = 0;          // in which it was added: of equal rows, the first is kept
-    std::string_view type() const;
-    std::string_view key() const;
+    EventType type{};    // kept, life: its type
   };
+  std::string_view type_of(const Ref& ref) const;
+  // Read into `buffer` when the collector's file holds it.
+  std::string_view key_of(const Ref& ref, std::vector<char>& buffer) const;
+  template <class T>
+  static const T* address(const Ref& ref) {
+    return reinterpret_cast<const T*>(static_cast<uintptr_t>(ref.from));
+  }
+  template <class T>
+  static uint64_t from(const T* p) {
+    return static_cast<uint64_t>(reinterpret_cast<uintptr_t>(p));
+  }
+  const ReportCollector* m_collector;
   std::vector<Ref> m_refs;
 };
 
