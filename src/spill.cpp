@@ -119,32 +119,6 @@ std::string_view serialized_key(const char* p) {
   return std::string_view(p + k_key_at + 4, n);
 }
 
-const char* EventArena::add(const Event& e) {
-  m_one.clear();
-  serialize_event(e, m_one);
-  return add_serialized(m_one.data(), m_one.size());
-}
-
-const char* EventArena::add_serialized(const char* p, size_t n) {
-  char* at = nullptr;
-  if (n > k_block) {
-    // A huge event has a block of its own; the next one starts a new block.
-    m_blocks.push_back(std::make_unique<char[]>(n));
-    at = m_blocks.back().get();
-    m_used = k_block;
-  } else {
-    if (m_used + n > k_block) {
-      m_blocks.push_back(std::make_unique<char[]>(k_block));
-      m_used = 0;
-    }
-    at = m_blocks.back().get() + m_used;
-    m_used += n;
-  }
-  std::memcpy(at, p, n);
-  m_events.push_back(at);
-  return at;
-}
-
 namespace {
 
 // event_before() on two serialized events: time, table, type, key.

@@ -39,28 +39,6 @@ Origin serialized_origin(const char* p);
 EventType serialized_type(const char* p);
 std::string_view serialized_key(const char* p);
 
-// Events kept serialized, one after the other in blocks that never move:
-// a few hundred bytes of heap an event where a whole Event takes about a
-// kilobyte, and no vector grown by doubling. The report keeps its
-// timeline in one (issue 14).
-class EventArena {
- public:
-  // Where the serialized event is: valid as long as the arena.
-  const char* add(const Event& e);
-  // The same, of an event already serialized (serialize_event), `n` bytes.
-  const char* add_serialized(const char* p, size_t n);
-  void reserve(size_t events) { m_events.reserve(events); }
-  size_t size() const { return m_events.size(); }
-  const char* operator[](size_t i) const { return m_events[i]; }
-
- private:
-  static constexpr size_t k_block = size_t(64) << 10;
-  std::vector<std::unique_ptr<char[]>> m_blocks;
-  size_t m_used = k_block;  // in the last block
-  std::vector<char> m_one;  // the event being serialized
-  std::vector<const char*> m_events;
-};
-
 class SpillSorter {
  public:
   // `budget`: bytes of events held in memory before a run is written; by
