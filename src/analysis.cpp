@@ -52,7 +52,8 @@ std::unique_ptr<RowStream> open_rows(Source& source, TableId t, std::ostream* pr
 
 std::vector<TableInfo> read_events(Source& source, const Mapping& mapping, const Window& window,
                                    const EventSink& sink, std::vector<Event> annotations,
-                                   std::ostream* progress, const std::function<void()>& before_finish) {
+                                   std::ostream* progress, const std::function<void()>& before_finish,
+                                   bool finish_source) {
   std::vector<std::unique_ptr<EventStream>> streams;
   std::vector<TableInfo> tables = source.tables();
   // One sort, and one memory budget, for all the small tables' events.
@@ -94,7 +95,9 @@ std::vector<TableInfo> read_events(Source& source, const Mapping& mapping, const
   if (before_finish) {
     before_finish();
   }
-  source.finish();
+  if (finish_source) {
+    source.finish();
+  }
   return tables;
 }
 
@@ -124,39 +127,21 @@ void name_triggers(std::vector<Finding>& findings, const std::vector<Event>& ann
   }
 }
 
-// The window's lines of withheld source types came without their message
-// (Source::withheld_message_types): the ones kept for the findings get it
-// back before any detector finishes, on the same snapshot, a thousand keys a
-// query (a few milliseconds each; little memory beside what is kept). Only
-// the lines the detectors may cite: a source's last line only when one asks.
-void fetch_withheld_messages(Source& source, LogSources& log_sources, const std::vector<Detector*>& detectors,
-                             const Window& window, const WorkerTracker& workers) {
-  struct Target {
-    const std::string* key;
-    Time time;
-    bool* withheld;
-    std::string* message;
-  };
-  std::vector<Target> targets;
-  std::vector<uint32_t> sources;
-  KeptLogs keep{window, workers,
-                [&](Event& e) {
-                  if (e.message_withheld) {
-                    targets.push_back({&e.key, e.time, &e.message_withheld, &e.message});
-                  }
-                },
-                [&](const LogSource& s) { sources.push_back(s.index); }};
-  for (Detector* d : detectors) {
-    d->kept_logs(keep);
-  }
-  std::sort(sources.begin(), sources.end());
-  sources.erase(std::unique(sources.begin(), sources.end()), sources.end());
-  for (uint32_t index : sources) {
-    LogSource::Line& l = log_sources.at(index).last;
-    if (l.message_withheld) {
-      targets.push_back({&l.key, l.time, &l.message_withheld, &l.message});
-    }
-  }
+// A log line kept without its message (and, for the report, its ids): where
+// its key and time are, and where they go.
+struct Target {
+  const std::string* key;
+  Time time;
+  bool* withheld;
+  std::string* message;
+  std::string* task_id;  // null: not wanted (check)
+  std::string* worker_id;
+};
+
+// Each target's message (and ids) from the source, on the same snapshot, a
+// thousand keys a query (a few milliseconds each; little memory beside
+// what is kept).
+void fetch(Source& source, std::vector<Target>& targets) {
   std::sort(targets.begin(), targets.end(), [](const Target& a, const Target& b) { return *a.key < *b.key; });
   constexpr size_t k_batch = 1000;
   for (size_t at = 0; at < targets.size();) {
@@ -173,7 +158,8 @@ void fetch_withheld_messages(Source& source, LogSources& log_sources, const std:
     };
     std::sort(rows.begin(), rows.end(), by_key_time);
     for (; at < end; ++at) {
-      Source::LogMessage wanted{*targets[at].key, targets[at].time, {}};
+      Target& target = targets[at];
+      Source::LogMessage wanted{*target.key, target.time, {}, {}, {}};
       auto it = std::lower_bound(rows.begin(), rows.end(), wanted, by_key_time);
       if (it == rows.end() || it->key != wanted.key || it->time != wanted.time) {
         // The same snapshot holds every row the window's query read: a miss
@@ -181,10 +167,66 @@ void fetch_withheld_messages(Source& source, LogSources& log_sources, const std:
         throw Error(k_exit_internal, "internal error: the message of log row " + wanted.key + " at " +
                                          format_utc(wanted.time) + " could not be read back");
       }
-      *targets[at].message = it->message;
-      *targets[at].withheld = false;
+      *target.message = it->message;
+      if (target.task_id != nullptr) {
+        *target.task_id = it->task_id;
+        *target.worker_id = it->worker_id;
+      }
+      *target.withheld = false;
     }
   }
+}
+
+// The window's lines of withheld source types came without their message
+// (Source::withheld_message_types), and for the report the last lines of
+// refetched ones without message and ids (LogSource::refetch): the ones kept
+// for the findings get them back before any detector finishes. Only the
+// lines the detectors may cite: a source's last line only when one asks.
+void fetch_withheld_messages(Source& source, LogSources& log_sources, const std::vector<Detector*>& detectors,
+                             const Window& window, const WorkerTracker& workers) {
+  std::vector<Target> targets;
+  std::vector<uint32_t> sources;
+  const bool ids = log_sources.whole_lines();
+  KeptLogs keep{window, workers,
+                [&](Event& e) {
+                  if (e.message_withheld) {
+                    targets.push_back({&e.key, e.time, &e.message_withheld, &e.message, ids ? &e.task_id : nullptr,
+                                       ids ? &e.worker_id : nullptr});
+                  }
+                },
+                [&](const LogSource& s) { sources.push_back(s.index); }};
+  for (Detector* d : detectors) {
+    d->kept_logs(keep);
+  }
+  std::sort(sources.begin(), sources.end());
+  sources.erase(std::unique(sources.begin(), sources.end()), sources.end());
+  for (uint32_t index : sources) {
+    LogSource::Line& l = log_sources.at(index).last;
+    if (l.message_withheld) {
+      if (ids && !l.ids) {
+        l.ids = std::make_unique<LogSource::Line::Ids>();
+      }
+      targets.push_back({&l.key, l.time, &l.message_withheld, &l.message, ids ? &l.ids->task_id : nullptr,
+                         ids ? &l.ids->worker_id : nullptr});
+    }
+  }
+  fetch(source, targets);
+}
+
+// The report's last line of each refetched source, once the detectors are
+// done and their state gone: the lines come back into its room.
+void fetch_last_lines(Source& source, LogSources& log_sources) {
+  std::vector<Target> targets;
+  for (uint32_t i = 0; i < log_sources.size(); ++i) {
+    LogSource::Line& l = log_sources.at(i).last;
+    if (l.message_withheld) {
+      if (!l.ids) {
+        l.ids = std::make_unique<LogSource::Line::Ids>();
+      }
+      targets.push_back({&l.key, l.time, &l.message_withheld, &l.message, &l.ids->task_id, &l.ids->worker_id});
+    }
+  }
+  fetch(source, targets);
 }
 
 }  // namespace
@@ -200,6 +242,13 @@ Analysis analyze(Source& source, const Mapping& mapping, const Catalogue& catalo
   Analysis a;
   std::vector<Event> notes = annotations;
   a.window = window;
+  // The report from PostgreSQL keeps its sources' last lines without message
+  // and ids, read again once the detectors, fleet accounting and instances
+  // are done and gone (their state's room): the read ends after that.
+  std::vector<std::string> refetch = sink ? source.refetchable_types() : std::vector<std::string>();
+  const bool refetching = !refetch.empty();
+  LogSources* sources = nullptr;
+  {
   FleetAccounting fleet(mapping, catalogue, a.workers);
   InstanceTracker instances;
   std::vector<std::unique_ptr<Detector>> all = make_detectors(mapping);
@@ -217,7 +266,8 @@ Analysis analyze(Source& source, const Mapping& mapping, const Catalogue& catalo
   if (sink && !withheld.empty()) {
     throw Error(k_exit_internal, "internal error: the report needs every log line's message");
   }
-  auto log_sources = std::make_unique<LogSources>(static_cast<bool>(sink), std::move(withheld));
+  auto log_sources = std::make_unique<LogSources>(static_cast<bool>(sink), std::move(withheld), std::move(refetch));
+  sources = log_sources.get();
   std::vector<Detector*> for_worker_logs;  // the lines of sources that are not orchestrators
   std::copy_if(running.begin(), running.end(), std::back_inserter(for_worker_logs),
                [](const Detector* d) { return d->reads_worker_logs(); });
@@ -244,7 +294,8 @@ Analysis analyze(Source& source, const Mapping& mapping, const Catalogue& catalo
     if (o.source != nullptr) {
       log_sources->seen(*o.source, e);
     }
-  }, std::move(annotations), progress, [&] { fetch_withheld_messages(source, *log_sources, running, window, a.workers); });
+  }, std::move(annotations), progress, [&] { fetch_withheld_messages(source, *log_sources, running, window, a.workers); },
+     !refetching);
   a.log_sources = std::move(log_sources);
   fleet.finish();
   const std::vector<Succession> successions =
@@ -265,6 +316,11 @@ Analysis analyze(Source& source, const Mapping& mapping, const Catalogue& catalo
       a.findings.reserve(a.findings.size() + found.size());
       std::move(found.begin(), found.end(), std::back_inserter(a.findings));
     }
+  }
+  }
+  if (refetching) {
+    fetch_last_lines(source, *sources);
+    source.finish();
   }
   name_triggers(a.findings, notes, mapping.thresholds.trigger_window);
   number_findings(a.findings);

@@ -119,10 +119,16 @@ Window snapshot_window(const CommonOptions& common, const Window& snap, std::ost
 // `check`: when a snapshot's files are checked against their hashes;
 // while_reading only for a command that prints nothing before the analysis
 // ends (analyse_input).
-// `worker_messages` false: a command that prints only findings (check), which
-// quote a worker's line only where it cites it (PgOptions::withhold_messages).
+// `messages`: how a worker's lines are read from PostgreSQL (PgOptions).
+enum class WorkerMessages {
+  read,       // every line whole (timeline, snapshot)
+  withheld,   // without their message, those the findings cite fetched (check)
+  refetched,  // whole, and a source's last line fetched again at the end (report)
+};
+
 Input open_input(const CommonOptions& common, std::ostream& err, Provenance* provenance = nullptr,
-                 SnapshotCheck check = SnapshotCheck::before_reading, bool worker_messages = true) {
+                 SnapshotCheck check = SnapshotCheck::before_reading,
+                 WorkerMessages messages = WorkerMessages::read) {
   Input in;
   if (common.config.empty()) {
     in.mapping = default_mapping();
@@ -185,11 +191,14 @@ Input open_input(const CommonOptions& common, std::ostream& err, Provenance* pro
   PgOptions pg;
   pg.dsn = common.dsn;
   pg.statement_timeout = in.mapping.thresholds.statement_timeout;
-  if (!worker_messages) {
-    // Workers as the analysis tells them (its Catalogue lives as long as the source).
-    pg.withhold_messages = [catalogue = in.catalogue.get()](const std::string& type) {
-      return catalogue->role_of(type) == Role::worker;
-    };
+  // Workers as the analysis tells them (its Catalogue lives as long as the source).
+  auto is_worker = [catalogue = in.catalogue.get()](const std::string& type) {
+    return catalogue->role_of(type) == Role::worker;
+  };
+  if (messages == WorkerMessages::withheld) {
+    pg.withhold_messages = is_worker;
+  } else if (messages == WorkerMessages::refetched) {
+    pg.refetch_messages = is_worker;
   }
   in.source = open_postgres(pg, in.mapping, in.window, provenance);
   return in;
@@ -410,7 +419,7 @@ int run_check(const CommonOptions& common, const CheckOptions& options, std::ost
   }
   std::vector<std::string> required = required_detectors(options.require);
   // 1. Open the source and fix the window.
-  Input in = open_input(common, err, nullptr, SnapshotCheck::while_reading, false);
+  Input in = open_input(common, err, nullptr, SnapshotCheck::while_reading, WorkerMessages::withheld);
   // 2. Read the tables in one snapshot, merge by time, run every detector;
   //    a check that saw nothing, or not what the job requires, does not pass.
   Analysis a = analyse_input(common, in, nullptr, {}, err);
@@ -445,7 +454,7 @@ int run_report(const CommonOptions& common, const ReportCommandOptions& options,
   }
   std::vector<std::string> zones = zones_option(options.tz);
   // 1. Open the source and fix the window; read the annotations, if any.
-  Input in = open_input(common, err, nullptr, SnapshotCheck::while_reading);
+  Input in = open_input(common, err, nullptr, SnapshotCheck::while_reading, WorkerMessages::refetched);
   std::vector<Event> notes;
   if (!options.annotate.empty()) {
     notes = read_annotations(options.annotate, in.window);

@@ -20,6 +20,7 @@ LogSource& LogSources::of(Event& e, const Catalogue& catalogue) {
     s->type_size = static_cast<uint32_t>(e.source_type.size());
     s->role = catalogue.role_of(e.source_type);
     s->withheld = std::binary_search(m_withheld_types.begin(), m_withheld_types.end(), e.source_type);
+    s->refetch = std::binary_search(m_refetch_types.begin(), m_refetch_types.end(), e.source_type);
     m_index.emplace(s->name, s);
   }
   // Only the window's lines are read without their message.
@@ -35,13 +36,16 @@ void LogSources::seen(LogSource& s, Event& e) const {
   // RowDecoder::fill_log, a move between two allocated strings hands the old
   // buffer to the event, which is decoded anew into it: both keep capacity.
   LogSource::Line& l = s.last;
+  // A refetched source's line inside the window: its message and ids are
+  // read again at the end, if it is still the last.
+  bool refetched = s.refetch && e.place == Event::Place::inside;
   l.time = e.time;
   l.place = e.place;
-  l.message_withheld = e.message_withheld;
+  l.message_withheld = e.message_withheld || refetched;
   l.cycle = e.cycle;
   l.key = std::move(e.key);
   l.status = std::move(e.status);
-  if (e.message_withheld) {
+  if (l.message_withheld) {
     // Nothing to keep: taking the event's buffer would hold a buffer some
     // earlier line filled, for each of thousands of workers. Released once
     // (a line before the window came whole), then only cleared.
@@ -52,7 +56,9 @@ void LogSources::seen(LogSource& s, Event& e) const {
   } else {
     l.message = std::move(e.message);
   }
-  if (m_whole_lines) {
+  if (refetched) {
+    l.ids.reset();
+  } else if (m_whole_lines) {
     if (!l.ids) {
       l.ids = std::make_unique<LogSource::Line::Ids>();
     }

@@ -722,6 +722,7 @@ class PgSource : public Source {
   }
 
   std::vector<std::string> withheld_message_types() const override { return m_withheld_types; }
+  std::vector<std::string> refetchable_types() const override { return m_refetchable_types; }
 
   // The window's rows with these keys: one index probe each. Of two rows
   // with one key and time (no primary key) the decoder keeps one and counts
@@ -732,11 +733,13 @@ class PgSource : public Source {
     std::vector<std::string> unmapped;
     TableSql t = table_sql(TableId::system_logs, m_mapping, m_log_columns, unmapped);
     std::string key = t.exprs[field::l_id];
-    std::string sql = "SELECT DISTINCT ON (k, t) k, t, m FROM (SELECT " + key + "::text AS k, " +
-                      t.exprs[field::l_message] + "::text AS m, " + t.time + " AS t FROM " +
+    auto text_of = [&](int f) { return t.exprs[f].empty() ? std::string("NULL::text") : t.exprs[f] + "::text"; };
+    std::string sql = "SELECT DISTINCT ON (k, t) k, t, m, ti, wi FROM (SELECT " + key + "::text AS k, " +
+                      text_of(field::l_message) + " AS m, " + text_of(field::l_task_id) + " AS ti, " +
+                      text_of(field::l_worker_id) + " AS wi, " + t.time + " AS t FROM " +
                       relation_of(m_mapping[TableId::system_logs]) + " WHERE " + key + " = ANY (CAST($1 AS " +
                       t.key_type + "[])) AND " + time_range(t, m_window.since, m_window.until) +
-                      ") rows ORDER BY k, t, m";
+                      ") rows ORDER BY k, t, m, ti, wi";
     std::string array = "{";
     for (const std::string& k : keys) {
       array += array.size() == 1 ? "\"" : ",\"";
@@ -749,7 +752,7 @@ class PgSource : public Source {
       array += '"';
     }
     array += '}';
-    guard("reading the messages of the lines " + info.relation + " findings cite", [&] {
+    guard("reading the messages of the lines of " + info.relation + " the findings and the report cite", [&] {
       for (const auto& row : m_tx->exec_params(sql, array)) {
         // The time as the window's read gives it (session TimeZone UTC).
         Field time;
@@ -757,7 +760,8 @@ class PgSource : public Source {
         time.text = row[1].as<std::string>();
         std::optional<Time> at = field_time(time, t.zone);
         if (at) {
-          out.push_back({row[0].as<std::string>(), *at, row[2].is_null() ? std::string() : row[2].as<std::string>()});
+          auto text = [&](int i) { return row[i].is_null() ? std::string() : row[i].as<std::string>(); };
+          out.push_back({row[0].as<std::string>(), *at, text(2), text(3), text(4)});
         }
       }
     });
@@ -1035,7 +1039,9 @@ class PgSource : public Source {
       m_log_columns = tc.columns;
       if (!info.query.empty() && !text_copy()) {
         if (m_options.withhold_messages) {
-          m_withheld_types = withheld_types(oid, tc, info);
+          m_withheld_types = withheld_types(oid, tc, info, m_options.withhold_messages);
+        } else if (m_options.refetch_messages) {
+          m_refetchable_types = withheld_types(oid, tc, info, m_options.refetch_messages);
         }
         m_window_read = build_window_read(m_mapping, m_window, tc.columns, m_withheld_types);
         info.query = m_window_read.query;
@@ -1173,7 +1179,8 @@ class PgSource : public Source {
   // - the key is a NOT NULL uuid, text, varchar or integer column with an
   //   index that begins with it, so messages_of() finds the kept lines by
   //   key, one probe each, and key::text is the text the decoder has.
-  std::vector<std::string> withheld_types(long long oid, const TableColumns& tc, TableInfo& info) {
+  std::vector<std::string> withheld_types(long long oid, const TableColumns& tc, TableInfo& info,
+                                          const std::function<bool(const std::string&)>& wanted) {
     const TableMapping& tm = m_mapping[TableId::system_logs];
     const ColumnSpec& st = tm.columns[field::l_source_type];
     const ColumnSpec& key = tm.columns[field::l_id];
@@ -1204,7 +1211,7 @@ class PgSource : public Source {
       }
     });
     types.erase(std::remove_if(types.begin(), types.end(),
-                               [&](const std::string& t) { return !m_options.withhold_messages(t); }),
+                               [&](const std::string& t) { return !wanted(t); }),
                 types.end());
     std::sort(types.begin(), types.end());
     return types;
@@ -1296,6 +1303,7 @@ class PgSource : public Source {
   std::unique_ptr<Transaction> m_tx;
   WindowRead m_window_read;           // system_logs' window (its query is the table's query)
   std::vector<std::string> m_withheld_types;  // read without their message (withheld_types)
+  std::vector<std::string> m_refetchable_types;  // read whole, messages_of() can read them again
   bool m_types_listed = false;                       // types_by_index() asked once
   std::optional<std::vector<std::string>> m_types_by_index;
   Columns m_log_columns;                      // system_logs' columns, for messages_of

@@ -5,6 +5,8 @@
 
 #include "fake_source.hpp"
 #include "tlrecon/analysis.hpp"
+#include "tlrecon/report.hpp"
+#include "tlrecon/report_timeline.hpp"
 
 using namespace tlrecon;
 using tlrecon::test::FakeSource;
@@ -349,10 +351,18 @@ namespace {
 // What the PostgreSQL source does for check: the window's lines of the
 // withheld types come with a NULL message, and messages_of gives back those
 // asked for (the database path itself: tests/e2e/test_real_schema.py).
+// `refetch`: for report, the lines come whole and those types are
+// refetchable (Source::refetchable_types) instead.
 class Withholding : public FakeSource {
  public:
-  explicit Withholding(std::vector<std::string> types) : m_types(std::move(types)) {}
-  std::vector<std::string> withheld_message_types() const override { return m_types; }
+  explicit Withholding(std::vector<std::string> types, bool refetch = false)
+      : m_types(std::move(types)), m_refetch(refetch) {}
+  std::vector<std::string> withheld_message_types() const override {
+    return m_refetch ? std::vector<std::string>() : m_types;
+  }
+  std::vector<std::string> refetchable_types() const override {
+    return m_refetch ? m_types : std::vector<std::string>();
+  }
   std::unique_ptr<RowStream> open(TableId t) override {
     if (t != TableId::system_logs) {
       return FakeSource::open(t);
@@ -370,8 +380,13 @@ class Withholding : public FakeSource {
       std::string& message = values[field::l_message];
       if (time >= k_window.since && time < k_window.until &&
           std::binary_search(m_types.begin(), m_types.end(), values[field::l_source_type])) {
-        m_messages.emplace(values[field::l_id], std::make_pair(time, message == "\\N" ? "" : message));
-        message = "\\N";
+        auto text = [](const std::string& v) { return v == "\\N" ? std::string() : v; };
+        m_messages.emplace(values[field::l_id],
+                           LogMessage{values[field::l_id], time, text(message), text(values[field::l_task_id]),
+                                      text(values[field::l_worker_id])});
+        if (!m_refetch) {
+          message = "\\N";
+        }
       }
       m_logs.push_back(std::move(values));
     }
@@ -383,7 +398,7 @@ class Withholding : public FakeSource {
     for (const std::string& k : keys) {
       auto [from, to] = m_messages.equal_range(k);
       for (auto it = from; it != to; ++it) {
-        out.push_back({k, it->second.first, it->second.second});
+        out.push_back(it->second);
       }
     }
     return out;
@@ -392,8 +407,9 @@ class Withholding : public FakeSource {
 
  private:
   std::vector<std::string> m_types;
+  bool m_refetch;
   std::vector<std::vector<std::string>> m_logs;
-  std::multimap<std::string, std::pair<Time, std::string>> m_messages;
+  std::multimap<std::string, LogMessage> m_messages;
 };
 
 // A worker that falls silent for 20 minutes and then is lost, one named by
@@ -478,5 +494,63 @@ TEST_CASE("check's lines read without their message: the findings quote what the
     silent_and_lost(none);
     CHECK(story(run(none)) == expected);
     CHECK(none.asked == 0);
+  }
+}
+
+namespace {
+
+// The report of `src`: its findings, and its timeline rows with every field
+// of their events (the last lines' messages and ids among them).
+std::string report_story(FakeSource& src) {
+  src.declare(TableId::workers);
+  src.declare(TableId::system_logs);
+  src.declare(TableId::tasks);
+  ReportCollector collector(k_window, false);
+  Analysis a = analyze(src, default_mapping(), k_window, [&](const Observation& o) { collector.on_event(o); });
+  std::string out = story(a);
+  for (const TimelineRow& row : TimelineRows(a, collector)) {
+    out += format_utc(row.evidence.time) + " " + row.evidence.type + " " + row.evidence.key + " " +
+           row.evidence.actor + " " + row.evidence.summary;
+    if (row.event != nullptr) {
+      out += " | " + row.event->message + " | " + row.event->task_id + " | " + row.event->worker_id;
+    }
+    out += "\n";
+  }
+  return out;
+}
+
+}  // namespace
+
+// silent_and_lost, and a worker that logs to the window's end, whose last
+// line no detector cites: only the report asks for it.
+void silent_lost_and_well(FakeSource& src, bool one_key = false) {
+  silent_and_lost(src, one_key);
+  worker(src, "w-ok", 1, 2, -1, 59);
+  for (int s = 3 * 60; s < 59 * 60; s += 30) {
+    src.add(TableId::system_logs, {"ok-" + std::to_string(s), at(s / 60, s % 60 + 2), "worker", "w-ok", "INFO",
+                                   "step " + std::to_string(s) + " of w-ok", "t-" + std::to_string(s), "w-ok"});
+  }
+}
+
+TEST_CASE("report's last lines read again at the end: the same report as with every message") {
+  FakeSource whole;
+  silent_lost_and_well(whole);
+  std::string expected = report_story(whole);
+  CHECK(expected.find("step 2370 of w-gap") != std::string::npos);                 // w-gap's last line
+  CHECK(expected.find("step 1770 of w-anon |  | w-anon") != std::string::npos);    // w-anon's, with its worker_id
+  CHECK(expected.find("step 3510 of w-ok | t-3510 | w-ok") != std::string::npos);  // w-ok's: the report's alone
+
+  Withholding refetched({"worker"}, true);
+  silent_lost_and_well(refetched);
+  CHECK(report_story(refetched) == expected);
+  CHECK(refetched.asked >= 2);  // the two workers' last lines at least
+  CHECK(refetched.asked < 20);  // those, not every line
+
+  SUBCASE("a key that is not unique: each last line by its key and time") {
+    FakeSource whole_one_key;
+    silent_lost_and_well(whole_one_key, true);
+    Withholding refetched_one_key({"worker"}, true);
+    silent_lost_and_well(refetched_one_key, true);
+    CHECK(report_story(refetched_one_key) == report_story(whole_one_key));
   }
 }

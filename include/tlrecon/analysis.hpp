@@ -37,11 +37,12 @@ using ObservationSink = std::function<void(const Observation&)>;
 // With `progress`, rows read per table are counted there as they come.
 // Returns the source's tables with what the read counted (rows, events,
 // rejected rows …); the source itself is never written into. `before_finish`
-// runs after the last event, before the source ends its read (its snapshot).
+// runs after the last event, before the source ends its read (its snapshot);
+// with `finish_source` false the caller ends it (Source::finish).
 std::vector<TableInfo> read_events(Source& source, const Mapping& mapping, const Window& window,
                                    const EventSink& sink, std::vector<Event> annotations = {},
                                    std::ostream* progress = nullptr,
-                                   const std::function<void()>& before_finish = nullptr);
+                                   const std::function<void()>& before_finish = nullptr, bool finish_source = true);
 
 // read_events, with every detector watching, each event classified once by
 // the catalogue. `sink` (the report) may be empty. A finding that begins

@@ -33,6 +33,10 @@ struct LogSource {
   // Its source_type's lines in the window come without their message
   // (Source::withheld_message_types): Event::message_withheld.
   bool withheld = false;
+  // Its source_type's lines come whole, but its last line inside the window
+  // is kept without its message and ids, read again at the end
+  // (Source::refetchable_types): Line::message_withheld.
+  bool refetch = false;
   // The last line, but for its source (`name`): task_id and worker_id only
   // when the LogSources keeps whole lines, apart (check has no use for them:
   // 56 bytes of each of 3,000 sources a day).
@@ -64,8 +68,14 @@ class LogSources {
   // shows them; the detectors do not).
   // `withheld_types`: sorted, the source types whose lines in the window
   // come without their message.
-  LogSources(bool whole_lines, std::vector<std::string> withheld_types)
-      : m_whole_lines(whole_lines), m_withheld_types(std::move(withheld_types)) {}
+  // `refetch_types`: sorted, the source types whose last line in the window
+  // is kept without its message and ids (LogSource::refetch).
+  LogSources(bool whole_lines, std::vector<std::string> withheld_types, std::vector<std::string> refetch_types = {})
+      : m_whole_lines(whole_lines),
+        m_withheld_types(std::move(withheld_types)),
+        m_refetch_types(std::move(refetch_types)) {}
+  bool refetches() const { return !m_refetch_types.empty(); }
+  bool whole_lines() const { return m_whole_lines; }
   // The entry of the log line `e`'s source, added on its first line; marks
   // `e` when it came without its message.
   LogSource& of(Event& e, const Catalogue& catalogue);
@@ -74,10 +84,12 @@ class LogSources {
   void seen(LogSource& s, Event& e) const;
   // The entry numbered `index` (LogSource::index).
   LogSource& at(uint32_t index) { return m_chunks[index / k_chunk][index % k_chunk]; }
+  uint32_t size() const { return m_count; }
 
  private:
   bool m_whole_lines;
   std::vector<std::string> m_withheld_types;
+  std::vector<std::string> m_refetch_types;
   // The entries, k_chunk to an allocation: a std::deque's 512-byte blocks
   // hold two of them and waste a quarter.
   static constexpr uint32_t k_chunk = 64;

@@ -24,6 +24,9 @@ struct PgOptions {
   // TLRECON_COPY=text, and only for the schemas withheld_types()
   // (pg_source.cpp) accepts: the real one does. Empty: every message.
   std::function<bool(const std::string& source_type)> withhold_messages;
+  // For report: the same types, read whole, are refetchable
+  // (Source::refetchable_types) under the same conditions.
+  std::function<bool(const std::string& source_type)> refetch_messages;
 };
 
 // A source error whose remedy names command-line options or server settings:

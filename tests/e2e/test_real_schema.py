@@ -368,6 +368,47 @@ class RealSchema(unittest.TestCase):
         self.assertIn("step 17:40:00 of w-gap", json.dumps(keyless_findings))
         self.assertEqual(direct(), keyless_findings)
 
+    def test_report_reads_each_workers_last_line_again_as_the_snapshot_has_it(self):
+        # report reads every line whole, but keeps a worker's last line without its message and
+        # ids while the logs stream (3,000 of them on a fleet's day), and reads those again at the
+        # end, on the same snapshot: its timeline's last lines are the snapshot's, message,
+        # task_id and worker_id, whether the worker types are listed or not.
+        logs("orchestrator_gpu", "gpu-a", "2025-10-16 16:00+00", "2025-10-16 18:00+00")
+        worker("w-ok", "2025-10-16 16:50+00", heartbeat="2025-10-16 17:59+00")
+        worker("w-gap", "2025-10-16 16:50+00", heartbeat="2025-10-16 17:40+00")
+        psql("INSERT INTO system_logs (id, \"timestamp\", source_type, source_id, log_level, message, task_id, "
+             "worker_id) SELECT md5('o' || t::text)::uuid, t, 'worker', 'w-ok', 'INFO', 'step ' || "
+             "to_char(t, 'HH24:MI:SS') || ' of w-ok, \"quoted\" \\ and ''apostrophe''', md5('t' || t::text)::uuid, "
+             "'w-ok' FROM generate_series('2025-10-16 16:55+00'::timestamptz, '2025-10-16 17:59:40+00', "
+             "interval '20 seconds') t")
+        psql("INSERT INTO system_logs (id, \"timestamp\", source_type, source_id, log_level, message, worker_id) "
+             "SELECT md5('g' || t::text)::uuid, t, 'worker', 'w-gap', 'INFO', 'step ' || to_char(t, 'HH24:MI:SS') "
+             "|| ' of w-gap', 'w-gap' FROM generate_series('2025-10-16 16:55+00'::timestamptz, "
+             "'2025-10-16 17:40+00', interval '30 seconds') t "
+             "WHERE t < '2025-10-16 17:10+00' OR t >= '2025-10-16 17:30+00'")
+        _, snap, _ = self.snapshot({"PGDATABASE": DB})
+        saved = tlrecon("report", "--format", "json", "--from", snap)
+        self.assertIn(saved.code, (0, 1), saved.err)
+        last = [e for e in saved.json()["timeline"] if e.get("message", "").startswith("step 17:59:40 of w-ok")]
+        self.assertEqual(len(last), 1, "w-ok's last line is in the timeline")
+        self.assertEqual(last[0]["worker_id"], "w-ok")
+        self.assertTrue(last[0]["task_id"])
+
+        def same_as_saved():
+            run = tlrecon("report", "--format", "json", *WINDOW, env={"PGDATABASE": DB})
+            self.assertEqual(run.code, saved.code, run.err)
+            for part in ("findings", "timeline", "activity"):
+                self.assertEqual(run.json()[part], saved.json()[part], part)
+
+        for how in ("no statistics, no index", "statistics", "index"):
+            with self.subTest(listed_by=how):
+                if how == "statistics":
+                    psql("ANALYZE system_logs")
+                if how == "index":
+                    psql("CREATE INDEX idx_system_logs_source ON system_logs "
+                         "(source_type, source_id, \"timestamp\" DESC)")
+                same_as_saved()
+
 
 if __name__ == "__main__":
     main()
