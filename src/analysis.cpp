@@ -7,6 +7,7 @@
 #include "tlrecon/decode.hpp"
 #include "tlrecon/detector.hpp"
 #include "tlrecon/error.hpp"
+#include "tlrecon/interrupt.hpp"
 #include "tlrecon/merge.hpp"
 #include "tlrecon/spill.hpp"
 
@@ -319,6 +320,7 @@ Analysis analyze(Source& source, const Mapping& mapping, const Catalogue& catalo
   }
   }
   if (refetching) {
+    check_interrupt();  // no query ran while the detectors finished: a Ctrl-C then stops here
     fetch_last_lines(source, *sources);
     source.finish();
   }

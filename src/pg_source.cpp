@@ -173,6 +173,11 @@ bool is_unpadded_text_type(const std::string& type) {
   return type == "text" || type.rfind("character varying", 0) == 0;
 }
 
+// character(n): its ::text drops the padding a COPY keeps.
+bool is_padded_text_type(const std::string& type) {
+  return type.rfind("character", 0) == 0 && !is_unpadded_text_type(type);
+}
+
 bool is_time_field(TableId table, int f) {
   using namespace field;
   switch (table) {
@@ -1167,18 +1172,22 @@ class PgSource : public Source {
   }
 
   // The source types whose lines check reads without their message
-  // (PgOptions::withhold_messages): those it names among the types listed
-  // cheaply, either every type (types_by_index()) or the most common ones of
-  // the table's statistics. A type not listed keeps its messages. Only where
-  // tlrecon and the server cannot disagree on which lines came without their
-  // message, nor on the line a fetched message belongs to:
+  // (PgOptions::withhold_messages), or whose last lines report reads again
+  // (PgOptions::refetch_messages): those `wanted` names among the types
+  // listed cheaply, either every type (types_by_index()) or the most common
+  // ones of the table's statistics. A type not listed keeps its messages.
+  // Only where tlrecon and the server cannot disagree on which lines came
+  // without their message, nor on the line a fetched message belongs to, nor
+  // on its text:
   // - source_type is text or varchar (compared under COLLATE "C", byte for
   //   byte, as LogSources::of does; not character(n), nor citext);
   // - the row time is a timestamptz (an inside line is one of the window's
   //   query; a local time's repeated hour could parse outside it);
   // - the key is a NOT NULL uuid, text, varchar or integer column with an
   //   index that begins with it, so messages_of() finds the kept lines by
-  //   key, one probe each, and key::text is the text the decoder has.
+  //   key, one probe each, and key::text is the text the decoder has;
+  // - message, task_id and worker_id are not character(n), whose ::text
+  //   drops the padding the window's read keeps.
   std::vector<std::string> withheld_types(long long oid, const TableColumns& tc, TableInfo& info,
                                           const std::function<bool(const std::string&)>& wanted) {
     const TableMapping& tm = m_mapping[TableId::system_logs];
@@ -1189,8 +1198,11 @@ class PgSource : public Source {
     bool key_ok = (is_unpadded_text_type(key_type) || key_type == "uuid" || key_type == "bigint" ||
                    key_type == "integer" || key_type == "smallint") &&
                   std::find(tc.not_null.begin(), tc.not_null.end(), key.column) != tc.not_null.end();
+    // What messages_of() reads back as text must be the text the window's read gave.
+    auto padded = [&](int f) { return is_padded_text_type(type_of(tm.columns[f])); };
     if (!is_unpadded_text_type(type_of(st)) || type_of(tm.columns[field::l_time]) != "timestamp with time zone" ||
-        !key_ok || type_of(tm.columns[field::l_message]).empty()) {
+        !key_ok || type_of(tm.columns[field::l_message]).empty() || padded(field::l_message) ||
+        padded(field::l_task_id) || padded(field::l_worker_id)) {
       return {};
     }
     std::vector<std::string> types;

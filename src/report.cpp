@@ -276,7 +276,9 @@ void ReportCollector::for_each_kept(const std::function<void(const Spooled&)>& e
       throw Error(k_exit_internal, failure + ": it ends inside a record");
     }
   }
-  each(m_pending.data(), m_pending.size(), m_written);
+  if (each(m_pending.data(), m_pending.size(), m_written) != m_pending.size()) {
+    throw Error(k_exit_internal, std::string("internal error: ") + k_kept_purpose + " ends inside a record");
+  }
 }
 
 const char* ReportCollector::read(uint64_t at, std::vector<char>& buffer) const {

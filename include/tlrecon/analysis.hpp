@@ -46,7 +46,10 @@ std::vector<TableInfo> read_events(Source& source, const Mapping& mapping, const
 
 // read_events, with every detector watching, each event classified once by
 // the catalogue. `sink` (the report) may be empty. A finding that begins
-// shortly after an annotation names it as a possible trigger.
+// shortly after an annotation names it as a possible trigger. With a sink
+// and a source whose last lines it can read again (Source::refetchable_types),
+// it ends the source's read itself, once the detectors are done and those
+// lines are read.
 Analysis analyze(Source& source, const Mapping& mapping, const Catalogue& catalogue, const Window& window,
                  const ObservationSink& sink, std::vector<Event> annotations = {}, std::ostream* progress = nullptr);
 // The same with the mapping's catalogue compiled here (tests, one-off runs).

@@ -39,7 +39,9 @@ struct LogSource {
   bool refetch = false;
   // The last line, but for its source (`name`): task_id and worker_id only
   // when the LogSources keeps whole lines, apart (check has no use for them:
-  // 56 bytes of each of 3,000 sources a day).
+  // 56 bytes of each of 3,000 sources a day). A refetched source's line in
+  // the window has neither message nor ids until analyze() reads them again
+  // (after the detectors for the report; before, for the ones they cite).
   struct Line {
     Time time{};
     Event::Place place = Event::Place::inside;

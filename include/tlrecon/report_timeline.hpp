@@ -1,6 +1,6 @@
 #pragma once
 // The report's timeline, the same in every format: the events that matter
-// (ReportCollector::timeline), the first and last log of each source (so a
+// (ReportCollector::for_each_kept), the first and last log of each source (so a
 // gap's last log before the silence is always there), and every finding's
 // evidence inside the window, once each, in timeline order. With --full,
 // every event, read back from the collector's spool.
@@ -64,6 +64,7 @@ class TimelineRows {
     From kind = From::evidence;
     EventType type{};    // kept, life: its type
   };
+  static_assert(sizeof(Ref) == 24, "tens of thousands of rows: keep a Ref 24 bytes");
   std::string_view type_of(const Ref& ref) const;
   // Read into `buffer` when the collector's file holds it.
   std::string_view key_of(const Ref& ref, std::vector<char>& buffer) const;

@@ -408,6 +408,13 @@ class RealSchema(unittest.TestCase):
                     psql("CREATE INDEX idx_system_logs_source ON system_logs "
                          "(source_type, source_id, \"timestamp\" DESC)")
                 same_as_saved()
+        # A character(n) worker_id: its ::text would drop the padding the window's read keeps, so
+        # the report keeps the last lines whole there, and still says what its snapshot says.
+        psql("ALTER TABLE system_logs ALTER COLUMN worker_id TYPE character(12); ANALYZE system_logs")
+        _, snap, _ = self.snapshot({"PGDATABASE": DB}, name="padded")
+        saved = tlrecon("report", "--format", "json", "--from", snap)
+        self.assertIn('"worker_id": "w-ok        "', saved.out)
+        same_as_saved()
 
 
 if __name__ == "__main__":
