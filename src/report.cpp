@@ -89,6 +89,7 @@ uint32_t get_u32(const char* p) {
 }  // namespace
 
 ReportCollector::ReportCollector(const Window& window, bool full) : m_window(window) {
+  m_pending.reserve(k_kept_buffer);  // not grown by doubling past it
   if (full) {
     m_spool = ::fdopen(open_temporary_file("the full timeline"), "w+");
     if (m_spool == nullptr) {

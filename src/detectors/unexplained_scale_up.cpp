@@ -8,16 +8,20 @@
 #include <set>
 
 #include "tlrecon/detector.hpp"
+#include "tlrecon/spill.hpp"
 
 namespace tlrecon {
 
 namespace {
 
 // The tasks queued and not claimed when a worker was created, and the
-// first few of them: each task's evidence is made once and shared by the
+// first few of them: each task's event is kept once, serialized (spill.hpp;
+// its Evidence is made for the findings that quote it), and shared by the
 // creations that saw it queued, and the creations of a burst, which see the
-// same first few, share one Examples (3,000 workers a day).
-using Examples = std::array<std::shared_ptr<const Evidence>, 3>;
+// same first few, share one Examples (3,000 workers a day: as Evidence, the
+// ~1,750 tasks they held at the end of a fleet's day took 0.5 MB).
+using Task = std::shared_ptr<const std::string>;
+using Examples = std::array<Task, 3>;
 struct Demand {
   size_t queued = 0;
   size_t examples = 0;  // in m_examples
@@ -36,7 +40,9 @@ class UnexplainedScaleUp : public Detector {
     switch (e.type) {
       case EventType::task_queued:
         if (m_queued.find(e.key) == m_queued.end()) {
-          m_queued.emplace(e.key, std::make_shared<const Evidence>(evidence_of(e)));
+          m_bytes.clear();
+          serialize_event(e, m_bytes);
+          m_queued.emplace(e.key, std::make_shared<const std::string>(m_bytes.begin(), m_bytes.end()));
         }
         break;
       case EventType::task_claimed:
@@ -162,9 +168,11 @@ class UnexplainedScaleUp : public Detector {
     if (d != m_demand.end() && ctx.table_ok(TableId::tasks)) {
       f.detail += " Demand at that moment: " + std::to_string(d->second.queued) +
                   " task(s) queued and not yet claimed.";
-      for (const std::shared_ptr<const Evidence>& task : m_examples[d->second.examples]) {
+      for (const Task& task : m_examples[d->second.examples]) {
         if (task) {
-          add_evidence(f, *task);
+          Event queued;
+          parse_event(task->data(), queued);
+          add_evidence(f, evidence_of(queued));
         }
       }
     }
@@ -197,7 +205,8 @@ class UnexplainedScaleUp : public Detector {
   }
 
   Thresholds m_th;
-  std::map<std::string, std::shared_ptr<const Evidence>> m_queued;  // queued and not yet claimed
+  std::map<std::string, Task> m_queued;  // queued and not yet claimed
+  std::vector<char> m_bytes;             // a task's event being serialized
   // By the tracker's worker id, in creation order until finish() sorts it:
   // a vector, not a hash map's node per worker (3,000 a day).
   std::vector<std::pair<const std::string*, Demand>> m_demand;
