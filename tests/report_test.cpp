@@ -1,5 +1,8 @@
 #include <doctest/doctest.h>
 
+#include <sys/resource.h>
+
+#include <csignal>
 #include <cstdlib>
 #include <string>
 
@@ -175,6 +178,36 @@ TEST_CASE("report: without a temporary file, what the collector keeps stays in m
   CHECK_FALSE(in_memory.spilled);
   CHECK(in_memory.timeline == spilled.timeline);
   CHECK(in_memory.lives == spilled.lives);
+}
+
+TEST_CASE("report: a temporary file that fills up: what it holds is read from it, the rest from memory, the same") {
+  Kept spilled = kept_of(50, 1500);
+  // Files of this process limited to 100 KB while it runs (EFBIG, not
+  // SIGXFSZ): the first writes go to the file, then one fails.
+  struct FileSizeLimit {
+    rlimit was{};
+    void (*handler)(int) = std::signal(SIGXFSZ, SIG_IGN);
+    FileSizeLimit() {
+      ::getrlimit(RLIMIT_FSIZE, &was);
+      rlimit limited = was;
+      limited.rlim_cur = 100000;
+      ::setrlimit(RLIMIT_FSIZE, &limited);
+    }
+    ~FileSizeLimit() {
+      ::setrlimit(RLIMIT_FSIZE, &was);
+      std::signal(SIGXFSZ, handler);
+    }
+    FileSizeLimit(const FileSizeLimit&) = delete;
+    FileSizeLimit& operator=(const FileSizeLimit&) = delete;
+  };
+  Kept filled;
+  {
+    FileSizeLimit limit;
+    filled = kept_of(50, 1500);
+  }
+  CHECK(filled.spilled);  // some of it went to the file
+  CHECK(filled.timeline == spilled.timeline);
+  CHECK(filled.lives == spilled.lives);
 }
 
 TEST_CASE("report: each source's first and last line, kept in memory for a few sources") {

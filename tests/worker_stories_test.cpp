@@ -392,8 +392,10 @@ class Withholding : public FakeSource {
     }
     return std::make_unique<Stream>(m_logs);
   }
+  void finish() override { ++finished; }
   std::vector<LogMessage> messages_of(const std::vector<std::string>& keys) override {
     asked += keys.size();
+    asked_after_finish = asked_after_finish || finished > 0;
     std::vector<LogMessage> out;
     for (const std::string& k : keys) {
       auto [from, to] = m_messages.equal_range(k);
@@ -404,6 +406,8 @@ class Withholding : public FakeSource {
     return out;
   }
   size_t asked = 0;
+  int finished = 0;  // the read ends once, after the last messages_of()
+  bool asked_after_finish = false;
 
  private:
   std::vector<std::string> m_types;
@@ -530,6 +534,12 @@ void silent_lost_and_well(FakeSource& src, bool one_key = false) {
     src.add(TableId::system_logs, {"ok-" + std::to_string(s), at(s / 60, s % 60 + 2), "worker", "w-ok", "INFO",
                                    "step " + std::to_string(s) + " of w-ok", "t-" + std::to_string(s), "w-ok"});
   }
+  // One whose last line is before the window (kept whole), one whose only
+  // line in the window is its first and its last.
+  src.add(TableId::system_logs, {"before-1", "2025-10-16 17:50:00+00", "worker", "w-before", "INFO",
+                                 "step before the window", "t-b", "w-before"});
+  src.add(TableId::system_logs, {"once-1", at(20, 5), "worker", "w-once", "INFO", "the one step of w-once", "t-o",
+                                 "w-once"});
 }
 
 TEST_CASE("report's last lines read again at the end: the same report as with every message") {
@@ -539,12 +549,15 @@ TEST_CASE("report's last lines read again at the end: the same report as with ev
   CHECK(expected.find("step 2370 of w-gap") != std::string::npos);                 // w-gap's last line
   CHECK(expected.find("step 1770 of w-anon |  | w-anon") != std::string::npos);    // w-anon's, with its worker_id
   CHECK(expected.find("step 3510 of w-ok | t-3510 | w-ok") != std::string::npos);  // w-ok's: the report's alone
+  CHECK(expected.find("the one step of w-once | t-o | w-once") != std::string::npos);
 
   Withholding refetched({"worker"}, true);
   silent_lost_and_well(refetched);
   CHECK(report_story(refetched) == expected);
-  CHECK(refetched.asked >= 2);  // the two workers' last lines at least
+  CHECK(refetched.asked >= 4);  // the workers' last lines in the window at least
   CHECK(refetched.asked < 20);  // those, not every line
+  CHECK(refetched.finished == 1);
+  CHECK_FALSE(refetched.asked_after_finish);
 
   SUBCASE("a key that is not unique: each last line by its key and time") {
     FakeSource whole_one_key;

@@ -48,6 +48,15 @@ def worker(wid, created, status="active", heartbeat=None, **metadata):
          f"'{json.dumps(metadata)}'::jsonb)")
 
 
+def silent_worker_logs():
+    """w-gap's lines every 30 s from 16:55 to 17:40, silent from 17:10 to 17:30."""
+    psql("INSERT INTO system_logs (id, \"timestamp\", source_type, source_id, log_level, message, worker_id) "
+         "SELECT md5('g' || t::text)::uuid, t, 'worker', 'w-gap', 'INFO', 'step ' || to_char(t, 'HH24:MI:SS') "
+         "|| ' of w-gap', 'w-gap' FROM generate_series('2025-10-16 16:55+00'::timestamptz, "
+         "'2025-10-16 17:40+00', interval '30 seconds') t "
+         "WHERE t < '2025-10-16 17:10+00' OR t >= '2025-10-16 17:30+00'")
+
+
 def events(run):
     return [json.loads(line) for line in run.out.splitlines() if '"record":"event"' in line]
 
@@ -311,11 +320,7 @@ class RealSchema(unittest.TestCase):
         logs("orchestrator_gpu", "gpu-a", "2025-10-16 16:00+00", "2025-10-16 18:00+00")
         worker("w-gap", "2025-10-16 16:50+00", heartbeat="2025-10-16 17:40+00")
         worker("w-anon", "2025-10-16 16:50+00", heartbeat="2025-10-16 17:30+00")
-        psql("INSERT INTO system_logs (id, \"timestamp\", source_type, source_id, log_level, message, worker_id) "
-             "SELECT md5('g' || t::text)::uuid, t, 'worker', 'w-gap', 'INFO', 'step ' || to_char(t, 'HH24:MI:SS') "
-             "|| ' of w-gap', 'w-gap' FROM generate_series('2025-10-16 16:55+00'::timestamptz, "
-             "'2025-10-16 17:40+00', interval '30 seconds') t "
-             "WHERE t < '2025-10-16 17:10+00' OR t >= '2025-10-16 17:30+00'")
+        silent_worker_logs()
         # No source_id: the worker_id names the worker; a message with quotes and a backslash.
         psql("INSERT INTO system_logs (id, \"timestamp\", source_type, source_id, log_level, message, worker_id) "
              "SELECT md5('a' || t::text)::uuid, t, 'worker', NULL, 'INFO', 'step ' || to_char(t, 'HH24:MI:SS') "
@@ -381,11 +386,7 @@ class RealSchema(unittest.TestCase):
              "to_char(t, 'HH24:MI:SS') || ' of w-ok, \"quoted\" \\ and ''apostrophe''', md5('t' || t::text)::uuid, "
              "'w-ok' FROM generate_series('2025-10-16 16:55+00'::timestamptz, '2025-10-16 17:59:40+00', "
              "interval '20 seconds') t")
-        psql("INSERT INTO system_logs (id, \"timestamp\", source_type, source_id, log_level, message, worker_id) "
-             "SELECT md5('g' || t::text)::uuid, t, 'worker', 'w-gap', 'INFO', 'step ' || to_char(t, 'HH24:MI:SS') "
-             "|| ' of w-gap', 'w-gap' FROM generate_series('2025-10-16 16:55+00'::timestamptz, "
-             "'2025-10-16 17:40+00', interval '30 seconds') t "
-             "WHERE t < '2025-10-16 17:10+00' OR t >= '2025-10-16 17:30+00'")
+        silent_worker_logs()
         _, snap, _ = self.snapshot({"PGDATABASE": DB})
         saved = tlrecon("report", "--format", "json", "--from", snap)
         self.assertIn(saved.code, (0, 1), saved.err)
