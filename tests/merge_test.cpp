@@ -4,6 +4,8 @@
 
 #include "fake_source.hpp"
 #include "tlrecon/analysis.hpp"
+#include "tlrecon/catalogue.hpp"
+#include "tlrecon/fleet.hpp"
 #include "tlrecon/merge.hpp"
 #include "tlrecon/spill.hpp"
 
@@ -338,4 +340,38 @@ TEST_CASE("fleet: a worker's events rebuilt from its lifecycle are the events th
   CHECK(w2->stop()->type == EventType::worker_error);
   CHECK(w2->stop()->message == "CUDA out of memory");
   CHECK(workers.find("w3")->heartbeat()->place == Event::Place::after);
+}
+
+TEST_CASE("fleet: LogSources finds each source by its name among thousands, numbered as they first log") {
+  const Catalogue catalogue(default_mapping());
+  LogSources sources(false, {});
+  auto of = [&](const std::string& type, const std::string& id) -> LogSource& {
+    Event e;
+    e.source_type = type;
+    e.source_id = id;
+    return sources.of(e, catalogue);
+  };
+  // 5,000 sources, each asked three times in interleaved rounds: the index
+  // grows while entries are found again.
+  const int n = 5000;
+  std::vector<LogSource*> first(n, nullptr);
+  for (int round = 0; round < 3; ++round) {
+    for (int i = 0; i < n; ++i) {
+      int k = (i * 7919 + round * 13) % n;
+      LogSource& s = of("worker", "w-" + std::to_string(k));
+      if (round == 0 && first[static_cast<size_t>(k)] == nullptr) {
+        first[static_cast<size_t>(k)] = &s;
+        CHECK(s.index == static_cast<uint32_t>(i));
+      }
+      REQUIRE(&s == first[static_cast<size_t>(k)]);
+      CHECK(s.name == "worker/w-" + std::to_string(k));
+    }
+  }
+  CHECK(sources.size() == static_cast<uint32_t>(n));
+  // A name is the source: "a/b" + "c" and "a" + "b/c" are one.
+  LogSource& split1 = of("a/b", "c");
+  LogSource& split2 = of("a", "b/c");
+  CHECK(&split1 == &split2);
+  CHECK(&of("orchestrator_gpu", "") != &of("orchestrator_gpu", "x"));
+  CHECK(sources.size() == static_cast<uint32_t>(n + 3));
 }
