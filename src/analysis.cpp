@@ -178,6 +178,15 @@ void fetch(Source& source, std::vector<Target>& targets) {
   }
 }
 
+// A source's last line as a target, its ids too when `ids`.
+Target last_line_target(LogSource::Line& l, bool ids) {
+  if (ids && !l.ids) {
+    l.ids = std::make_unique<LogSource::Line::Ids>();
+  }
+  return {&l.key, l.time, &l.message_withheld, &l.message, ids ? &l.ids->task_id : nullptr,
+          ids ? &l.ids->worker_id : nullptr};
+}
+
 // The window's lines of withheld source types came without their message
 // (Source::withheld_message_types), and for the report the last lines of
 // refetched ones without message and ids (LogSource::refetch): the ones kept
@@ -204,11 +213,7 @@ void fetch_withheld_messages(Source& source, LogSources& log_sources, const std:
   for (uint32_t index : sources) {
     LogSource::Line& l = log_sources.at(index).last;
     if (l.message_withheld) {
-      if (ids && !l.ids) {
-        l.ids = std::make_unique<LogSource::Line::Ids>();
-      }
-      targets.push_back({&l.key, l.time, &l.message_withheld, &l.message, ids ? &l.ids->task_id : nullptr,
-                         ids ? &l.ids->worker_id : nullptr});
+      targets.push_back(last_line_target(l, ids));
     }
   }
   fetch(source, targets);
@@ -221,10 +226,7 @@ void fetch_last_lines(Source& source, LogSources& log_sources) {
   for (uint32_t i = 0; i < log_sources.size(); ++i) {
     LogSource::Line& l = log_sources.at(i).last;
     if (l.message_withheld) {
-      if (!l.ids) {
-        l.ids = std::make_unique<LogSource::Line::Ids>();
-      }
-      targets.push_back({&l.key, l.time, &l.message_withheld, &l.message, &l.ids->task_id, &l.ids->worker_id});
+      targets.push_back(last_line_target(l, true));
     }
   }
   fetch(source, targets);
@@ -249,75 +251,76 @@ Analysis analyze(Source& source, const Mapping& mapping, const Catalogue& catalo
   std::vector<std::string> refetch = sink ? source.refetchable_types() : std::vector<std::string>();
   const bool refetching = !refetch.empty();
   LogSources* sources = nullptr;
-  {
-  FleetAccounting fleet(mapping, catalogue, a.workers);
-  InstanceTracker instances;
-  std::vector<std::unique_ptr<Detector>> all = make_detectors(mapping);
-  // A detector whose tables are missing does not watch; it is listed as
-  // skipped, so "nothing found" is never confused with "not checked".
-  std::vector<Detector*> running;
-  for (const auto& d : all) {
-    std::string reason = skip_reason(*d, source.tables(), window);
-    a.detectors.push_back(DetectorStatus{d->name(), reason.empty(), reason});
-    if (reason.empty()) {
-      running.push_back(d.get());
-    }
-  }
-  std::vector<std::string> withheld = source.withheld_message_types();
-  if (sink && !withheld.empty()) {
-    throw Error(k_exit_internal, "internal error: the report needs every log line's message");
-  }
-  auto log_sources = std::make_unique<LogSources>(static_cast<bool>(sink), std::move(withheld), std::move(refetch));
-  sources = log_sources.get();
-  std::vector<Detector*> for_worker_logs;  // the lines of sources that are not orchestrators
-  std::copy_if(running.begin(), running.end(), std::back_inserter(for_worker_logs),
-               [](const Detector* d) { return d->reads_worker_logs(); });
-  a.tables = read_events(source, mapping, window, [&](Event& e) {
-    Observation o{e, Role::other, Fact{}};
-    if (e.origin == Origin::system_logs && e.type == EventType::log) {
-      o.source = &log_sources->of(e, catalogue);
-      o.role = o.source->role;
-      if (o.role == Role::orchestrator) {
-        o.fact = catalogue.fact_of(e.message);
+  {  // the detectors, the fleet accounting and the instances, gone at its end
+    FleetAccounting fleet(mapping, catalogue, a.workers);
+    InstanceTracker instances;
+    std::vector<std::unique_ptr<Detector>> all = make_detectors(mapping);
+    // A detector whose tables are missing does not watch; it is listed as
+    // skipped, so "nothing found" is never confused with "not checked".
+    std::vector<Detector*> running;
+    for (const auto& d : all) {
+      std::string reason = skip_reason(*d, source.tables(), window);
+      a.detectors.push_back(DetectorStatus{d->name(), reason.empty(), reason});
+      if (reason.empty()) {
+        running.push_back(d.get());
       }
     }
-    if (e.origin != Origin::annotations) {
-      o.life = a.workers.on_event(e);
-      fleet.on_event(o);
-      instances.on_event(o);
-      for (Detector* d : o.source != nullptr && o.role != Role::orchestrator ? for_worker_logs : running) {
-        d->on_event(o);
+    std::vector<std::string> withheld = source.withheld_message_types();
+    if (sink && !withheld.empty()) {
+      throw Error(k_exit_internal, "internal error: the report needs every log line's message");
+    }
+    auto log_sources = std::make_unique<LogSources>(static_cast<bool>(sink), std::move(withheld), std::move(refetch));
+    sources = log_sources.get();
+    std::vector<Detector*> for_worker_logs;  // the lines of sources that are not orchestrators
+    std::copy_if(running.begin(), running.end(), std::back_inserter(for_worker_logs),
+                 [](const Detector* d) { return d->reads_worker_logs(); });
+    a.tables = read_events(source, mapping, window, [&](Event& e) {
+      Observation o{e, Role::other, Fact{}};
+      if (e.origin == Origin::system_logs && e.type == EventType::log) {
+        o.source = &log_sources->of(e, catalogue);
+        o.role = o.source->role;
+        if (o.role == Role::orchestrator) {
+          o.fact = catalogue.fact_of(e.message);
+        }
+      }
+      if (e.origin != Origin::annotations) {
+        o.life = a.workers.on_event(e);
+        fleet.on_event(o);
+        instances.on_event(o);
+        for (Detector* d : o.source != nullptr && o.role != Role::orchestrator ? for_worker_logs : running) {
+          d->on_event(o);
+        }
+      }
+      if (sink) {
+        sink(o);
+      }
+      if (o.source != nullptr) {
+        log_sources->seen(*o.source, e);
+      }
+    }, std::move(annotations), progress,
+                           [&] { fetch_withheld_messages(source, *log_sources, running, window, a.workers); },
+                           !refetching);
+    a.log_sources = std::move(log_sources);
+    fleet.finish();
+    const std::vector<Succession> successions =
+        instances.successions(mapping.thresholds.handover, mapping.thresholds.tolerance);
+    for (Detector* d : finishing_order(running)) {
+      DetectorContext ctx{window, mapping, catalogue, a.tables, a.workers, fleet, instances, successions, a.findings};
+      std::vector<Finding> found;
+      d->finish(ctx, found);
+      for (Finding& f : found) {
+        f.detector = d->name();
+      }
+      // Moved whole, or into room made once: grown by doubling, 2,620
+      // findings (a day whose workers' logging broke) held the old and the
+      // new buffer at once, 3 MB of Finding structs.
+      if (a.findings.empty()) {
+        a.findings = std::move(found);
+      } else {
+        a.findings.reserve(a.findings.size() + found.size());
+        std::move(found.begin(), found.end(), std::back_inserter(a.findings));
       }
     }
-    if (sink) {
-      sink(o);
-    }
-    if (o.source != nullptr) {
-      log_sources->seen(*o.source, e);
-    }
-  }, std::move(annotations), progress, [&] { fetch_withheld_messages(source, *log_sources, running, window, a.workers); },
-     !refetching);
-  a.log_sources = std::move(log_sources);
-  fleet.finish();
-  const std::vector<Succession> successions =
-      instances.successions(mapping.thresholds.handover, mapping.thresholds.tolerance);
-  for (Detector* d : finishing_order(running)) {
-    DetectorContext ctx{window, mapping, catalogue, a.tables, a.workers, fleet, instances, successions, a.findings};
-    std::vector<Finding> found;
-    d->finish(ctx, found);
-    for (Finding& f : found) {
-      f.detector = d->name();
-    }
-    // Moved whole, or into room made once: grown by doubling, 2,620
-    // findings (a day whose workers' logging broke) held the old and the
-    // new buffer at once, 3 MB of Finding structs.
-    if (a.findings.empty()) {
-      a.findings = std::move(found);
-    } else {
-      a.findings.reserve(a.findings.size() + found.size());
-      std::move(found.begin(), found.end(), std::back_inserter(a.findings));
-    }
-  }
   }
   if (refetching) {
     check_interrupt();  // no query ran while the detectors finished: a Ctrl-C then stops here

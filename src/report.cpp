@@ -62,14 +62,15 @@ bool matters(const Observation& o) {
 // What the report keeps of an event: the whole of it but a huge message.
 constexpr size_t k_max_message = 500;
 
-Event trimmed(const Event& e) {
-  Event t = e;
-  t.message = truncate_text(t.message, k_max_message);
-  return t;
+Event trimmed(Event e) {
+  if (e.message.size() > k_max_message) {
+    e.message = truncate_text(e.message, k_max_message);
+  }
+  return e;
 }
 
 // `e` as the report keeps it, trimmed, serialized into `out` in place of
-// what it held.
+// what it held (copied only to be trimmed).
 void serialize_kept(const Event& e, std::vector<char>& out) {
   out.clear();
   serialize_event(e.message.size() > k_max_message ? trimmed(e) : e, out);
@@ -77,8 +78,8 @@ void serialize_kept(const Event& e, std::vector<char>& out) {
 
 constexpr const char* k_kept_purpose = "what the report keeps";
 
-// A kept record: its kind, its source (Kept::first) and its size, then its bytes.
-constexpr size_t k_record_header = 1 + 4 + 4;
+// A kept record: its kind and its size, then its bytes.
+constexpr size_t k_record_header = 1 + 4;
 
 uint32_t get_u32(const char* p) {
   uint32_t v;
@@ -107,15 +108,13 @@ ReportCollector::~ReportCollector() {
   }
 }
 
-uint64_t ReportCollector::keep(Kept kind, uint32_t source, const char* p, size_t n) {
+uint64_t ReportCollector::keep(Kept kind, const char* p, size_t n) {
   if (m_pending.size() + k_record_header + n > k_kept_buffer && !m_pending.empty() && !m_in_memory) {
     flush_kept();
   }
   uint64_t at = m_written + m_pending.size();
   auto size = static_cast<uint32_t>(n);
   m_pending.push_back(static_cast<char>(kind));
-  m_pending.insert(m_pending.end(), reinterpret_cast<const char*>(&source),
-                   reinterpret_cast<const char*>(&source) + sizeof source);
   m_pending.insert(m_pending.end(), reinterpret_cast<const char*>(&size),
                    reinterpret_cast<const char*>(&size) + sizeof size);
   m_pending.insert(m_pending.end(), p, p + n);
@@ -189,7 +188,7 @@ void ReportCollector::on_event(const Observation& o) {
       if (!ps.logged) {
         ps.logged = true;
         serialize_kept(e, m_scratch);
-        ps.first_at = keep(Kept::first, o.source->index, m_scratch.data(), m_scratch.size());
+        ps.first_at = keep(Kept::first, m_scratch.data(), m_scratch.size());
       }
       // The last is analyze's (LogSource::last): last_of() when rendered.
       break;
@@ -210,11 +209,11 @@ void ReportCollector::on_event(const Observation& o) {
       char life[sizeof(const WorkerLife*) + 1];
       std::memcpy(life, &o.life, sizeof o.life);
       life[sizeof o.life] = static_cast<char>(e.type);
-      keep(Kept::life, 0, life, sizeof life);
+      keep(Kept::life, life, sizeof life);
       ++m_kept_lives;
     } else {
       serialize_kept(e, m_scratch);
-      keep(Kept::timeline, 0, m_scratch.data(), m_scratch.size());
+      keep(Kept::timeline, m_scratch.data(), m_scratch.size());
       ++m_kept_events;
     }
   }
@@ -234,7 +233,7 @@ void ReportCollector::for_each_kept(const std::function<void(const Spooled&)>& e
   auto each = [&](const char* p, size_t n, uint64_t base) {
     size_t at = 0;
     while (n - at >= k_record_header) {
-      uint32_t size = get_u32(p + at + 5);
+      uint32_t size = get_u32(p + at + 1);
       if (n - at - k_record_header < size) {
         break;
       }
@@ -263,7 +262,7 @@ void ReportCollector::for_each_kept(const std::function<void(const Spooled&)>& e
     uint64_t offset = 0;
     while (offset < m_written) {
       if (have == chunk.size()) {
-        chunk.resize(k_record_header + get_u32(chunk.data() + 5));
+        chunk.resize(k_record_header + get_u32(chunk.data() + 1));
       }
       auto n = static_cast<size_t>(std::min<uint64_t>(chunk.size() - have, m_written - offset));
       read_all_at(m_kept_fd, chunk.data() + have, n, offset, failure);
@@ -295,7 +294,7 @@ const char* ReportCollector::read(uint64_t at, std::vector<char>& buffer) const 
     throw Error(k_exit_internal, failure + ": it ends inside a record");
   }
   read_all_at(m_kept_fd, buffer.data(), n, at, failure);
-  size_t size = k_record_header + get_u32(buffer.data() + 5);
+  size_t size = k_record_header + get_u32(buffer.data() + 1);
   if (size > n) {
     buffer.resize(size);
     read_all_at(m_kept_fd, buffer.data() + n, size - n, at + n, failure);
@@ -303,15 +302,9 @@ const char* ReportCollector::read(uint64_t at, std::vector<char>& buffer) const 
   return buffer.data() + k_record_header;
 }
 
-Event ReportCollector::event_of(const WorkerLife& life, EventType type) {
-  Event e = life.event(type);
-  return e.message.size() > k_max_message ? trimmed(e) : e;
-}
+Event ReportCollector::event_of(const WorkerLife& life, EventType type) { return trimmed(life.event(type)); }
 
-Event ReportCollector::last_of(const LogSource& source) {
-  Event e = source.event();
-  return e.message.size() > k_max_message ? trimmed(e) : e;
-}
+Event ReportCollector::last_of(const LogSource& source) { return trimmed(source.event()); }
 
 std::vector<ReportCollector::FirstLast> ReportCollector::first_last() const {
   std::vector<const PerSource*> logged;

@@ -47,32 +47,38 @@ TimelineRows::TimelineRows(const Analysis& a, const ReportCollector& r) : m_coll
     evidence += f.evidence.size();
   }
   const std::vector<ReportCollector::FirstLast> first_last = r.first_last();
-  m_refs.reserve(r.kept() + 2 * first_last.size() + evidence);
-  auto add = [&](Time time, uint64_t from, const std::string& table, From kind, EventType type) {
-    m_refs.push_back(Ref{time, from, static_cast<uint32_t>(m_refs.size()), static_cast<uint8_t>(table_rank(table)),
-                         kind, type});
-  };
-  auto kept = [&](const ReportCollector::Spooled& s) { add(s.time, s.at, origin_name(s.origin), From::kept, s.type); };
-  // The kept events, then the lives (two reads of the file): of equal rows the
-  // first added is kept. Before any evidence: of a lifecycle event a finding
+  m_refs.reserve(r.kept_events() + r.kept_lives() + 2 * first_last.size() + evidence);
+  // Of equal rows the first in this order is kept: the kept events, the
+  // lives (read in one pass of the file, numbered after the events), the
+  // first and last lines, then the evidence; of a lifecycle event a finding
   // cites, the whole one is kept.
-  r.for_each_kept(kept, [](const WorkerLife&, EventType) {});
-  r.for_each_kept([](const ReportCollector::Spooled&) {}, [&](const WorkerLife& life, EventType type) {
-    add(life.stage(type)->time, from(&life), "workers", From::life, type);
-  });
+  auto add = [&](uint64_t order, Time time, uint64_t from, const std::string& table, From kind, EventType type) {
+    m_refs.push_back(Ref{time, from, static_cast<uint32_t>(order), static_cast<uint8_t>(table_rank(table)), kind,
+                         type});
+  };
+  uint64_t next_event = 0;
+  uint64_t next_life = r.kept_events();
+  uint64_t next = r.kept_events() + r.kept_lives();
+  auto kept = [&](const ReportCollector::Spooled& s, uint64_t order) {
+    add(order, s.time, s.at, origin_name(s.origin), From::kept, s.type);
+  };
+  r.for_each_kept([&](const ReportCollector::Spooled& s) { kept(s, next_event++); },
+                  [&](const WorkerLife& life, EventType type) {
+                    add(next_life++, life.stage(type)->time, from(&life), "workers", From::life, type);
+                  });
   for (const ReportCollector::FirstLast& fl : first_last) {
-    kept(fl.first);
-    add(fl.last->last.time, from(fl.last), "system_logs", From::last, EventType::log);
+    kept(fl.first, next++);
+    add(next++, fl.last->last.time, from(fl.last), "system_logs", From::last, EventType::log);
   }
   for (const Finding& f : a.findings) {
     for (const Evidence& e : f.evidence) {
       if (a.window.contains(e.time)) {
-        add(e.time, from(&e), e.table, From::evidence, EventType{});
+        add(next++, e.time, from(&e), e.table, From::evidence, EventType{});
       }
     }
   }
-  // Of equal rows the first added is kept, one with its whole event: sorted
-  // by the order they were added after the key, as a stable sort would,
+  // Of equal rows the first in that order is kept, one with its whole event:
+  // sorted by that order after the key, as a stable sort would,
   // without its buffer of as many rows again. The keys of kept events are
   // read from the collector's file, only for rows of one time, table and type.
   std::vector<char> x_buffer;

@@ -76,7 +76,6 @@ class LogSources {
       : m_whole_lines(whole_lines),
         m_withheld_types(std::move(withheld_types)),
         m_refetch_types(std::move(refetch_types)) {}
-  bool refetches() const { return !m_refetch_types.empty(); }
   bool whole_lines() const { return m_whole_lines; }
   // The entry of the log line `e`'s source, added on its first line; marks
   // `e` when it came without its message.

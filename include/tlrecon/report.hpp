@@ -72,7 +72,9 @@ class ReportCollector {
   // they took 2.5 MB more than the detectors left free (issue 14).
   void for_each_kept(const std::function<void(const Spooled&)>& event,
                      const std::function<void(const WorkerLife&, EventType)>& life) const;
-  uint64_t kept() const { return m_kept_events + m_kept_lives; }
+  // How many events and lifecycle events for_each_kept() gives.
+  uint64_t kept_events() const { return m_kept_events; }
+  uint64_t kept_lives() const { return m_kept_lives; }
   // The serialized event kept at `at`, read into `buffer`: valid until the
   // buffer's next use.
   const char* read(uint64_t at, std::vector<char>& buffer) const;
@@ -110,12 +112,11 @@ class ReportCollector {
     uint32_t column = 0;                // in m_column_names
     bool logged = false;                // its first log was kept
   };
-  // What is kept goes to a temporary file as records, in the order kept
-  // (Kept::first carries its source's index).
+  // What is kept goes to a temporary file as records, in the order kept.
   enum class Kept : uint8_t { timeline, life, first };
   // Where the record goes: its offset in the file, past the file's end when
   // m_pending holds it.
-  uint64_t keep(Kept kind, uint32_t source, const char* p, size_t n);
+  uint64_t keep(Kept kind, const char* p, size_t n);
   void flush_kept();
   PerSource& source_of(const Observation& o);
   Window m_window;
