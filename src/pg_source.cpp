@@ -1,6 +1,8 @@
 #include "tlrecon/pg_source.hpp"
 
+#include <poll.h>
 #include <pwd.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -533,11 +535,100 @@ std::string copy_target(const Statement& s) {
   return "(" + s.sql + ")" + (s.binary.empty() ? "" : " TO STDOUT (FORMAT binary) --");
 }
 
+// libpqxx 6.4 keeps a connection's PGconn to itself, but hands it to the
+// subclasses of largeobject: the COPY is read with libpq's own calls.
+struct RawConnection : pqxx::largeobject {
+  static PGconn* of(const pqxx::dbtransaction& tx) { return raw_connection(tx); }
+};
+
+// The rows of one COPY, read with libpq (the COPY begun by libpqxx's
+// stream_from, which ends it too). Waiting for more rows, it naps instead of
+// blocking on the socket: a reader blocked on the socket is woken by each
+// 8 KB message the server sends, and the server pays for the wake-up. On the
+// fleet day at 2M rows a client that only counts the rows took the server's
+// COPY from 0.62 s (to /dev/null) to 1.0 s blocking, 0.75 s napping.
+class CopyReader {
+ public:
+  explicit CopyReader(const pqxx::dbtransaction& tx) : m_conn(RawConnection::of(tx)) {}
+
+  // The next CopyData message into `line`; false at the COPY's end.
+  bool next(std::string& line) {
+    bool consumed = false;
+    while (true) {
+      char* buffer = nullptr;
+      int n = PQgetCopyData(m_conn, &buffer, 1);
+      if (n > 0) {
+        line.assign(buffer, static_cast<size_t>(n));
+        PQfreemem(buffer);
+        m_naps = 0;
+        return true;
+      }
+      if (n == -1) {
+        end();
+        return false;
+      }
+      if (n == -2) {
+        failed();
+      }
+      if (consumed) {
+        wait();
+      }
+      if (PQconsumeInput(m_conn) == 0) {
+        failed();
+      }
+      consumed = true;
+    }
+  }
+
+ private:
+  // 200 us: the server sends ~80 KB meanwhile (50 us to 1 ms measured the
+  // same). After 20 naps in a row (4 ms) without a whole row the server is
+  // busy elsewhere (a sort before the first row): the reader blocks.
+  static constexpr long k_nap_us = 200;
+  static constexpr int k_naps = 20;
+
+  void wait() {
+    if (m_naps < k_naps) {
+      ++m_naps;
+      timespec nap{0, k_nap_us * 1000};
+      nanosleep(&nap, nullptr);
+      return;
+    }
+    pollfd fd{PQsocket(m_conn), POLLIN, 0};
+    poll(&fd, 1, -1);
+  }
+
+  // As libpqxx says it (pg_source's guard() translates it).
+  [[noreturn]] void failed() {
+    throw pqxx::failure("Reading of table data failed: " + std::string(PQerrorMessage(m_conn)));
+  }
+
+  // The COPY's result: an error the server sent ends the read with it.
+  void end() {
+    std::string error;
+    std::string sqlstate;
+    while (PGresult* r = PQgetResult(m_conn)) {
+      if (PQresultStatus(r) == PGRES_FATAL_ERROR && error.empty()) {
+        error = PQresultErrorMessage(r);
+        const char* state = PQresultErrorField(r, PG_DIAG_SQLSTATE);
+        sqlstate = state != nullptr ? state : "";
+      }
+      PQclear(r);
+    }
+    if (!error.empty()) {
+      throw pqxx::sql_error(error, "[END COPY]", sqlstate.empty() ? nullptr : sqlstate.c_str());
+    }
+  }
+
+  PGconn* m_conn;
+  int m_naps = 0;
+};
+
 class PgStream : public RowStream {
  public:
   // Errors are redacted by Guarded, around every stream.
   PgStream(Transaction& tx, const Statement& statement, TableId table)
-      : m_stream(tx, copy_target(statement)), m_table(table), m_binary(statement.binary),
+      : m_stream(tx, copy_target(statement)), m_copy(tx), m_table(table), m_binary(statement.binary),
         m_is_binary(!statement.binary.empty()) {}
 
   bool next(Row& row) override {
@@ -547,11 +638,11 @@ class PgStream : public RowStream {
     if (m_is_binary) {
       return next_binary(row);
     }
-    if (!m_stream.get_raw_line(m_line)) {
+    if (!m_copy.next(m_line)) {
       end();
       return false;
     }
-    // get_raw_line keeps the line's newline.
+    // A text COPY's row ends with its newline.
     if (!m_line.empty() && m_line.back() == '\n') {
       m_line.pop_back();
     }
@@ -565,7 +656,7 @@ class PgStream : public RowStream {
  private:
   bool next_binary(Row& row) {
     while (!m_binary.next(row)) {
-      if (!m_stream.get_raw_line(m_line)) {
+      if (!m_copy.next(m_line)) {
         if (!m_binary.ended()) {
           throw source_error(std::string("the binary COPY of ") + table_name(m_table) + " ended in the middle");
         }
@@ -580,12 +671,14 @@ class PgStream : public RowStream {
     return true;
   }
 
+  // The COPY was read to its end: the stream only lets go of the transaction.
   void end() {
     m_stream.complete();
     m_done = true;
   }
 
   pqxx::stream_from m_stream;
+  CopyReader m_copy;
   TableId m_table;
   BinaryCopyReader m_binary;
   bool m_is_binary;

@@ -37,6 +37,11 @@ def some_logs(n=50, table="system_logs"):
          f"'orchestrator_gpu', 'orch', 'INFO', 'cycle '||i, i FROM generate_series(1, {n}) i")
 
 
+def line_before_the_window():
+    psql("INSERT INTO system_logs (id, \"timestamp\", source_type, source_id, log_level, message) VALUES "
+         "(md5('before')::uuid, '2025-10-16 16:00:00+00', 'orchestrator_gpu', 'orch', 'INFO', 'before')")
+
+
 class Hardening(unittest.TestCase):
     @classmethod
     def setUpClass(cls):
@@ -59,8 +64,7 @@ class Hardening(unittest.TestCase):
         """A system_logs whose rows inside the window each take `sleep` seconds, with one line
         before the window that does not: the probe (which asks for the oldest row) is quick, and
         the read is slow once the output has begun."""
-        psql("INSERT INTO system_logs (id, \"timestamp\", source_type, source_id, log_level, message) VALUES "
-             "(md5('before')::uuid, '2025-10-16 16:00:00+00', 'orchestrator_gpu', 'orch', 'INFO', 'before')")
+        line_before_the_window()
         self.swap_logs_for_view("CREATE VIEW system_logs AS SELECT * FROM real_logs "
                                 f"WHERE \"timestamp\" < '2025-10-16 17:00:00+00' OR pg_sleep({sleep})::text = ''")
 
@@ -87,6 +91,48 @@ class Hardening(unittest.TestCase):
         self.assertEqual(run.err, "tlrecon: error: finding the oldest row of system_logs: cancelled by the statement "
                                   "timeout (1s); "
                                   "raise it with --timeout or narrow the window\n")
+
+    def test_a_slow_stream_gives_every_row(self):
+        # The COPY's reader naps while no whole row has come, then blocks on
+        # the socket. The server sends 8 KB at a time: lines of 3 KB, each
+        # taking `sleep`, come 1.5 ms apart (during the naps) or 18 ms apart
+        # (after them). A reader that took "nothing yet" for the end hangs
+        # or stops short.
+        def long_lines():
+            some_logs(40)
+            psql("UPDATE system_logs SET message = message || ' ' || repeat('x', 3000)")
+            line_before_the_window()
+
+        long_lines()
+        fast = tlrecon("timeline", "--format", "jsonl", *WINDOW, env=self.env)
+        self.assertEqual(fast.code, 0, fast.err)
+        self.assertEqual(fast.out.count('"type":"log"'), 40)
+        for sleep in (0.0005, 0.006):
+            with self.subTest(sleep=sleep):
+                self.setUp()
+                long_lines()
+                psql("ALTER TABLE system_logs RENAME TO real_logs")
+                psql("CREATE VIEW system_logs AS SELECT * FROM real_logs "
+                     f"WHERE \"timestamp\" < '2025-10-16 17:00:00+00' OR pg_sleep({sleep})::text = ''")
+                # The time index, not a sort of the slept rows: they stream.
+                psql(f"ALTER DATABASE {DB} SET enable_seqscan = off")
+                psql(f"ALTER DATABASE {DB} SET enable_bitmapscan = off")
+                slow = tlrecon("timeline", "--format", "jsonl", *WINDOW, env=self.env)
+                self.assertEqual(slow.code, 0, slow.err)
+                self.assertEqual(slow.out, fast.out)
+
+    def test_statement_timeout_while_the_rows_stream(self):
+        # The server's error comes after rows did: the read ends with it, not
+        # as if the rows had ended.
+        some_logs(40)
+        self.slow_inside_the_window(0.2)
+        started = time.monotonic()
+        run = tlrecon("timeline", "--format", "jsonl", "--timeout", "2s", *WINDOW, env=self.env)
+        self.assertLess(time.monotonic() - started, 6)
+        self.assertEqual(run.code, 3, run.err)
+        self.assertEqual(run.err, "tlrecon: error: reading system_logs: cancelled by the statement timeout (2s); "
+                                  "raise it with --timeout or narrow the window\n")
+        self.assertIn('"complete":false', run.out.splitlines()[-1])
 
     def test_ctrl_c_cancels_the_query_and_exits_130(self):
         some_logs()
