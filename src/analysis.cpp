@@ -135,6 +135,7 @@ struct Target {
   Time time;
   bool* withheld;
   std::string* message;
+  std::string* level;
   std::string* task_id;  // null: not wanted (check)
   std::string* worker_id;
 };
@@ -160,7 +161,7 @@ void fetch(Source& source, std::vector<Target>& targets) {
     std::sort(rows.begin(), rows.end(), by_key_time);
     for (; at < end; ++at) {
       Target& target = targets[at];
-      Source::LogMessage wanted{*target.key, target.time, {}, {}, {}};
+      Source::LogMessage wanted{*target.key, target.time, {}, {}, {}, {}};
       auto it = std::lower_bound(rows.begin(), rows.end(), wanted, by_key_time);
       if (it == rows.end() || it->key != wanted.key || it->time != wanted.time) {
         // The same snapshot holds every row the window's query read: a miss
@@ -169,6 +170,7 @@ void fetch(Source& source, std::vector<Target>& targets) {
                                          format_utc(wanted.time) + " could not be read back");
       }
       *target.message = it->message;
+      *target.level = it->level;
       if (target.task_id != nullptr) {
         *target.task_id = it->task_id;
         *target.worker_id = it->worker_id;
@@ -183,12 +185,12 @@ Target last_line_target(LogSource::Line& l, bool ids) {
   if (ids && !l.ids) {
     l.ids = std::make_unique<LogSource::Line::Ids>();
   }
-  return {&l.key, l.time, &l.message_withheld, &l.message, ids ? &l.ids->task_id : nullptr,
+  return {&l.key, l.time, &l.message_withheld, &l.message, &l.status, ids ? &l.ids->task_id : nullptr,
           ids ? &l.ids->worker_id : nullptr};
 }
 
 // The window's lines of withheld source types came without their message
-// (Source::withheld_message_types), and for the report the last lines of
+// and level (Source::withheld_message_types), and for the report the last lines of
 // refetched ones without message and ids (LogSource::refetch): the ones kept
 // for the findings get them back before any detector finishes. Only the
 // lines the detectors may cite: a source's last line only when one asks.
@@ -200,8 +202,8 @@ void fetch_withheld_messages(Source& source, LogSources& log_sources, const std:
   KeptLogs keep{window, workers,
                 [&](Event& e) {
                   if (e.message_withheld) {
-                    targets.push_back({&e.key, e.time, &e.message_withheld, &e.message, ids ? &e.task_id : nullptr,
-                                       ids ? &e.worker_id : nullptr});
+                    targets.push_back({&e.key, e.time, &e.message_withheld, &e.message, &e.status,
+                                       ids ? &e.task_id : nullptr, ids ? &e.worker_id : nullptr});
                   }
                 },
                 [&](const LogSource& s) { sources.push_back(s.index); }};

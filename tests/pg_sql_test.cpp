@@ -304,24 +304,55 @@ TEST_CASE("build_window_read: binary when every column has a binary reading, tie
   CHECK(elsewhere.binary[field::l_time] == BinaryColumn::timestamptz_value);
 }
 
-TEST_CASE("build_window_read and build_share: withheld source types read their message as NULL, the rest as before") {
+TEST_CASE("build_window_read and build_share: withheld source types read their message and level as NULL, worker_id "
+          "NULL where it is source_id, the rest as before") {
   Mapping m = default_mapping();
   Window w{*parse_time("2025-10-16T17:00:00Z"), *parse_time("2025-10-16T18:00:00Z")};
   const std::vector<std::pair<std::string, std::string>> real = real_log_columns();
   WindowRead whole = build_window_read(m, w, real);
   WindowRead withheld = build_window_read(m, w, real, {"worker", "it's"});
-  std::string plain = "\"message\" AS \"message\"";
-  std::string as_null = "CASE WHEN \"source_type\" COLLATE \"C\" IN ('worker', 'it''s') THEN NULL ELSE \"message\" END AS \"message\"";
-  REQUIRE(whole.query.find(plain) != std::string::npos);
-  std::string expected = whole.query;
-  expected.replace(expected.find(plain), plain.size(), as_null);
-  CHECK(withheld.query == expected);
+  const std::string types = "('worker', 'it''s')";
+  const std::vector<std::pair<std::string, std::string>> replaced = {
+      {"\"log_level\" AS \"log_level\"",
+       "CASE WHEN \"source_type\" COLLATE \"C\" IN " + types + " THEN NULL ELSE \"log_level\" END AS \"log_level\""},
+      {"\"message\" AS \"message\"",
+       "CASE WHEN \"source_type\" COLLATE \"C\" IN " + types + " THEN NULL ELSE \"message\" END AS \"message\""},
+      {"\"worker_id\" AS \"worker_id\"",
+       "CASE WHEN \"worker_id\" = \"source_id\" COLLATE \"C\" THEN NULL ELSE COALESCE(\"worker_id\", '') END AS "
+       "\"worker_id\""}};
+  auto withholding = [&](std::string sql) {
+    for (const auto& [plain, as_null] : replaced) {
+      REQUIRE(sql.find(plain) != std::string::npos);
+      sql.replace(sql.find(plain), plain.size(), as_null);
+    }
+    return sql;
+  };
+  CHECK(withheld.query == withholding(whole.query));
   CHECK(withheld.binary == whole.binary);
+  CHECK(withheld.worker_id_elided);
+  CHECK_FALSE(whole.worker_id_elided);
   for (int share : {0, 1}) {
-    std::string s = build_share(m, w, real, share);
-    s.replace(s.find(plain), plain.size(), as_null);
-    CHECK(build_share(m, w, real, share, {"worker", "it's"}) == s);
+    CHECK(build_share(m, w, real, share, {"worker", "it's"}) == withholding(build_share(m, w, real, share)));
   }
+  // worker_id is compared with source_id only as text or varchar: a uuid or
+  // character(n) on either side is read as it is.
+  auto with = [&](const std::string& name, const std::string& type) {
+    auto cols = real;
+    for (auto& c : cols) {
+      if (c.first == name) {
+        c.second = type;
+      }
+    }
+    return cols;
+  };
+  for (const auto& [name, type] : std::vector<std::pair<std::string, std::string>>{
+           {"worker_id", "uuid"}, {"worker_id", "character(12)"}, {"source_id", "character(12)"}}) {
+    WindowRead r = build_window_read(m, w, with(name, type), {"worker"});
+    CHECK_FALSE(r.worker_id_elided);
+    CHECK(r.query.find("\"worker_id\" AS \"worker_id\"") != std::string::npos);
+  }
+  WindowRead varchar = build_window_read(m, w, with("worker_id", "character varying(64)"), {"worker"});
+  CHECK(varchar.worker_id_elided);
   // The prelude (the last lines before the window) is read whole.
   CHECK(build_prelude(m, w, real).find("CASE") == std::string::npos);
   // A message kept in the metadata is withheld the same way.

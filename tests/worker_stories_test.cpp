@@ -349,8 +349,8 @@ TEST_SUITE_END();
 namespace {
 
 // What the PostgreSQL source does for check: the window's lines of the
-// withheld types come with a NULL message, and messages_of gives back those
-// asked for (the database path itself: tests/e2e/test_real_schema.py).
+// withheld types come with a NULL message and level, and messages_of gives
+// back those asked for (the database path itself: tests/e2e/test_real_schema.py).
 // `refetch`: for report, the lines come whole and those types are
 // refetchable (Source::refetchable_types) instead.
 class Withholding : public FakeSource {
@@ -378,14 +378,16 @@ class Withholding : public FakeSource {
       }
       Time time = *parse_time(values[field::l_time]);
       std::string& message = values[field::l_message];
+      std::string& level = values[field::l_level];
       if (time >= k_window.since && time < k_window.until &&
           std::binary_search(m_types.begin(), m_types.end(), values[field::l_source_type])) {
         auto text = [](const std::string& v) { return v == "\\N" ? std::string() : v; };
         m_messages.emplace(values[field::l_id],
                            LogMessage{values[field::l_id], time, text(message), text(values[field::l_task_id]),
-                                      text(values[field::l_worker_id])});
+                                      text(values[field::l_worker_id]), text(level)});
         if (!m_refetch) {
           message = "\\N";
+          level = "\\N";
         }
       }
       m_logs.push_back(std::move(values));
@@ -455,8 +457,8 @@ TEST_CASE("check's lines read without their message: the findings quote what the
   FakeSource whole;
   silent_and_lost(whole);
   std::string expected = story(run(whole));
-  // The story cites the workers' own lines, by their messages.
-  CHECK(expected.find("step 570 of w-gap") != std::string::npos);   // the last line before the silence
+  // The story cites the workers' own lines, by their levels and messages.
+  CHECK(expected.find("INFO step 570 of w-gap") != std::string::npos);  // the last line before the silence
   CHECK(expected.find("step 1800 of w-gap") != std::string::npos);  // the first after it
   CHECK(expected.find("step 2370 of w-gap") != std::string::npos);  // its last line: lost
   CHECK(expected.find("step 1770 of w-anon") != std::string::npos); // a last line kept by worker_lost alone

@@ -47,8 +47,9 @@ struct Event {
   // the window) are seen by the detectors only.
   enum class Place : uint8_t { inside, before, after };
   Place place = Place::inside;
-  // A log line read without its message, which the analysis fetches later
-  // for the few lines it keeps (Source::withheld_message_types).
+  // A log line read without its message and level (`status`), which the
+  // analysis fetches later for the few lines it keeps
+  // (Source::withheld_message_types).
   bool message_withheld = false;
   std::string key;           // the row's primary key
   std::string source_type;   // log: source_type; annotation: its source

@@ -30,8 +30,8 @@ struct LogSource {
   uint32_t type_size = 0;  // of its source_type, at the start of `name`
   Role role = Role::other;
   bool logged = false;  // a line not after the window was seen: `last` holds the latest
-  // Its source_type's lines in the window come without their message
-  // (Source::withheld_message_types): Event::message_withheld.
+  // Its source_type's lines in the window come without their message and
+  // level (Source::withheld_message_types): Event::message_withheld.
   bool withheld = false;
   // Its source_type's lines come whole, but its last line inside the window
   // is kept without its message and ids, read again at the end

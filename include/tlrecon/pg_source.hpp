@@ -107,6 +107,9 @@ struct WindowRead {
   std::string query;
   std::vector<BinaryColumn> binary;  // per field; empty: COPY text
   bool ties_by_client = false;
+  // With withheld types: worker_id comes NULL where it is source_id, and
+  // '' where it is NULL or '' (the reader puts source_id back).
+  bool worker_id_elided = false;
 };
 WindowRead build_window_read(const Mapping& mapping, const Window& window,
                              const std::vector<std::pair<std::string, std::string>>& columns,

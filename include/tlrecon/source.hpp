@@ -116,8 +116,9 @@ class Source {
   // transaction here and reports a broken connection as an Error.
   virtual void finish() {}
   // Sorted: the source types whose system_logs lines in the window come
-  // without their message (the PostgreSQL source, for check: a worker's
-  // lines are most of the bytes, and check quotes only the few it keeps).
+  // without their message and log level (the PostgreSQL source, for check:
+  // a worker's lines are most of the bytes, and check quotes only the few it
+  // keeps).
   virtual std::vector<std::string> withheld_message_types() const { return {}; }
   // Sorted: the source types whose system_logs lines in the window come
   // whole, but whose message, task_id and worker_id messages_of() can read
@@ -127,15 +128,16 @@ class Source {
   // day 3,000 workers' last messages and ids were 0.7 MB of its peak.
   virtual std::vector<std::string> refetchable_types() const { return {}; }
   // Called before finish(), in the same snapshot: the window's system_logs
-  // rows with these keys, each row's key, time, message, task_id and
-  // worker_id (NULL: empty). The analysis matches them by key and time (a
-  // key need not be unique).
+  // rows with these keys, each row's key, time, message, task_id, worker_id
+  // and log level (NULL: empty). The analysis matches them by key and time
+  // (a key need not be unique).
   struct LogMessage {
     std::string key;
     Time time{};
     std::string message;
     std::string task_id;
     std::string worker_id;
+    std::string level;
   };
   virtual std::vector<LogMessage> messages_of(const std::vector<std::string>& keys) {
     (void)keys;
