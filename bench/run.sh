@@ -35,7 +35,9 @@
 # peak RSS; then how time and RSS grow from the smallest size to the largest
 # and from the default shape to the fleet's; then every target of issue 14
 # with its measured figure and PASS/FAIL (or n/a when this run has not
-# measured it: growth needs two sizes or both shapes); and appends all of it,
+# measured it: growth needs two sizes or both shapes; the time targets are
+# the issue's at 2M and 5M rows, the snapshot rates at 2M on the fleet, and
+# at other sizes the same figures are printed as info); and appends all of it,
 # with the machine it ran on, to bench/RESULTS.md.
 #
 # Shapes (bench/generate.sql's parameters):
@@ -504,16 +506,27 @@ def markdown():
 RATIO_TARGETS = [("check", 0.6), ("report", 0.9), ("timeline", 1.0)]
 RSS_CMDS = ["check", "report", "timeline", "timeline_snap", "check_snap", "snapshot"]
 
+# The issue's sizes: the time targets hold at 2M and 5M rows, the snapshot
+# rates on the fleet at 2M; at other sizes (1M, run for the growth) the same
+# figures are printed as info, measured and compared but not a target.
+TIME_TARGET_ROWS = (2000000, 5000000)
+SNAPSHOT_TARGET_ROWS = (2000000,)
+
 def targets():
     lines = []
-    def line(what, fig, ok):
-        lines.append("{:<62} {:>16}  {}".format(what, fig, "n/a" if ok is None else ("PASS" if ok else "FAIL")))
+    def line(what, fig, ok, target=True):
+        verdict = "n/a" if ok is None else ("PASS" if ok else "FAIL")
+        if not target:
+            verdict = "info ({}, not a target size)".format("holds" if ok else "misses")
+        lines.append("{:<62} {:>16}  {}".format(what, fig, verdict))
     for size in sorted(meas):
         t = {r[0]: r for r in size_table(size)}
         c = tag(size)
+        rows = int(size[1])
         for cmd, limit in RATIO_TARGETS:
             if cmd in t and "floor_hand" in t:
-                line("{}: {} <= {:.1f}x hand-run floor".format(c, cmd, limit), "{:.2f}x".format(t[cmd][8]), t[cmd][8] <= limit)
+                line("{}: {} <= {:.1f}x hand-run floor".format(c, cmd, limit), "{:.2f}x".format(t[cmd][8]), t[cmd][8] <= limit,
+                     rows in TIME_TARGET_ROWS)
         for cmd in RSS_CMDS:
             if cmd in t:
                 line("{}: {} peak RSS <= 32 MiB".format(c, cmd), "{:.1f} MiB".format(t[cmd][6]), t[cmd][6] <= 32)
@@ -521,10 +534,12 @@ def targets():
         if size[0] == "fleet" and rows_read:
             if "snapshot" in t:
                 r = rows_read / t["snapshot"][2]
-                line("{}: snapshot --out >= 1.0M rows/s".format(c), "{:.2f}M rows/s".format(r / 1e6), r >= 1e6)
+                line("{}: snapshot --out >= 1.0M rows/s".format(c), "{:.2f}M rows/s".format(r / 1e6), r >= 1e6,
+                     rows in SNAPSHOT_TARGET_ROWS)
             if "check_snap" in t:
                 r = rows_read / t["check_snap"][2]
-                line("{}: check --from >= 3M rows/s".format(c), "{:.2f}M rows/s".format(r / 1e6), r >= 3e6)
+                line("{}: check --from >= 3M rows/s".format(c), "{:.2f}M rows/s".format(r / 1e6), r >= 3e6,
+                     rows in SNAPSHOT_TARGET_ROWS)
     pairs = growth_pairs()
     for what in ("rows", "sources"):
         mine = [p for p in pairs if p[2] == what]

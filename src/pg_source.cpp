@@ -473,6 +473,17 @@ std::string build_share(const Mapping& mapping, const Window& window,
          "::timestamp) & 1) = " + std::to_string(share) + t.order;
 }
 
+void restore_worker_id(Row& row) {
+  Field& worker_id = row[field::l_worker_id];
+  if (worker_id.null) {
+    const Field& source_id = row[field::l_source_id];
+    worker_id.null = source_id.null;
+    worker_id.text = source_id.text;
+  } else if (worker_id.text.empty()) {
+    worker_id.null = true;
+  }
+}
+
 WindowRead build_window_read(const Mapping& mapping, const Window& window,
                              const std::vector<std::pair<std::string, std::string>>& columns,
                              const std::vector<std::string>& withheld_types) {
@@ -646,15 +657,7 @@ class PgStream : public RowStream {
       return false;
     }
     if (m_worker_id_elided) {
-      // NULL: the line's source_id (NULL and '' came as '', read as NULL is).
-      Field& worker_id = row[field::l_worker_id];
-      if (worker_id.null) {
-        const Field& source_id = row[field::l_source_id];
-        worker_id.null = source_id.null;
-        worker_id.text = source_id.text;
-      } else if (worker_id.text.empty()) {
-        worker_id.null = true;
-      }
+      restore_worker_id(row);
     }
     return true;
   }

@@ -353,6 +353,22 @@ TEST_CASE("build_window_read and build_share: withheld source types read their m
   }
   WindowRead varchar = build_window_read(m, w, with("worker_id", "character varying(64)"), {"worker"});
   CHECK(varchar.worker_id_elided);
+  // The reader puts back what the CASE took: NULL is the source_id, '' no worker.
+  auto restored = [](std::optional<std::string> source_id, std::optional<std::string> sent) {
+    Row row(9);
+    row[field::l_source_id].null = !source_id;
+    row[field::l_source_id].text = source_id.value_or("");
+    row[field::l_worker_id].null = !sent;
+    row[field::l_worker_id].text = sent.value_or("");
+    restore_worker_id(row);
+    const Field& f = row[field::l_worker_id];
+    return f.null ? std::string("NULL") : "'" + f.text + "'";
+  };
+  CHECK(restored("w-1", std::nullopt) == "'w-1'");
+  CHECK(restored("w-1", "w-2") == "'w-2'");
+  CHECK(restored("w-1", "") == "NULL");
+  CHECK(restored(std::nullopt, "") == "NULL");
+  CHECK(restored(std::nullopt, "w-2") == "'w-2'");
   // The prelude (the last lines before the window) is read whole.
   CHECK(build_prelude(m, w, real).find("CASE") == std::string::npos);
   // A message kept in the metadata is withheld the same way.

@@ -111,6 +111,10 @@ struct WindowRead {
   // '' where it is NULL or '' (the reader puts source_id back).
   bool worker_id_elided = false;
 };
+// A system_logs row of a read whose worker_id was elided, as the table has
+// it: NULL is the row's source_id; '' (NULL or '' in the table) is NULL.
+void restore_worker_id(Row& row);
+
 WindowRead build_window_read(const Mapping& mapping, const Window& window,
                              const std::vector<std::pair<std::string, std::string>>& columns,
                              const std::vector<std::string>& withheld_types = {});

@@ -326,12 +326,21 @@ class RealSchema(unittest.TestCase):
              "SELECT md5('a' || t::text)::uuid, t, 'worker', NULL, 'INFO', 'step ' || to_char(t, 'HH24:MI:SS') "
              "|| ' of w-anon, \"quoted\" \\ and ''apostrophe''', 'w-anon' FROM generate_series("
              "'2025-10-16 16:55:01+00'::timestamptz, '2025-10-16 17:30+00', interval '30 seconds') t")
+        # The level is withheld with the message: the first line after the silence is a
+        # warning. worker_id comes as NULL where it is the source_id, and '' where it is NULL
+        # or '': lines of w-gap with another worker_id, none, and an empty one.
+        psql("UPDATE system_logs SET log_level = 'WARNING' WHERE source_id = 'w-gap' "
+             "AND \"timestamp\" = '2025-10-16 17:30+00'")
+        psql("INSERT INTO system_logs (id, \"timestamp\", source_type, source_id, log_level, message, worker_id) "
+             "VALUES (md5('o1')::uuid, '2025-10-16 16:56:10+00', 'worker', 'w-gap', 'INFO', 'names w-anon', 'w-anon'), "
+             "(md5('o2')::uuid, '2025-10-16 16:56:20+00', 'worker', 'w-gap', 'INFO', 'names nobody', NULL), "
+             "(md5('o3')::uuid, '2025-10-16 16:56:40+00', 'worker', 'w-gap', 'INFO', 'names nothing', '')")
         _, snap, _ = self.snapshot({"PGDATABASE": DB})
         saved = tlrecon("check", "--format", "json", "--from", snap)
         self.assertIn(saved.code, (0, 1), saved.err)
         cited = json.dumps(saved.json()["findings"])
-        for line in ("step 17:09:30 of w-gap", "step 17:30:00 of w-gap", "step 17:40:00 of w-gap",
-                     "step 17:29:31 of w-anon"):
+        for line in ("INFO step 17:09:30 of w-gap", "WARNING step 17:30:00 of w-gap", "INFO step 17:40:00 of w-gap",
+                     "INFO step 17:29:31 of w-anon"):
             self.assertIn(line, cited)
 
         def direct():
