@@ -246,6 +246,17 @@ std::vector<std::pair<std::string, std::string>> real_log_columns() {
           {"cycle_number", "integer"}, {"metadata", "jsonb"}};
 }
 
+// The columns with one of them of another type.
+std::vector<std::pair<std::string, std::string>> retyped(std::vector<std::pair<std::string, std::string>> cols,
+                                                         const std::string& name, const std::string& type) {
+  for (auto& c : cols) {
+    if (c.first == name) {
+      c.second = type;
+    }
+  }
+  return cols;
+}
+
 }  // namespace
 
 TEST_CASE("build_window_read: binary when every column has a binary reading, ties broken by the reader when it can") {
@@ -266,15 +277,7 @@ TEST_CASE("build_window_read: binary when every column has a binary reading, tie
                                               BinaryColumn::uuid, BinaryColumn::text, BinaryColumn::int4});
 
   // A bigint key sorts as a number, not as its text: the server breaks ties.
-  auto with = [&](const std::string& name, const std::string& type) {
-    auto cols = real;
-    for (auto& c : cols) {
-      if (c.first == name) {
-        c.second = type;
-      }
-    }
-    return cols;
-  };
+  auto with = [&](const std::string& name, const std::string& type) { return retyped(real, name, type); };
   WindowRead numeric_key = build_window_read(m, w, with("id", "bigint"));
   CHECK_FALSE(numeric_key.ties_by_client);
   CHECK(numeric_key.query == build_select(TableId::system_logs, m, w, with("id", "bigint"), unmapped));
@@ -336,15 +339,7 @@ TEST_CASE("build_window_read and build_share: withheld source types read their m
   }
   // worker_id is compared with source_id only as text or varchar: a uuid or
   // character(n) on either side is read as it is.
-  auto with = [&](const std::string& name, const std::string& type) {
-    auto cols = real;
-    for (auto& c : cols) {
-      if (c.first == name) {
-        c.second = type;
-      }
-    }
-    return cols;
-  };
+  auto with = [&](const std::string& name, const std::string& type) { return retyped(real, name, type); };
   for (const auto& [name, type] : std::vector<std::pair<std::string, std::string>>{
            {"worker_id", "uuid"}, {"worker_id", "character(12)"}, {"source_id", "character(12)"}}) {
     WindowRead r = build_window_read(m, w, with(name, type), {"worker"});
