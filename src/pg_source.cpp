@@ -253,6 +253,10 @@ TableSql table_sql(TableId table, const Mapping& mapping,
   const auto& names = field_names(table);
   TableSql out;
   std::string list;
+  std::string withheld_in;  // the withheld types as an SQL list, for message and level alike
+  for (const std::string& withheld : withheld_types) {
+    withheld_in += (withheld_in.empty() ? "" : ", ") + quote_literal(withheld);
+  }
   for (size_t f = 0; f < names.size(); ++f) {
     std::string type;
     std::string expr = field_expr(table, static_cast<int>(f), tm.columns[f], types, type);
@@ -263,12 +267,8 @@ TableSql table_sql(TableId table, const Mapping& mapping,
     const bool withholding = table == TableId::system_logs && !expr.empty() && !withheld_types.empty();
     if (withholding && (f == static_cast<size_t>(field::l_message) || f == static_cast<size_t>(field::l_level)) &&
         !out.exprs[field::l_source_type].empty()) {
-      std::string in;
-      for (const std::string& withheld : withheld_types) {
-        in += (in.empty() ? "" : ", ") + quote_literal(withheld);
-      }
-      value = "CASE WHEN " + out.exprs[field::l_source_type] + " COLLATE \"C\" IN (" + in + ") THEN NULL ELSE " + expr +
-              " END";
+      value = "CASE WHEN " + out.exprs[field::l_source_type] + " COLLATE \"C\" IN (" + withheld_in + ") THEN NULL ELSE " +
+              expr + " END";
     }
     // Compared as bytes (COLLATE "C"), both text or varchar: equal is the same text.
     if (withholding && f == static_cast<size_t>(field::l_worker_id) && is_unpadded_text_type(type) &&
